@@ -1,0 +1,69 @@
+"""Errors raised by the engine.
+
+Every error the engine raises on purpose derives from :class:`AppError`, whose
+message is written for the person using the app (plain words, no traceback).
+Entry points (the window, the command line) catch ``AppError`` and show it.
+
+    AppError
+    ├── FeedError          a feed could not be fetched (network, HTTP, size)
+    │   └── FeedParseError the bytes are not a feed we can read
+    ├── StoreError         the database is locked, full, or unreadable
+    ├── ModelError         the embedding model cannot be loaded or used
+    ├── VectorIndexError   the FAISS index cannot be built, loaded or saved
+    ├── ImportFileError    a user file (OPML, fact-checks) is malformed
+    └── Cancelled          the user cancelled long work
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of all errors meant to be shown to the user."""
+
+
+class FeedError(AppError):
+    """A feed could not be fetched or read.
+
+    ``source`` is the feed's URL or path, so the message can be shown on that feed.
+    """
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.message = message
+
+
+class FeedParseError(FeedError):
+    """The fetched bytes are not a feed (an HTML page, an empty file, garbage)."""
+
+
+class StoreError(AppError):
+    """The database could not be read or written."""
+
+
+class ModelError(AppError):
+    """The embedding model could not be loaded or used."""
+
+
+class VectorIndexError(AppError):
+    """The vector index could not be built, loaded or saved."""
+
+
+class ImportFileError(AppError):
+    """A file the user asked to import is malformed.
+
+    ``path`` names the file and ``location`` the line or item, when known.
+    """
+
+    def __init__(self, path: str, message: str, location: str | None = None) -> None:
+        where = f"{path}, {location}" if location else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.location = location
+
+
+class Cancelled(AppError):
+    """Long work stopped because the user asked it to."""
+
+    def __init__(self, message: str = "Cancelled.") -> None:
+        super().__init__(message)
