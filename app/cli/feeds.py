@@ -1,0 +1,128 @@
+"""``feeds``: add, list, remove, tag, and OPML import/export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.engine.errors import AppError, ImportFileError
+from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
+from app.engine.ingest import add_sources, is_url
+from app.engine.store import feeds as feed_store
+
+from .output import data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the feeds that are watched."""
+
+
+@feeds.command("add")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--tag", "-t", "tags", multiple=True, help="Tag for the feeds (repeatable), e.g. watchlist.")
+@click.option("--title", default=None, help="Title for the feed (one source only).")
+@data_dir_option
+def add(sources: tuple[str, ...], tags: tuple[str, ...], title: str | None, store, settings, quiet) -> None:
+    """Add feeds by URL, by feed file, or by folder (every feed file in it)."""
+    if title and len(sources) > 1:
+        raise click.UsageError("--title names one feed; give one source with it.")
+    added = add_sources(store, sources, tags=tags, title=title)
+    for feed in added:
+        click.echo(f"{feed.id}\t{feed.url}")
+    say(quiet, f"{len(added)} feed(s) added or updated. 'ingest' reads them.")
+
+
+@feeds.command("list")
+@click.option("--tag", default=None, help="Only feeds with this tag.")
+@format_option("table", "json", "csv")
+@data_dir_option
+def list_(tag: str | None, fmt: str, store, settings, quiet) -> None:
+    """List feeds with their health: last fetch, last success, last error, entries, next fetch."""
+    rows = feed_store.list_feeds(store.db, tag=tag)
+    if fmt == "json":
+        emit_json([{**to_jsonable(f), "health": f.health} for f in rows])
+        return
+    headers = ["id", "title", "tags", "health", "entries", "last fetch", "last success", "next fetch", "last error"]
+    table = [[f.id, f.display_title, f.tags, f.health, f.entries, f.last_fetch_at, f.last_success_at,
+              f.next_fetch_at, f.last_error] for f in rows]
+    if fmt == "csv":
+        emit_csv(headers, table)
+    else:
+        emit_table(headers, table, max_width=48)
+
+
+@feeds.command("remove")
+@click.argument("feed_refs", nargs=-1, required=True)
+@data_dir_option
+def remove(feed_refs: tuple[str, ...], store, settings, quiet) -> None:
+    """Remove feeds (by id or URL) with their articles and claims."""
+    for ref in feed_refs:
+        feed = feed_store.remove_feed(store.db, ref)
+        say(quiet, f"Removed feed {feed.id}: {feed.display_title} ({feed.entries} articles).")
+
+
+@feeds.command("tag")
+@click.argument("feed_ref")
+@click.argument("tags", nargs=-1)
+@data_dir_option
+def tag(feed_ref: str, tags: tuple[str, ...], store, settings, quiet) -> None:
+    """Replace a feed's tags (none given: remove all tags)."""
+    feed = feed_store.set_feed_tags(store.db, feed_ref, tags)
+    say(quiet, f"Feed {feed.id} tags: {', '.join(feed.tags) or '(none)'}")
+
+
+@feeds.command("enable")
+@click.argument("feed_ref")
+@click.option("--off", is_flag=True, help="Disable instead.")
+@data_dir_option
+def enable(feed_ref: str, off: bool, store, settings, quiet) -> None:
+    """Enable (or with --off disable) a feed."""
+    feed = feed_store.update_feed(store.db, feed_ref, enabled=not off)
+    say(quiet, f"Feed {feed.id} is {'enabled' if feed.enabled else 'disabled'}.")
+
+
+@feeds.command("import-opml")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tag", "-t", "tags", multiple=True, help="Extra tag for every imported feed.")
+@data_dir_option
+def import_opml(path: Path, tags: tuple[str, ...], store, settings, quiet) -> None:
+    """Import feeds from an OPML file; nested outlines become tags.
+
+    Relative xmlUrl paths are read relative to the OPML file, so a folder of feeds
+    with its OPML can be moved as a whole.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
+    entries = read_opml(data, path=str(path))
+    count = 0
+    for entry in entries:
+        source = entry.url if is_url(entry.url) else str((path.parent / entry.url).resolve())
+        try:
+            add_sources(store, [source], tags=(*entry.tags, *tags), title=entry.title)
+            count += 1
+        except AppError as exc:
+            say(quiet, f"Skipped {entry.url}: {exc}")
+    say(quiet, f"Imported {count} of {len(entries)} feed(s) from {path}.")
+
+
+@feeds.command("export-opml")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@data_dir_option
+def export_opml(path: Path | None, store, settings, quiet) -> None:
+    """Export the feeds as OPML to PATH (or stdout)."""
+    entries = [OpmlFeed(url=f.url, title=f.title, tags=f.tags) for f in feed_store.list_feeds(store.db)]
+    data = write_opml(entries)
+    if path is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {path}: {exc.strerror or exc}") from exc
+    say(quiet, f"Exported {len(entries)} feed(s) to {path}.")

@@ -1,0 +1,118 @@
+"""``ingest``, ``articles`` and ``demo``: read feeds and look at what was stored."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import click
+
+from app.engine.errors import Cancelled
+from app.engine.ingest import IngestReport, add_sources, ingest as run_ingest
+from app.engine.paths import demo_dir
+from app.engine.store import articles as article_store
+from app.engine.store import feeds as feed_store
+
+from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say
+
+EXIT_SOME_FEEDS_FAILED = 3
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option("--tag", "-t", "tags", multiple=True, help="Tag for feeds added by this command.")
+@click.option("--force", is_flag=True, help="Also fetch feeds that are backing off after errors.")
+@format_option("table", "json")
+@data_dir_option
+def ingest(sources: tuple[str, ...], tags: tuple[str, ...], force: bool, fmt: str, store, settings, quiet) -> None:
+    """Fetch feeds and store their new articles and claims.
+
+    SOURCES are URLs, feed files or folders; they are added as feeds first. With no
+    SOURCES every enabled feed is read. Exit code 3 means some feeds failed (their
+    errors are listed and kept on each feed); the others were stored.
+    """
+    feeds = add_sources(store, sources, tags=tags) if sources else None
+    report = _run(store, feeds, settings, force, quiet)
+    _summarise(report, fmt, quiet)
+    if report.failed:
+        raise SystemExit(EXIT_SOME_FEEDS_FAILED)
+
+
+def _run(store, feeds, settings, force: bool, quiet: bool) -> IngestReport:
+    progress = Progress(quiet)
+    cancel = threading.Event()
+    try:
+        return run_ingest(store, feeds, settings=settings, force=force, progress=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        raise Cancelled("Interrupted; feeds already read are kept.") from None
+    finally:
+        progress.finish()
+
+
+def _summarise(report: IngestReport, fmt: str, quiet: bool) -> None:
+    if fmt == "json":
+        emit_json({k: v for k, v in report.__dict__.items() if k != "new_article_ids"})
+        return
+    for feed, message in report.errors:
+        say(quiet, f"error   {feed}: {message}")
+    for feed, message in report.warnings:
+        say(quiet, f"warning {feed}: {message}")
+    say(quiet, (
+        f"{report.feeds} feed(s): {report.fetched} read, {report.unchanged} unchanged, "
+        f"{report.failed} failed, {report.skipped_backoff} backing off; "
+        f"{report.articles_new} new article(s) of {report.articles_found}, {report.claims_new} new claim(s)."
+    ))
+
+
+@click.command()
+@click.option("--feed", "feed_ref", default=None, help="Only this feed (id or URL).")
+@click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD or ISO time).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@format_option("table", "json", "csv")
+@data_dir_option
+def articles(feed_ref: str | None, since: str | None, limit: int, fmt: str, store, settings, quiet) -> None:
+    """List stored articles, newest first."""
+    feed_id = feed_store.get_feed(store.db, feed_ref).id if feed_ref else None
+    rows = article_store.list_articles(store.db, feed_id=feed_id, since=parse_since(since), limit=limit)
+    if fmt == "json":
+        emit_json([{**a.__dict__, "claims": [c.__dict__ for c in article_store.claims_of(store.db, a.id)]}
+                   for a in rows])
+        return
+    headers = ["id", "published", "feed", "lang", "copies", "title", "link"]
+    table = [[a.id, a.published_at + ("~" if a.published_estimated else ""), a.feed_title, a.language,
+              a.copies, a.title, a.link] for a in rows]
+    if fmt == "csv":
+        emit_csv(headers, table)
+    else:
+        emit_table(headers, table)
+
+
+def parse_since(value: str | None) -> str | None:
+    """Turn a user's date into the stored UTC text, or fail with a usage error."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.UsageError(f"--since {value!r} is not a date; use YYYY-MM-DD or an ISO time.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@click.command()
+@format_option("table", "json")
+@data_dir_option
+def demo(fmt: str, store, settings, quiet) -> None:
+    """Load the bundled demo feeds (eight outlets, five languages) and ingest them."""
+    from app.engine.feeds.opml import read_opml
+
+    folder = demo_dir()
+    opml = folder / "outlets.opml"
+    feeds = []
+    for entry in read_opml(opml.read_bytes(), path=str(opml)):
+        feeds += add_sources(store, [str((folder / entry.url).resolve())], tags=entry.tags, title=entry.title)
+    report = _run(store, feeds, settings, True, quiet)
+    _summarise(report, fmt, quiet)
+    if fmt == "table":
+        say(quiet, f"Data folder: {store.data_dir}")

@@ -1,0 +1,110 @@
+"""The things Narrative Radar stores, as frozen dataclasses.
+
+The store returns these instead of database rows so that the window and the
+command line never depend on the schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A source of articles: a URL, or a file on disk for offline work."""
+
+    id: int
+    url: str
+    kind: str  # "http" or "file"
+    title: str | None
+    tags: tuple[str, ...]
+    enabled: bool
+    added_at: str
+    last_fetch_at: str | None
+    last_success_at: str | None
+    last_error: str | None
+    failures: int
+    next_fetch_at: str | None
+    entries: int
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.url
+
+    @property
+    def health(self) -> str:
+        """One word: ``new``, ``ok``, ``warning`` (entries recovered despite an error),
+        ``error`` or ``backing-off``."""
+        if self.last_fetch_at is None:
+            return "new"
+        if self.failures > 0:
+            return "backing-off" if self.failures > 1 else "error"
+        if self.last_error:
+            return "warning"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One attempt to read a feed, with the SHA-256 of what was read."""
+
+    id: int
+    feed_id: int
+    started_at: str
+    finished_at: str | None
+    status: str  # "ok", "not-modified", "error"
+    http_status: int | None
+    error: str | None
+    document_sha256: str | None
+    bytes: int | None
+    entries_found: int
+    entries_new: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """One entry of one feed, as clean text with its evidence."""
+
+    id: int
+    feed_id: int
+    feed_title: str | None
+    guid: str | None
+    link: str | None
+    title: str
+    author: str | None
+    text: str
+    language: str | None
+    published_at: str
+    published_estimated: bool
+    fetched_at: str
+    content_sha256: str
+    document_sha256: str | None
+    copies: int  # how many articles in other feeds carry exactly this content
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim-sized sentence of an article."""
+
+    id: int
+    article_id: int
+    position: int
+    text: str
+    language: str | None
+    is_title: bool
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An article ready to be stored: cleaned, dated, with its claims picked."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    author: str | None
+    text: str
+    language: str | None
+    published_at: str
+    published_estimated: bool
+    content_sha256: str
+    claims: tuple[tuple[int, str, bool], ...]  # (position, text, is_title)

@@ -1,0 +1,269 @@
+"""Feeds in: fetch or read each feed, parse it, and store its articles and claims.
+
+Fetching runs in a bounded pool of threads (network waits overlap); parsing and
+storing run in the calling thread, so there is one writer to the database and each
+feed's articles are stored in one transaction: all of a feed's new articles, or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .claims import extract_claims
+from .domain import ArticleDraft, Feed
+from .errors import Cancelled, FeedError, FeedParseError, StoreError
+from .feeds.http import FetchOptions, FetchResult, fetch_feed, make_client
+from .feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
+from .settings import Settings
+from .store import Store, utc_now, write_transaction
+from .store import articles as article_store
+from .store import feeds as feed_store
+from .store.database import to_utc_text
+from .text import detect_language, html_to_text
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ".opml.xml"}
+FIRST_RETRY_MINUTES = 5
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, feed by feed."""
+
+    feeds: int = 0
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped_backoff: int = 0
+    articles_found: int = 0
+    articles_new: int = 0
+    claims_new: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (feed, message)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    new_article_ids: list[int] = field(default_factory=list)
+
+
+def is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def feed_files_in(folder: Path) -> list[Path]:
+    """Return the feed files below a folder (by their ending), in a stable order."""
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FEED_FILE_SUFFIXES
+    )
+
+
+def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (),
+                title: str | None = None) -> list[Feed]:
+    """Add URLs, feed files and folders of feed files as feeds; return them.
+
+    Sources already added are returned as they are (with the extra tags).
+
+    Raises
+    ------
+    FeedError
+        A source is neither an http(s) URL nor an existing file or folder.
+    """
+    feeds = []
+    for source in sources:
+        if is_url(source):
+            feeds.append(feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags)[0])
+            continue
+        path = Path(source).expanduser()
+        if path.is_dir():
+            files = feed_files_in(path)
+            if not files:
+                raise FeedError(source, f"The folder {source} holds no feed files ({', '.join(sorted(FEED_FILE_SUFFIXES))}).")
+            for file in files:
+                feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags)[0])
+        elif path.is_file():
+            feeds.append(feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags)[0])
+        elif "://" in source:
+            raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
+        else:
+            raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
+    return feeds
+
+
+def backoff_until(failures: int, settings: Settings, now: datetime) -> str:
+    """When to try a feed again after ``failures`` failures in a row (doubling, capped)."""
+    minutes = min(FIRST_RETRY_MINUTES * 2 ** max(failures - 1, 0), settings.backoff_max_hours * 60)
+    return to_utc_text(now + timedelta(minutes=minutes))
+
+
+def fetch_options(settings: Settings) -> FetchOptions:
+    return FetchOptions(
+        timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes,
+        max_redirects=settings.max_redirects, user_agent=settings.user_agent,
+        proxy=settings.proxy or None,
+    )
+
+
+def read_file(feed: Feed, max_bytes: int) -> FetchResult:
+    """Read a local feed file as if it had been fetched."""
+    path = Path(feed.url)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FeedError(feed.url, f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FeedError(feed.url, "The file is gone: it was moved or deleted.") from exc
+    except OSError as exc:
+        raise FeedError(feed.url, f"The file could not be read: {exc.strerror or exc}.") from exc
+    return FetchResult(url=feed.url, final_url=feed.url, status=0, content=data, etag=None,
+                       last_modified=None, content_type=None, not_modified=False)
+
+
+def entry_to_draft(entry: ParsedEntry, parsed: ParsedFeed, fetched_at: str, settings: Settings) -> ArticleDraft:
+    """Clean an entry's text, find its language and claims."""
+    text = html_to_text(entry.content or "")
+    title = " ".join(html_to_text(entry.title or "").split())
+    if not title:
+        title = (text[:97] + "…") if len(text) > 100 else text
+    language = detect_language(f"{title}\n{text}") or _short_language(parsed.language)
+    claims = extract_claims(title, text, language, min_chars=settings.claim_min_chars,
+                            max_chars=settings.claim_max_chars)
+    published = to_utc_text(entry.published) if entry.published else fetched_at
+    return ArticleDraft(
+        guid=entry.guid, link=entry.link, title=title, author=entry.author, text=text,
+        language=language, published_at=published, published_estimated=entry.published is None,
+        content_sha256=entry.content_hash,
+        claims=tuple((c.position, c.text, c.is_title) for c in claims),
+    )
+
+
+def _short_language(code: str | None) -> str | None:
+    return code.split("-")[0].split("_")[0].lower() or None if code else None
+
+
+def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Settings = Settings(),
+           force: bool = False, progress: Progress | None = None,
+           cancel: threading.Event | None = None) -> IngestReport:
+    """Fetch or read feeds and store their new articles and claims.
+
+    Parameters
+    ----------
+    feeds
+        The feeds to ingest; None means every enabled feed.
+    force
+        Also fetch feeds that are backing off after failures.
+
+    Returns
+    -------
+    IngestReport
+        Counts, and each failed feed with its error in plain words.
+
+    Raises
+    ------
+    Cancelled
+        ``cancel`` was set; feeds already stored stay stored.
+    StoreError
+        The database could not be written (locked, disk full).
+    """
+    if feeds is None:
+        feeds = feed_store.list_feeds(store.db, enabled_only=True)
+    report = IngestReport(feeds=len(feeds))
+    now_text = utc_now()
+    due = []
+    for feed in feeds:
+        if not force and feed.failures and feed.next_fetch_at and feed.next_fetch_at > now_text:
+            report.skipped_backoff += 1
+        else:
+            due.append(feed)
+    if not due:
+        return report
+    options = fetch_options(settings)
+    client = make_client(options) if any(f.kind == "http" for f in due) else None
+    done = 0
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.max_concurrent_fetches),
+                                thread_name_prefix="fetch") as pool:
+            pending: dict[Future, tuple[Feed, str]] = {}
+            for feed in due:
+                started = utc_now()
+                if feed.kind == "http":
+                    etag, modified = feed_store.conditional_headers(store.db, feed.id)
+                    future = pool.submit(fetch_feed, feed.url, etag=etag, last_modified=modified,
+                                         options=options, client=client)
+                else:
+                    future = pool.submit(read_file, feed, options.max_bytes)
+                pending[future] = (feed, started)
+            while pending:
+                finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel.is_set():
+                    for future in pending:
+                        future.cancel()
+                    raise Cancelled("Ingest cancelled; feeds already read are kept.")
+                for future in finished:
+                    feed, started = pending.pop(future)
+                    _store_one(store, feed, started, future, settings, report)
+                    done += 1
+                    if progress:
+                        progress(done / len(due), f"{done}/{len(due)} feeds: {feed.display_title}")
+    finally:
+        if client is not None:
+            client.close()
+    return report
+
+
+def _store_one(store: Store, feed: Feed, started: str, future: Future, settings: Settings,
+               report: IngestReport) -> None:
+    now = datetime.now(timezone.utc)
+    next_fetch = to_utc_text(now + timedelta(minutes=settings.fetch_interval_minutes))
+    try:
+        result: FetchResult = future.result()
+        if result.not_modified or result.content is None:
+            with write_transaction(store.db) as conn:
+                article_store.record_not_modified(conn, feed.id, started_at=started,
+                                                  http_status=result.status or None, next_fetch_at=next_fetch)
+            report.unchanged += 1
+            return
+        data = result.content
+        sha = hashlib.sha256(data).hexdigest()
+        parsed = parse_feed(data, source=feed.url)
+    except FeedError as exc:
+        _record_failure(store, feed, started, exc, settings, now, report)
+        return
+    fetched_at = to_utc_text(now)
+    drafts = [entry_to_draft(entry, parsed, fetched_at, settings) for entry in parsed.entries]
+    path = None
+    if store.evidence_dir is not None:
+        path = article_store.keep_document(store.evidence_dir, sha, data)
+    with write_transaction(store.db) as conn:
+        saved = article_store.save_fetched(
+            conn, feed.id, started_at=started, http_status=result.status or None,
+            document_sha256=sha, document_bytes=len(data), document_path=path, drafts=drafts,
+            error=parsed.error, etag=result.etag, last_modified=result.last_modified,
+            feed_title=parsed.title, next_fetch_at=next_fetch,
+        )
+    report.fetched += 1
+    report.articles_found += saved.entries_found
+    report.articles_new += saved.entries_new
+    report.new_article_ids.extend(saved.article_ids)
+    report.claims_new += saved.claims_new
+    if parsed.error:
+        report.warnings.append((feed.display_title, parsed.error))
+
+
+def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, settings: Settings,
+                    now: datetime, report: IngestReport) -> None:
+    status = getattr(exc, "status", None)
+    with write_transaction(store.db) as conn:
+        feed_store.record_failure(conn, feed.id, started_at=started, error=exc.message,
+                                  http_status=status, next_fetch_at=backoff_until(feed.failures + 1, settings, now))
+    report.failed += 1
+    report.errors.append((feed.display_title, exc.message))
+    log.info("feed %s failed: %s", feed.url, exc.message)

@@ -1,0 +1,144 @@
+"""Opening the database: pragmas, migrations, and turning SQLite's errors into ours."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import StoreError
+from .schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def utc_now() -> str:
+    """Return the current time as the ISO 8601 UTC text stored everywhere."""
+    return to_utc_text(datetime.now(timezone.utc))
+
+
+def to_utc_text(moment: datetime) -> str:
+    """Return an aware datetime as sortable UTC text (``2026-11-09T12:00:00Z``)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def explain_sqlite_error(exc: sqlite3.Error) -> str:
+    """Return plain words for an SQLite failure a user can act on."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "The database is busy: another Narrative Radar process is writing to it. Try again in a moment."
+    if "full" in text:
+        return "The disk is full: nothing was written. Free some space and try again."
+    if "readonly" in text or "read-only" in text:
+        return "The database is read-only: check the data folder's permissions."
+    if "malformed" in text or "not a database" in text:
+        return "The database file is damaged or is not a Narrative Radar database."
+    if "unable to open" in text:
+        return "The database could not be opened: check that the data folder exists and is writable."
+    return f"The database failed: {exc}"
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """Re-raise SQLite errors as :class:`StoreError` with plain words."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(explain_sqlite_error(exc)) from exc
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database at ``path``.
+
+    ``":memory:"`` gives a private in-memory database, for tests.
+
+    Raises
+    ------
+    StoreError
+        The file cannot be opened, is not a database, or is locked by a migration.
+    """
+    with store_errors():
+        if str(path) == ":memory:":
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        # We manage transactions ourselves (BEGIN IMMEDIATE for writers).
+        conn.isolation_level = None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        migrate(db)
+        return db
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not had yet; return its version."""
+    conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"This database was written by a newer Narrative Radar (schema {version}); "
+            "update the app to open it."
+        )
+    for number in range(version, len(MIGRATIONS)):
+        log.info("migrating database to schema %d", number + 1)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would COMMIT on its own; run statement by statement instead.
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+def _statements(script: str) -> Iterator[str]:
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error.
+
+    Raises
+    ------
+    StoreError
+        The database is locked, the disk is full, or another SQLite failure.
+    """
+    conn = db.conn
+    with store_errors():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
