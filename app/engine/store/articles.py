@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import sqlite3
@@ -66,7 +67,8 @@ def keep_document(evidence_dir: Path, sha256: str, data: bytes) -> Path:
             os.fsync(raw.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise StoreError(f"Could not keep the fetched document as evidence: {exc.strerror or exc}") from exc
     return path
 

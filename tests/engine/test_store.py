@@ -1,0 +1,182 @@
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from app.engine.domain import ArticleDraft
+from app.engine.errors import StoreError
+from app.engine.store import Store, write_transaction
+from app.engine.store import articles as article_store
+from app.engine.store import feeds as feed_store
+from app.engine.store.database import migrate
+from app.engine.store.schema import MIGRATIONS
+
+
+def draft(n: int, **changes) -> ArticleDraft:
+    values = dict(
+        guid=f"g{n}", link=f"https://example.org/{n}", title=f"Title {n}", author=None,
+        text=f"Body of article {n}.", language="en", published_at=f"2026-11-{10 + n:02d}T08:00:00Z",
+        published_estimated=False, content_sha256=f"hash{n}",
+        claims=((0, f"Title {n}", True), (1, f"The claim of article {n} is stated here.", False)),
+    )
+    values.update(changes)
+    return ArticleDraft(**values)
+
+
+def save(store, feed_id, drafts, error=None):
+    with write_transaction(store.db) as conn:
+        return article_store.save_fetched(
+            conn, feed_id, started_at="2026-11-20T00:00:00Z", http_status=200,
+            document_sha256="doc" + str(len(drafts)), document_bytes=10, document_path=None,
+            drafts=drafts, error=error, etag='"e1"', last_modified=None, feed_title="Feed title",
+            next_fetch_at="2026-11-20T01:00:00Z",
+        )
+
+
+def test_new_database_is_migrated_with_wal_and_foreign_keys(store, data_dir):
+    conn = store.db.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert (data_dir / "radar.db").exists()
+    assert migrate(store.db) == len(MIGRATIONS)  # running again changes nothing
+
+
+def test_newer_schema_is_refused(data_dir):
+    conn = sqlite3.connect(data_dir / "radar.db")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer Narrative Radar"):
+        Store.open(data_dir)
+
+
+def test_not_a_database_gives_clear_error(data_dir):
+    (data_dir / "radar.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="damaged or is not a Narrative Radar database"):
+        Store.open(data_dir)
+
+
+def test_feeds_add_list_tag_remove(memory_store):
+    db = memory_store.db
+    feed, created = feed_store.add_feed(db, "https://a.example/rss", kind="http", tags=["State media", "watchlist"])
+    assert created and feed.tags == ("state-media", "watchlist") and feed.health == "new"
+    again, created = feed_store.add_feed(db, "https://a.example/rss", kind="http", tags=["extra"])
+    assert not created and again.id == feed.id and again.tags == ("extra", "state-media", "watchlist")
+    feed_store.add_feed(db, "/tmp/b.xml", kind="file", title="B")
+    assert [f.display_title for f in feed_store.list_feeds(db)] == ["B", "https://a.example/rss"]
+    assert [f.id for f in feed_store.list_feeds(db, tag="watchlist")] == [feed.id]
+    assert feed_store.set_feed_tags(db, feed.id, ["x"]).tags == ("x",)
+    assert feed_store.update_feed(db, str(feed.id), enabled=False).enabled is False
+    assert len(feed_store.list_feeds(db, enabled_only=True)) == 1
+    feed_store.remove_feed(db, "https://a.example/rss")
+    with pytest.raises(feed_store.FeedNotFound):
+        feed_store.get_feed(db, feed.id)
+
+
+def test_articles_dedupe_by_guid_then_link_then_content(memory_store):
+    db = memory_store.db
+    feed, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")
+    first = save(memory_store, feed.id, [draft(1), draft(2)])
+    assert (first.entries_found, first.entries_new, first.claims_new) == (2, 2, 4)
+    again = save(memory_store, feed.id, [
+        draft(1),                                            # same GUID
+        draft(3, guid=None, link="https://example.org/2"),   # same link as 2
+        draft(4, guid=None, link=None, content_sha256="hash1"),  # same content as 1
+        draft(5),                                            # new
+    ])
+    assert again.entries_new == 1
+    assert memory_store.counts() == {"feeds": 1, "articles": 3, "claims": 6}
+    stored = feed_store.get_feed(db, feed.id)
+    assert stored.entries == 3 and stored.health == "ok" and stored.title == "Feed title"
+
+
+def test_same_content_in_two_feeds_is_kept_and_marked_as_copy(memory_store):
+    db = memory_store.db
+    a, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")
+    b, _ = feed_store.add_feed(db, "https://b.example/rss", kind="http")
+    save(memory_store, a.id, [draft(1)])
+    save(memory_store, b.id, [draft(1)])
+    rows = article_store.list_articles(db)
+    assert len(rows) == 2 and all(r.copies == 1 for r in rows)
+
+
+def test_list_articles_pages_by_keyset_and_filters(memory_store):
+    db = memory_store.db
+    feed, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")
+    save(memory_store, feed.id, [draft(n) for n in range(1, 8)])
+    page1 = article_store.list_articles(db, limit=3)
+    page2 = article_store.list_articles(db, limit=3, before=(page1[-1].published_at, page1[-1].id))
+    assert [a.guid for a in page1] == ["g7", "g6", "g5"]
+    assert [a.guid for a in page2] == ["g4", "g3", "g2"]
+    assert [a.guid for a in article_store.list_articles(db, since="2026-11-16T00:00:00Z")] == ["g7", "g6"]
+    claims = article_store.claims_of(db, page1[0].id)
+    assert [c.is_title for c in claims] == [True, False]
+
+
+def test_full_text_search_over_claims_and_articles(memory_store):
+    db = memory_store.db
+    feed, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")
+    save(memory_store, feed.id, [draft(1, text="Élections truquées à Paris.")])
+    hits = db.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'elections'").fetchall()
+    assert len(hits) == 1  # diacritics folded
+    hits = db.conn.execute("SELECT rowid FROM claims_fts WHERE claims_fts MATCH 'stated'").fetchall()
+    assert len(hits) == 1
+    feed_store.remove_feed(db, feed.id)  # cascades and keeps FTS in step
+    assert db.conn.execute("SELECT count(*) FROM claims_fts WHERE claims_fts MATCH 'stated'").fetchone()[0] == 0
+
+
+def test_failed_write_leaves_no_half_article(memory_store):
+    db = memory_store.db
+    feed, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")
+    bad = draft(2, claims=((0, "a", True), (0, "duplicate position breaks the UNIQUE constraint", False)))
+    with pytest.raises(StoreError):
+        save(memory_store, feed.id, [draft(1), bad])
+    assert memory_store.counts()["articles"] == 0 and memory_store.counts()["claims"] == 0
+
+
+def test_locked_database_gives_clear_message(data_dir):
+    first = Store.open(data_dir)
+    second = Store.open(data_dir)
+    second.db.conn.execute("PRAGMA busy_timeout = 50")
+    first.db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="busy"):
+            feed_store.add_feed(second.db, "https://x.example/", kind="http")
+    finally:
+        first.db.conn.execute("ROLLBACK")
+        first.close()
+        second.close()
+
+
+def test_full_disk_gives_clear_message_and_keeps_nothing(data_dir):
+    store = Store.open(data_dir)
+    feed, _ = feed_store.add_feed(store.db, "https://a.example/rss", kind="http")
+    page_count = store.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.db.conn.execute(f"PRAGMA max_page_count = {page_count + 1}")
+    huge = draft(1, text="x" * 200_000)
+    with pytest.raises(StoreError, match="disk is full"):
+        save(store, feed.id, [huge])
+    assert store.counts()["articles"] == 0
+    store.close()
+
+
+def test_evidence_document_is_compressed_and_content_addressed(tmp_path):
+    data = b"<rss>" + b"x" * 5000 + b"</rss>"
+    path = article_store.keep_document(tmp_path, "ab" + "0" * 62, data)
+    assert path.parent.name == "ab" and path.stat().st_size < len(data)
+    assert article_store.read_document(tmp_path, "ab" + "0" * 62) == data
+    assert article_store.read_document(tmp_path, "cd" + "0" * 62) is None
+
+
+def test_evidence_on_unwritable_folder_is_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="evidence"):
+        article_store.keep_document(blocker, "ab" + "0" * 62, b"data")
+
+
+def test_engine_does_not_import_qt():
+    code = "import sys, app.engine, app.engine.ingest, app.engine.store; print('PySide6' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
