@@ -108,3 +108,70 @@ class ArticleDraft:
     published_estimated: bool
     content_sha256: str
     claims: tuple[tuple[int, str, bool], ...]  # (position, text, is_title)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a narrative deserves a look, in plain words."""
+
+    kind: str  # "spread", "cross-language", "watchlist", "growth", "fact-checked"
+    reason: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class NarrativeSummary:
+    """A narrative as a row of the list."""
+
+    id: int
+    label: str
+    status: str
+    size: int
+    sources: int
+    languages: tuple[str, ...]
+    first_seen: str | None
+    last_seen: str | None
+    score: float
+    flagged: bool
+    flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A claim of a narrative, with where it came from."""
+
+    claim_id: int
+    text: str
+    language: str | None
+    similarity: float
+    article_id: int
+    article_title: str
+    article_link: str | None
+    feed_id: int
+    feed_title: str
+    published_at: str
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A narrative with its member claims, oldest first."""
+
+    summary: NarrativeSummary
+    notes: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A claim found by a keyword or semantic search."""
+
+    claim_id: int
+    text: str
+    language: str | None
+    score: float
+    article_id: int
+    article_title: str
+    article_link: str | None
+    feed_title: str
+    published_at: str
+    narrative_id: int | None

@@ -121,3 +121,52 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_subject ON audit(subject, at);
     """,
 ]
+
+MIGRATIONS.append(
+    # 2: claim vectors, narratives and their members, flags, reviews' home.
+    """
+    CREATE TABLE vectors (
+        claim_id INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE INDEX vectors_model ON vectors(model);
+    CREATE TABLE narratives (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'reviewing', 'confirmed', 'dismissed')),
+        notes TEXT NOT NULL DEFAULT '',
+        label_claim_id INTEGER REFERENCES claims(id) ON DELETE SET NULL,
+        model TEXT NOT NULL,
+        centroid BLOB NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT,
+        last_seen TEXT,
+        sources INTEGER NOT NULL DEFAULT 0,
+        languages TEXT NOT NULL DEFAULT '',
+        score REAL NOT NULL DEFAULT 0,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        merged_into INTEGER REFERENCES narratives(id) ON DELETE SET NULL
+    );
+    CREATE INDEX narratives_rank ON narratives(flagged, score);
+    CREATE INDEX narratives_last_seen ON narratives(last_seen);
+    CREATE TABLE narrative_claims (
+        claim_id INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+        narrative_id INTEGER NOT NULL REFERENCES narratives(id) ON DELETE CASCADE,
+        similarity REAL NOT NULL,
+        added_at TEXT NOT NULL,
+        pinned INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX narrative_claims_narrative ON narrative_claims(narrative_id);
+    CREATE TABLE flags (
+        narrative_id INTEGER NOT NULL REFERENCES narratives(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        weight REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (narrative_id, kind)
+    );
+    CREATE VIRTUAL TABLE claims_vocab USING fts5vocab(claims_fts, 'row');
+    """
+)

@@ -1,0 +1,219 @@
+"""Incremental clustering of claims into narratives.
+
+Each new claim is compared with its nearest neighbours in the vector index,
+within a time window, so the cost of one claim does not grow with the corpus.
+
+A neighbour *links* to the claim when they are near-duplicates: within one
+language, a fused score of embedding cosine and IDF-weighted word overlap passes
+the model's threshold; across languages (where words are not shared), the
+cosine alone must pass a threshold of its own. A linked claim *joins* a
+neighbour's narrative only if it is also close to that narrative's centroid: the
+narrative as a whole, not merely one member. That is what stops single-link
+chaining (A like B, B like C, so A with C). A claim with no narrative to join
+starts one with its best unclaimed linked neighbour from another article;
+otherwise it waits alone until a later claim links to it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .errors import Cancelled
+from .flags import FlagRules, Sighting, evaluate
+from .lexical import LexicalScorer, store_frequencies
+from .settings import Settings
+from .store import Store, write_transaction
+from .store import narratives as narrative_store
+from .store.vectors import load_vectors
+
+Progress = Callable[[float, str], None]
+
+NEIGHBOURS = 24
+BATCH = 200
+LABEL_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When two claims are near-duplicates, for one embedding model.
+
+    Cosine scales differ between models, so each model has its own values,
+    calibrated for precision by ``bench/narratives.py`` (see bench/RESULTS.md).
+    """
+
+    same_language: float
+    cross_language: float
+    centroid: float
+    lexical_weight: float = 0.5
+
+
+MODEL_THRESHOLDS: dict[str, Thresholds] = {
+    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.70, centroid=0.72),
+    "e5-small": Thresholds(same_language=0.60, cross_language=0.90, centroid=0.90),
+    "minilm": Thresholds(same_language=0.45, cross_language=0.75, centroid=0.72),
+}
+# A model folder the user brings has unknown scales; these are the strict values.
+FALLBACK_THRESHOLDS = Thresholds(same_language=0.55, cross_language=0.85, centroid=0.85)
+
+
+def thresholds_for(model: str) -> Thresholds:
+    return MODEL_THRESHOLDS.get(model, FALLBACK_THRESHOLDS)
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    id: int
+    text: str
+    language: str | None
+    article_id: int
+    feed_id: int
+    published_at: str
+
+
+def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
+    found: dict[int, ClaimInfo] = {}
+    ids = [int(i) for i in ids]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        rows = conn.execute(
+            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at FROM claims c"
+            f" JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
+        )
+        found.update((r[0], ClaimInfo(*r)) for r in rows)
+    return found
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Clusterer:
+    """Assigns claims to narratives against one store and one vector index."""
+
+    def __init__(self, store: Store, index, *, model: str, dim: int, settings: Settings,
+                 thresholds: Thresholds | None = None) -> None:
+        self.store = store
+        self.index = index
+        self.model = model
+        self.dim = dim
+        self.window = timedelta(days=settings.window_days)
+        self.rules = FlagRules(min_sources=settings.flag_min_sources, hours=settings.flag_hours)
+        self.thresholds = thresholds or thresholds_for(model)
+        self.lexical = LexicalScorer(store_frequencies(store.db))
+
+    def assign(self, claim_ids: Sequence[int], vectors: np.ndarray, *, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> set[int]:
+        """Assign claims (already in the index) to narratives, a transaction per batch;
+        return the narratives touched."""
+        order = self.in_time_order(claim_ids)
+        by_id = {int(i): v for i, v in zip(claim_ids, vectors)}
+        touched: set[int] = set()
+        for start in range(0, len(order), BATCH):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("Clustering cancelled; claims assigned so far are kept.")
+            batch = order[start:start + BATCH]
+            with write_transaction(self.store.db):
+                touched |= self.assign_within(batch, by_id)
+            if progress:
+                progress(min(1.0, (start + len(batch)) / len(order)), "clustering claims")
+        return touched
+
+    def in_time_order(self, claim_ids: Sequence[int]) -> list[ClaimInfo]:
+        """The claims in the order they were published, as the news arrived."""
+        infos = _claim_infos(self.store.db.conn, list(claim_ids))
+        return sorted(infos.values(), key=lambda c: (c.published_at, c.id))
+
+    def assign_within(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> set[int]:
+        """Assign claims inside the caller's write transaction and refresh what they touched."""
+        touched = set()
+        for claim in claims:
+            narrative = self._assign_one(claim, vectors[claim.id])
+            if narrative is not None:
+                touched.add(narrative)
+        self.refresh_within(touched)
+        return touched
+
+    def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> int | None:
+        conn = self.store.db.conn
+        if narrative_store.narrative_of_claims(conn, [claim.id]):
+            return None  # already paired by an earlier claim of this run
+        links = self._links(claim, vector)
+        if not links:
+            return None
+        memberships = narrative_store.narrative_of_claims(conn, [n.id for n, _ in links])
+        candidates = {memberships[n.id] for n, _ in links if n.id in memberships}
+        centroids = narrative_store.centroids(conn, sorted(candidates), self.dim)
+        best, best_score = None, self.thresholds.centroid
+        for narrative_id, centroid in centroids.items():
+            score = float(np.dot(vector, centroid))
+            if score >= best_score:
+                best, best_score = narrative_id, score
+        if best is not None:
+            narrative_store.add_member(conn, best, claim.id, best_score, vector)
+            return best
+        for neighbour, score in links:
+            if neighbour.id not in memberships and neighbour.article_id != claim.article_id:
+                partner = load_vectors(self.store.db, [neighbour.id], self.dim).get(neighbour.id)
+                if partner is None:
+                    continue
+                return narrative_store.create(
+                    conn, self.model, [(neighbour.id, score), (claim.id, score)], np.stack([partner, vector])
+                )
+        return None
+
+    def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[tuple[ClaimInfo, float]]:
+        """Neighbours that are near-duplicates of the claim, best first."""
+        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), NEIGHBOURS)
+        cosines = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0 and int(i) != claim.id}
+        infos = _claim_infos(self.store.db.conn, list(cosines))
+        when = _time(claim.published_at)
+        near = [n for n in infos.values()
+                if n.article_id != claim.article_id and abs(_time(n.published_at) - when) <= self.window]
+        same = [n for n in near if n.language == claim.language and claim.language]
+        lexical = dict(zip((n.id for n in same), self.lexical.scores(claim.text, [n.text for n in same])))
+        t = self.thresholds
+        links = []
+        for n in near:
+            cos = cosines[n.id]
+            if n.id in lexical:
+                score = t.lexical_weight * lexical[n.id] + (1 - t.lexical_weight) * cos
+                if score >= t.same_language:
+                    links.append((n, score))
+            elif cos >= t.cross_language:
+                links.append((n, cos))
+        links.sort(key=lambda pair: -pair[1])
+        return links
+
+    def refresh_within(self, narrative_ids: set[int] | Sequence[int]) -> None:
+        """Recompute label, statistics and flags of narratives, inside the caller's transaction."""
+        conn = self.store.db.conn
+        for narrative_id in narrative_ids:
+            rows = conn.execute(
+                "SELECT nc.claim_id, a.feed_id, coalesce(f.title, f.url), c.language, a.published_at,"
+                " (SELECT group_concat(tag, char(31)) FROM feed_tags t WHERE t.feed_id = f.id)"
+                " FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+                " JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
+                " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
+            ).fetchall()
+            if not rows:
+                narrative_store.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False)
+                continue
+            sightings = [Sighting(r[1], r[2], tuple(r[5].split("\x1f")) if r[5] else (), r[3], r[4])
+                         for r in rows]
+            flags, score, flagged = evaluate(sightings, self.rules)
+            label = self._most_central(narrative_id, [r[0] for r in rows[:LABEL_SAMPLE]])
+            narrative_store.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
+                                       score=score, flagged=flagged)
+
+    def _most_central(self, narrative_id: int, claim_ids: list[int]) -> int | None:
+        centroid = narrative_store.centroids(self.store.db.conn, [narrative_id], self.dim).get(narrative_id)
+        vectors = load_vectors(self.store.db, claim_ids, self.dim)
+        if centroid is None or not vectors:
+            return None
+        return max(vectors, key=lambda cid: (float(np.dot(vectors[cid], centroid)), -cid))
+

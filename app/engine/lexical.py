@@ -1,0 +1,95 @@
+"""Lexical similarity of claims: IDF-weighted cosine over their words.
+
+Embeddings carry meaning across languages, but within one language the words a
+claim shares with another (names, numbers, rare terms) separate "the same claim
+reworded" from "another claim on the same topic" better than embeddings alone.
+Document frequencies come from the full-text index the store already keeps
+(``claims_vocab``), so they stay current at no extra cost.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+
+import sqlite_utils
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+DocumentFrequencies = Callable[[Iterable[str]], tuple[Mapping[str, int], int]]
+
+
+def tokens(text: str) -> frozenset[str]:
+    """Return the distinct words of a text, folded as the full-text index folds them
+    (lower case, diacritics removed)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return frozenset(_WORD.findall(folded))
+
+
+def idf(df: int, n_docs: int) -> float:
+    """Smoothed inverse document frequency: rare words weigh more than common ones."""
+    return math.log((n_docs + 1) / (df + 1)) + 1.0
+
+
+def weighted_cosine(a: frozenset[str], b: frozenset[str], weights: Mapping[str, float]) -> float:
+    """Cosine of two word sets, each word weighted by its IDF (squared, as tf-idf vectors are)."""
+    if not a or not b:
+        return 0.0
+    shared = sum(weights[w] ** 2 for w in a & b)
+    if shared == 0.0:
+        return 0.0
+    norm_a = math.sqrt(sum(weights[w] ** 2 for w in a))
+    norm_b = math.sqrt(sum(weights[w] ** 2 for w in b))
+    return shared / (norm_a * norm_b)
+
+
+class LexicalScorer:
+    """Scores one claim against others, weighting words by how rare they are."""
+
+    def __init__(self, frequencies: DocumentFrequencies) -> None:
+        self._frequencies = frequencies
+
+    def scores(self, text: str, others: Iterable[str]) -> list[float]:
+        """Return the lexical similarity of ``text`` with each of ``others``, in [0, 1]."""
+        query = tokens(text)
+        other_tokens = [tokens(o) for o in others]
+        vocabulary = set(query).union(*other_tokens) if other_tokens else set(query)
+        df, n_docs = self._frequencies(vocabulary)
+        weights = {w: idf(df.get(w, 0), n_docs) for w in vocabulary}
+        return [weighted_cosine(query, o, weights) for o in other_tokens]
+
+
+def store_frequencies(db: sqlite_utils.Database) -> DocumentFrequencies:
+    """Document frequencies of words among the stored claims, read from the FTS index."""
+
+    def frequencies(words: Iterable[str]) -> tuple[Mapping[str, int], int]:
+        words = list(words)
+        n_docs = db.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        found: dict[str, int] = {}
+        for start in range(0, len(words), 900):
+            chunk = words[start:start + 900]
+            rows = db.conn.execute(
+                f"SELECT term, doc FROM claims_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update(rows)
+        return found, n_docs
+
+    return frequencies
+
+
+def counted_frequencies(texts: Iterable[str]) -> DocumentFrequencies:
+    """Document frequencies over a fixed list of texts (benchmarks, tests)."""
+    counts: dict[str, int] = {}
+    n_docs = 0
+    for text in texts:
+        n_docs += 1
+        for word in tokens(text):
+            counts[word] = counts.get(word, 0) + 1
+
+    def frequencies(words: Iterable[str]) -> tuple[Mapping[str, int], int]:
+        return counts, n_docs
+
+    return frequencies

@@ -1,0 +1,211 @@
+"""The whole flow: ingest -> claims -> embed -> index -> narratives, with progress and cancel.
+
+Vectors and narrative assignments of a batch of claims are written in one
+transaction, so a crash loses at most the batch in flight; the index file is
+derived data, saved atomically at the end and rebuilt from the stored vectors
+whenever it is missing, damaged or does not match them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clustering import Clusterer
+from .domain import Feed
+from .embedding import DEFAULT_MODEL, Embedder, load_embedder
+from .errors import Cancelled, VectorIndexError
+from .index import VectorIndex
+from .ingest import IngestReport, ingest
+from .settings import Settings
+from .store import Store, write_transaction
+from .store import vectors as vector_store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+EMBED_BATCH = 256
+
+
+@dataclass
+class PipelineReport:
+    """What a run did after ingest: claims embedded and narratives touched."""
+
+    ingest: IngestReport | None = None
+    claims_embedded: int = 0
+    narratives_touched: set[int] = field(default_factory=set)
+    index_rebuilt: bool = False
+
+
+def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """A progress callback for one stage, mapped onto ``[start, end]`` of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(start + (end - start) * fraction, message)
+
+
+def _check(cancel: threading.Event | None, message: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(message)
+
+
+class Pipeline:
+    """One data folder's embedder and index, loaded once and kept for many runs.
+
+    The window keeps one in its worker; the command line makes one per command.
+    """
+
+    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self._embedder = embedder
+        self._index: VectorIndex | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.model or DEFAULT_MODEL,
+                                           threads=self.settings.threads or None)
+        return self._embedder
+
+    def index(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> VectorIndex:
+        """The vector index: loaded from its file, or rebuilt from stored vectors."""
+        if self._index is None:
+            self._index, _ = self._open_index(progress, cancel)
+        return self._index
+
+    def _open_index(self, progress, cancel) -> tuple[VectorIndex, bool]:
+        embedder = self.embedder
+        path = self.store.index_path
+        stored = vector_store.count_vectors(self.store.db, embedder.name)
+        if path is not None and path.exists():
+            try:
+                index = VectorIndex.load(path, model=embedder.name, dim=embedder.dim)
+                if len(index) == stored:
+                    return index, False
+                log.warning("index holds %d vectors, database %d: rebuilding", len(index), stored)
+            except VectorIndexError as exc:
+                log.warning("index unusable (%s): rebuilding from stored vectors", exc)
+        return self._rebuild(progress, cancel), True
+
+    def _rebuild(self, progress, cancel) -> VectorIndex:
+        embedder = self.embedder
+        chunks_ids, chunks = [], []
+        total = max(1, vector_store.count_vectors(self.store.db, embedder.name))
+        for ids, vectors in vector_store.iter_vectors(self.store.db, embedder.name, embedder.dim):
+            _check(cancel, "Index rebuild cancelled.")
+            chunks_ids.append(ids)
+            chunks.append(vectors)
+            if progress:
+                progress(sum(len(c) for c in chunks_ids) / total * 0.5, "reading stored vectors")
+        ids = np.concatenate(chunks_ids) if chunks_ids else np.zeros(0, dtype=np.int64)
+        vectors = np.concatenate(chunks) if chunks else np.zeros((0, embedder.dim), dtype=np.float32)
+        index = VectorIndex.build(ids, vectors, model=embedder.name, dim=embedder.dim,
+                                  progress=_part(progress, 0.5, 1.0), cancel=cancel)
+        self._save(index)
+        return index
+
+    def _save(self, index: VectorIndex) -> None:
+        if self.store.index_path is not None:
+            index.save(self.store.index_path)
+
+    def run(self, feeds: Sequence[Feed] | None = None, *, force: bool = False,
+            progress: Progress | None = None, cancel: threading.Event | None = None) -> PipelineReport:
+        """Ingest feeds, then embed, index and cluster the new claims."""
+        report = PipelineReport()
+        report.ingest = ingest(self.store, feeds, settings=self.settings, force=force,
+                               progress=_part(progress, 0.0, 0.4), cancel=cancel)
+        self.process_claims(report, progress=_part(progress, 0.4, 1.0), cancel=cancel)
+        return report
+
+    def process_claims(self, report: PipelineReport | None = None, *, progress: Progress | None = None,
+                       cancel: threading.Event | None = None) -> PipelineReport:
+        """Embed every claim that has no vector of the current model, index and cluster it."""
+        report = report or PipelineReport()
+        embedder = self.embedder
+        switching = [m for m in vector_store.stored_models(self.store.db) if m != embedder.name]
+        index = self.index(_part(progress, 0.0, 0.1), cancel)
+        clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
+        total = vector_store.count_claims_without_vectors(self.store.db, embedder.name)
+        done = 0
+        verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
+        try:
+            while True:
+                _check(cancel, "Stopped; claims processed so far are kept.")
+                batch = vector_store.claims_without_vectors(self.store.db, embedder.name, limit=EMBED_BATCH)
+                if not batch:
+                    break
+                ids = np.array([row[0] for row in batch], dtype=np.int64)
+                vectors = embedder.encode([row[1] for row in batch], cancel=cancel)
+                index.add(ids, vectors)
+                try:
+                    with write_transaction(self.store.db) as conn:
+                        vector_store.save_vectors(conn, embedder.name, ids, vectors)
+                        if not switching:
+                            claims = clusterer.in_time_order(ids)
+                            report.narratives_touched |= clusterer.assign_within(
+                                claims, {int(i): v for i, v in zip(ids, vectors)})
+                except BaseException:
+                    index.remove(ids)
+                    raise
+                done += len(batch)
+                report.claims_embedded += len(batch)
+                if progress:
+                    progress(0.1 + 0.9 * done / max(total, 1), f"{verb}: {done}/{total}")
+        finally:
+            if report.claims_embedded:
+                self._save(index)
+        if switching:
+            self._finish_switch(switching, report, progress, cancel)
+        return report
+
+    def _finish_switch(self, old_models: list[str], report: PipelineReport, progress, cancel) -> None:
+        """After re-embedding for a new model: drop the old vectors and cluster anew."""
+        with write_transaction(self.store.db) as conn:
+            conn.executemany("DELETE FROM vectors WHERE model = ?", [(m,) for m in old_models])
+        report.narratives_touched |= self.recluster(progress=progress, cancel=cancel)
+
+    def reindex(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> int:
+        """Rebuild the vector index from the stored vectors; return how many it holds."""
+        self._index = self._rebuild(progress, cancel)
+        return len(self._index)
+
+    def recluster(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> set[int]:
+        """Cluster every claim again, in publication order.
+
+        Narratives a reviewer has touched (status other than ``new``) keep their
+        ids and members; the others are rebuilt from scratch.
+        """
+        embedder = self.embedder
+        index = self.index(_part(progress, 0.0, 0.1), cancel)
+        with write_transaction(self.store.db) as conn:
+            conn.execute("DELETE FROM narratives WHERE status = 'new'")
+            kept = [r[0] for r in conn.execute("SELECT id FROM narratives")]
+            for narrative_id in kept:
+                self._recompute_centroid(conn, narrative_id)
+        clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
+        all_ids, all_vectors = [], []
+        for ids, vectors in vector_store.iter_vectors(self.store.db, embedder.name, embedder.dim):
+            all_ids.append(ids)
+            all_vectors.append(vectors)
+        if not all_ids:
+            return set()
+        touched = clusterer.assign(np.concatenate(all_ids), np.concatenate(all_vectors),
+                                   progress=_part(progress, 0.1, 1.0), cancel=cancel)
+        with write_transaction(self.store.db):
+            clusterer.refresh_within(kept)
+        return touched | set(kept)
+
+    def _recompute_centroid(self, conn, narrative_id: int) -> None:
+        embedder = self.embedder
+        ids = [r[0] for r in conn.execute("SELECT claim_id FROM narrative_claims WHERE narrative_id = ?",
+                                          (narrative_id,))]
+        vectors = vector_store.load_vectors(self.store.db, ids, embedder.dim)
+        centroid = np.sum(list(vectors.values()), axis=0) if vectors else np.zeros(embedder.dim)
+        conn.execute("UPDATE narratives SET centroid = ?, model = ? WHERE id = ?",
+                     (np.asarray(centroid, dtype=np.float32).tobytes(), embedder.name, narrative_id))
