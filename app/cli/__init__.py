@@ -14,6 +14,7 @@ from app import __version__
 
 from .feeds import feeds
 from .ingest import articles, demo, ingest
+from .narratives import narrative, narratives, recluster, reindex, search
 
 
 @click.group(invoke_without_command=True)
@@ -32,3 +33,5 @@ main.add_command(feeds)
 main.add_command(ingest)
 main.add_command(articles)
 main.add_command(demo)
+for command in (narratives, narrative, search, reindex, recluster):
+    main.add_command(command)

@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 import click
 
 from app.engine.errors import Cancelled
-from app.engine.ingest import IngestReport, add_sources, ingest as run_ingest
+from app.engine.ingest import add_sources
+from app.engine.ingest import ingest as run_ingest
+from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.paths import demo_dir
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
@@ -22,9 +24,11 @@ EXIT_SOME_FEEDS_FAILED = 3
 @click.argument("sources", nargs=-1)
 @click.option("--tag", "-t", "tags", multiple=True, help="Tag for feeds added by this command.")
 @click.option("--force", is_flag=True, help="Also fetch feeds that are backing off after errors.")
+@click.option("--no-narratives", is_flag=True, help="Only store articles and claims; embed and cluster later.")
 @format_option("table", "json")
 @data_dir_option
-def ingest(sources: tuple[str, ...], tags: tuple[str, ...], force: bool, fmt: str, store, settings, quiet) -> None:
+def ingest(sources: tuple[str, ...], tags: tuple[str, ...], force: bool, no_narratives: bool, fmt: str,
+           store, settings, quiet) -> None:
     """Fetch feeds and store their new articles and claims.
 
     SOURCES are URLs, feed files or folders; they are added as feeds first. With no
@@ -32,26 +36,34 @@ def ingest(sources: tuple[str, ...], tags: tuple[str, ...], force: bool, fmt: st
     errors are listed and kept on each feed); the others were stored.
     """
     feeds = add_sources(store, sources, tags=tags) if sources else None
-    report = _run(store, feeds, settings, force, quiet)
+    report = _run(store, feeds, settings, force, quiet, not no_narratives)
     _summarise(report, fmt, quiet)
-    if report.failed:
+    if report.ingest.failed:
         raise SystemExit(EXIT_SOME_FEEDS_FAILED)
 
 
-def _run(store, feeds, settings, force: bool, quiet: bool) -> IngestReport:
+def _run(store, feeds, settings, force: bool, quiet: bool, narratives: bool) -> PipelineReport:
     progress = Progress(quiet)
     cancel = threading.Event()
+    pipeline = Pipeline(store, settings)
     try:
-        return run_ingest(store, feeds, settings=settings, force=force, progress=progress, cancel=cancel)
+        if not narratives:
+            return PipelineReport(ingest=run_ingest(store, feeds, settings=settings, force=force,
+                                                    progress=progress, cancel=cancel))
+        return pipeline.run(feeds, force=force, progress=progress, cancel=cancel)
     except KeyboardInterrupt:
         raise Cancelled("Interrupted; feeds already read are kept.") from None
     finally:
         progress.finish()
 
 
-def _summarise(report: IngestReport, fmt: str, quiet: bool) -> None:
+def _summarise(pipeline_report: PipelineReport, fmt: str, quiet: bool) -> None:
+    report = pipeline_report.ingest
     if fmt == "json":
-        emit_json({k: v for k, v in report.__dict__.items() if k != "new_article_ids"})
+        summary = {k: v for k, v in report.__dict__.items() if k != "new_article_ids"}
+        summary["claims_embedded"] = pipeline_report.claims_embedded
+        summary["narratives_touched"] = len(pipeline_report.narratives_touched)
+        emit_json(summary)
         return
     for feed, message in report.errors:
         say(quiet, f"error   {feed}: {message}")
@@ -62,6 +74,9 @@ def _summarise(report: IngestReport, fmt: str, quiet: bool) -> None:
         f"{report.failed} failed, {report.skipped_backoff} backing off; "
         f"{report.articles_new} new article(s) of {report.articles_found}, {report.claims_new} new claim(s)."
     ))
+    if pipeline_report.claims_embedded:
+        say(quiet, f"{pipeline_report.claims_embedded} claim(s) embedded; "
+                   f"{len(pipeline_report.narratives_touched)} narrative(s) new or grown.")
 
 
 @click.command()
@@ -112,7 +127,7 @@ def demo(fmt: str, store, settings, quiet) -> None:
     feeds = []
     for entry in read_opml(opml.read_bytes(), path=str(opml)):
         feeds += add_sources(store, [str((folder / entry.url).resolve())], tags=entry.tags, title=entry.title)
-    report = _run(store, feeds, settings, True, quiet)
+    report = _run(store, feeds, settings, True, quiet, True)
     _summarise(report, fmt, quiet)
     if fmt == "table":
-        say(quiet, f"Data folder: {store.data_dir}")
+        say(quiet, f"Data folder: {store.data_dir}. 'narratives' lists what was flagged.")

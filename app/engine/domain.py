@@ -175,3 +175,15 @@ class SearchHit:
     feed_title: str
     published_at: str
     narrative_id: int | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One review action: who did what, when."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: str

@@ -178,14 +178,14 @@ class Pipeline:
     def recluster(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> set[int]:
         """Cluster every claim again, in publication order.
 
-        Narratives a reviewer has touched (status other than ``new``) keep their
-        ids and members; the others are rebuilt from scratch.
+        Narratives a reviewer has touched (a status, a note, a merge or split) keep
+        their ids and members; the others are rebuilt from scratch.
         """
         embedder = self.embedder
         index = self.index(_part(progress, 0.0, 0.1), cancel)
         with write_transaction(self.store.db) as conn:
-            conn.execute("DELETE FROM narratives WHERE status = 'new'")
-            kept = [r[0] for r in conn.execute("SELECT id FROM narratives")]
+            conn.execute("DELETE FROM narratives WHERE reviewed = 0")
+            kept = [r[0] for r in conn.execute("SELECT id FROM narratives WHERE merged_into IS NULL")]
             for narrative_id in kept:
                 self._recompute_centroid(conn, narrative_id)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)

@@ -148,6 +148,7 @@ MIGRATIONS.append(
         languages TEXT NOT NULL DEFAULT '',
         score REAL NOT NULL DEFAULT 0,
         flagged INTEGER NOT NULL DEFAULT 0,
+        reviewed INTEGER NOT NULL DEFAULT 0,
         merged_into INTEGER REFERENCES narratives(id) ON DELETE SET NULL
     );
     CREATE INDEX narratives_rank ON narratives(flagged, score);

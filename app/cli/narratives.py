@@ -1,0 +1,114 @@
+"""``narratives``, ``narrative show``, ``search``, ``reindex`` and ``recluster``."""
+
+from __future__ import annotations
+
+import click
+
+from app.engine.errors import AppError
+from app.engine.narrative_json import narrative_json, summary_json
+from app.engine.pipeline import Pipeline
+from app.engine.search import keyword_search, semantic_search
+from app.engine.store import narratives as narrative_store
+
+from .ingest import parse_since
+from .output import Progress, data_dir_option, emit_json, emit_table, format_option, say
+
+
+@click.command()
+@click.option("--flagged/--all", "flagged", default=True, show_default=True,
+              help="Only flagged narratives, or all of them.")
+@click.option("--since", default=None, help="Seen on or after this date (YYYY-MM-DD).")
+@click.option("--status", type=click.Choice(["new", "reviewing", "confirmed", "dismissed"]), default=None)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@format_option("table", "json")
+@data_dir_option
+def narratives(flagged: bool, since: str | None, status: str | None, limit: int, fmt: str,
+               store, settings, quiet) -> None:
+    """List narratives, flagged first and by score, with the reasons they were flagged."""
+    rows = narrative_store.list_narratives(store.db, flagged_only=flagged, since=parse_since(since),
+                                           status=status, limit=limit)
+    if fmt == "json":
+        emit_json([summary_json(r) for r in rows])
+        return
+    emit_table(["id", "score", "claims", "sources", "languages", "first seen", "last seen", "flags", "label"],
+               [[r.id, f"{r.score:.1f}", r.size, r.sources, r.languages, (r.first_seen or "")[:16],
+                 (r.last_seen or "")[:16], [f.kind for f in r.flags], r.label] for r in rows])
+    if not rows:
+        say(quiet, "No narratives yet." if not flagged else "No flagged narratives. '--all' lists every narrative.")
+
+
+@click.group()
+def narrative() -> None:
+    """Look at one narrative."""
+
+
+@narrative.command("show")
+@click.argument("narrative_id", type=int)
+@format_option("table", "json")
+@data_dir_option
+def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
+    """Show a narrative: its flags with reasons, and every claim with its source."""
+    found = narrative_store.get_narrative(store.db, narrative_id)
+    if found is None:
+        raise AppError(f"No narrative {narrative_id}. 'narratives --all' lists them.")
+    if fmt == "json":
+        emit_json(narrative_json(found))
+        return
+    s = found.summary
+    click.echo(f"Narrative {s.id}: {s.label}")
+    click.echo(f"status {s.status} · score {s.score:.1f} · {s.size} claims · {s.sources} sources · "
+               f"languages {', '.join(s.languages) or '-'} · {s.first_seen} → {s.last_seen}")
+    for flag in s.flags:
+        click.echo(f"  ⚑ {flag.kind}: {flag.reason}")
+    if found.notes:
+        click.echo(f"Notes: {found.notes}")
+    click.echo("")
+    emit_table(["claim", "published", "source", "lang", "sim", "text", "link"],
+               [[m.claim_id, m.published_at[:16], m.feed_title, m.language, f"{m.similarity:.2f}", m.text,
+                 m.article_link] for m in found.members], max_width=70)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--semantic", "mode", flag_value="semantic", default=True, help="By meaning, in any language (default).")
+@click.option("--keyword", "mode", flag_value="keyword", help="By words (full-text, BM25).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@format_option("table", "json")
+@data_dir_option
+def search(text: str, mode: str, limit: int, fmt: str, store, settings, quiet) -> None:
+    """Search the stored claims for TEXT."""
+    if mode == "keyword":
+        hits = keyword_search(store, text, limit=limit)
+    else:
+        pipeline = Pipeline(store, settings)
+        hits = semantic_search(store, pipeline.index(Progress(quiet)), pipeline.embedder, text, limit=limit)
+    if fmt == "json":
+        emit_json(hits)
+        return
+    emit_table(["claim", "score", "narrative", "published", "source", "lang", "text"],
+               [[h.claim_id, f"{h.score:.3f}", h.narrative_id, h.published_at[:16], h.feed_title, h.language,
+                 h.text] for h in hits], max_width=80)
+
+
+@click.command()
+@data_dir_option
+def reindex(store, settings, quiet) -> None:
+    """Rebuild the vector index from the vectors stored in the database."""
+    progress = Progress(quiet)
+    pipeline = Pipeline(store, settings)
+    count = pipeline.reindex(progress=progress)
+    progress.finish()
+    report = pipeline.process_claims(progress=progress)
+    progress.finish()
+    say(quiet, f"Index rebuilt with {count} vectors; {report.claims_embedded} claims embedded that had none.")
+
+
+@click.command()
+@data_dir_option
+def recluster(store, settings, quiet) -> None:
+    """Cluster every claim again; reviewed narratives keep their ids and claims."""
+    progress = Progress(quiet)
+    touched = Pipeline(store, settings).recluster(progress=progress)
+    progress.finish()
+    flagged = len(narrative_store.list_narratives(store.db, flagged_only=True))
+    say(quiet, f"{len(touched)} narratives after re-clustering, {flagged} flagged.")

@@ -1,0 +1,221 @@
+"""Review: status, notes, merge and split of narratives, each kept in the audit trail.
+
+Every action records what it changed and how to take it back, so the last action
+can be undone. A reviewed narrative keeps its id and claims through a re-cluster.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from .clustering import Clusterer
+from .domain import AuditEntry
+from .errors import AppError
+from .settings import Settings
+from .store import Store, store_errors, utc_now, write_transaction
+from .store.vectors import load_vectors
+
+STATUSES = ("new", "reviewing", "confirmed", "dismissed")
+
+
+class ReviewError(AppError):
+    """A review action that cannot be done (unknown narrative, bad status, nothing to undo)."""
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _subject(narrative_id: int) -> str:
+    return f"narrative:{narrative_id}"
+
+
+def _audit(conn, actor: str, action: str, narrative_id: int, detail: dict) -> None:
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (utc_now(), actor, action, _subject(narrative_id), json.dumps(detail, ensure_ascii=False)),
+    )
+
+
+def _require(conn, narrative_id: int) -> tuple[str, str]:
+    row = conn.execute("SELECT status, notes FROM narratives WHERE id = ? AND merged_into IS NULL",
+                       (narrative_id,)).fetchone()
+    if row is None:
+        raise ReviewError(f"No narrative {narrative_id} (it may have been merged into another).")
+    return row
+
+
+def set_status(store: Store, narrative_id: int, status: str, *, actor: str | None = None) -> None:
+    """Set a narrative's review status (new, reviewing, confirmed, dismissed).
+
+    Raises
+    ------
+    ReviewError
+        Unknown narrative or status.
+    """
+    if status not in STATUSES:
+        raise ReviewError(f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
+    with write_transaction(store.db) as conn:
+        old, _ = _require(conn, narrative_id)
+        conn.execute("UPDATE narratives SET status = ?, reviewed = 1 WHERE id = ?", (status, narrative_id))
+        _audit(conn, actor or current_user(), "status", narrative_id, {"from": old, "to": status})
+
+
+def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None = None) -> None:
+    """Replace a narrative's reviewer notes."""
+    with write_transaction(store.db) as conn:
+        _, old = _require(conn, narrative_id)
+        if old == notes:
+            return
+        conn.execute("UPDATE narratives SET notes = ?, reviewed = 1 WHERE id = ?", (notes, narrative_id))
+        _audit(conn, actor or current_user(), "notes", narrative_id, {"from": old, "to": notes})
+
+
+def _move(conn, claim_ids: Sequence[int], target: int) -> None:
+    conn.executemany("UPDATE narrative_claims SET narrative_id = ?, pinned = 1 WHERE claim_id = ?",
+                     [(target, int(c)) for c in claim_ids])
+
+
+def _members(conn, narrative_id: int) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT claim_id FROM narrative_claims WHERE narrative_id = ?",
+                                       (narrative_id,))]
+
+
+def _recompute(store: Store, settings: Settings, narrative_ids: Sequence[int]) -> None:
+    """Centroid, statistics, label and flags of narratives whose members changed."""
+    conn = store.db.conn
+    for narrative_id in narrative_ids:
+        row = conn.execute("SELECT model, length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+        if row is None:
+            continue
+        dim = row[1] // 4
+        vectors = load_vectors(store.db, _members(conn, narrative_id), dim)
+        centroid = np.sum(list(vectors.values()), axis=0) if vectors else np.zeros(dim)
+        conn.execute("UPDATE narratives SET centroid = ? WHERE id = ?",
+                     (np.asarray(centroid, dtype=np.float32).tobytes(), narrative_id))
+        Clusterer(store, None, model=row[0], dim=dim, settings=settings).refresh_within([narrative_id])
+
+
+def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Settings(),
+          actor: str | None = None) -> None:
+    """Move every claim of ``other_id`` into ``keep_id``; ``other_id`` is then hidden.
+
+    Raises
+    ------
+    ReviewError
+        The same narrative twice, or one of them does not exist.
+    """
+    if keep_id == other_id:
+        raise ReviewError("A narrative cannot be merged with itself.")
+    with write_transaction(store.db) as conn:
+        _require(conn, keep_id)
+        _require(conn, other_id)
+        moved = _members(conn, other_id)
+        _move(conn, moved, keep_id)
+        conn.execute("UPDATE narratives SET merged_into = ?, reviewed = 1 WHERE id = ?", (keep_id, other_id))
+        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (keep_id,))
+        _audit(conn, actor or current_user(), "merge", keep_id, {"from": other_id, "claims": moved})
+        _recompute(store, settings, [keep_id])
+
+
+def split(store: Store, narrative_id: int, claim_ids: Sequence[int], *, settings: Settings = Settings(),
+          actor: str | None = None) -> int:
+    """Move some claims of a narrative into a new narrative; return its id.
+
+    Raises
+    ------
+    ReviewError
+        No claims given, claims not in that narrative, or all of its claims.
+    """
+    claim_ids = sorted({int(c) for c in claim_ids})
+    with write_transaction(store.db) as conn:
+        _require(conn, narrative_id)
+        members = set(_members(conn, narrative_id))
+        if not claim_ids:
+            raise ReviewError("Choose the claims to split out.")
+        if not set(claim_ids) <= members:
+            raise ReviewError(f"Some of those claims are not in narrative {narrative_id}.")
+        if set(claim_ids) == members:
+            raise ReviewError("Splitting out every claim would leave the narrative empty.")
+        model, centroid = conn.execute("SELECT model, centroid FROM narratives WHERE id = ?",
+                                       (narrative_id,)).fetchone()
+        now = utc_now()
+        new_id = conn.execute(
+            "INSERT INTO narratives (created_at, updated_at, model, centroid, size, reviewed, label_claim_id)"
+            " VALUES (?, ?, ?, ?, ?, 1, ?)",
+            (now, now, model, centroid, len(claim_ids), claim_ids[0]),
+        ).lastrowid
+        _move(conn, claim_ids, new_id)
+        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (narrative_id,))
+        _audit(conn, actor or current_user(), "split", narrative_id, {"into": new_id, "claims": claim_ids})
+        _recompute(store, settings, [narrative_id, new_id])
+    return new_id
+
+
+def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | None = None) -> AuditEntry:
+    """Take back the most recent review action that has not been undone; return it.
+
+    Raises
+    ------
+    ReviewError
+        Nothing to undo.
+    """
+    with write_transaction(store.db) as conn:
+        row = conn.execute(
+            "SELECT id, at, actor, action, subject, detail FROM audit"
+            " WHERE action IN ('status', 'notes', 'merge', 'split')"
+            " AND id NOT IN (SELECT CAST(json_extract(detail, '$.undid') AS INTEGER) FROM audit WHERE action = 'undo')"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise ReviewError("Nothing to undo.")
+        entry = AuditEntry(*row)
+        detail = json.loads(entry.detail)
+        narrative_id = int(entry.subject.split(":")[1])
+        if entry.action == "status":
+            conn.execute("UPDATE narratives SET status = ? WHERE id = ?", (detail["from"], narrative_id))
+        elif entry.action == "notes":
+            conn.execute("UPDATE narratives SET notes = ? WHERE id = ?", (detail["from"], narrative_id))
+        elif entry.action == "merge":
+            _move(conn, detail["claims"], detail["from"])
+            conn.execute("UPDATE narratives SET merged_into = NULL WHERE id = ?", (detail["from"],))
+            _recompute(store, settings, [narrative_id, detail["from"]])
+        else:
+            _move(conn, detail["claims"], narrative_id)
+            conn.execute("DELETE FROM narratives WHERE id = ?", (detail["into"],))
+            _recompute(store, settings, [narrative_id])
+        _audit(conn, actor or current_user(), "undo", narrative_id, {"undid": entry.id, "action": entry.action})
+    return entry
+
+
+def audit_trail(store: Store, narrative_id: int) -> list[AuditEntry]:
+    """Every review action on a narrative, newest first."""
+    with store_errors():
+        rows = store.db.conn.execute(
+            "SELECT id, at, actor, action, subject, detail FROM audit WHERE subject = ? ORDER BY id DESC",
+            (_subject(narrative_id),),
+        ).fetchall()
+    return [AuditEntry(*r) for r in rows]
+
+
+def describe(entry: AuditEntry) -> str:
+    """One line of the audit trail in plain words."""
+    detail = json.loads(entry.detail or "{}")
+    if entry.action == "status":
+        return f"status {detail['from']} → {detail['to']}"
+    if entry.action == "notes":
+        return "notes edited"
+    if entry.action == "merge":
+        return f"merged narrative {detail['from']} in ({len(detail['claims'])} claims)"
+    if entry.action == "split":
+        return f"split {len(detail['claims'])} claims out into narrative {detail['into']}"
+    if entry.action == "undo":
+        return f"undid the {detail['action']} action #{detail['undid']}"
+    return entry.action
