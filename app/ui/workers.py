@@ -1,0 +1,91 @@
+"""Background work for the window: engine calls in a thread, results as queued signals.
+
+An :class:`EngineTask` runs one engine function off the GUI thread, passing it a
+``progress`` callback and a ``cancel`` event, and reports through signals that Qt
+delivers on the GUI thread. It never touches widgets. Engine writes go through a
+pool of one thread (one writer to the database); each task opens its own Store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from app.engine.errors import AppError, Cancelled
+
+log = logging.getLogger(__name__)
+
+
+class TaskSignals(QObject):
+    progress = Signal(float, str)
+    done = Signal(object)
+    failed = Signal(object)  # an AppError (plain words) or another exception
+    cancelled = Signal()
+
+
+class EngineTask(QRunnable):
+    """Runs ``work(progress=..., cancel=...)`` in a worker thread."""
+
+    def __init__(self, title: str, work: Callable[..., Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.title = title
+        self.work = work
+        self.cancel_event = threading.Event()
+        self.signals = TaskSignals()
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check; it reports ``cancelled``."""
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            result = self.work(progress=self.signals.progress.emit, cancel=self.cancel_event)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except AppError as exc:
+            self.signals.failed.emit(exc)
+        except Exception as exc:  # the only place, with the entry points, that catches everything
+            log.error("task %r failed:\n%s", self.title, traceback.format_exc())
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """Starts tasks and keeps them alive until they finish; knows what is running."""
+
+    started = Signal(object)   # EngineTask
+    finished = Signal(object)  # EngineTask, whatever the outcome
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.writer_pool = QThreadPool(self)
+        self.writer_pool.setMaxThreadCount(1)
+        self.reader_pool = QThreadPool(self)
+        self.reader_pool.setMaxThreadCount(2)
+        self.running: list[EngineTask] = []
+
+    def start(self, task: EngineTask, *, writes: bool = True) -> EngineTask:
+        self.running.append(task)
+        for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
+            signal.connect(lambda *_, t=task: self._finish(t))
+        (self.writer_pool if writes else self.reader_pool).start(task)
+        self.started.emit(task)
+        return task
+
+    def _finish(self, task: EngineTask) -> None:
+        if task in self.running:
+            self.running.remove(task)
+            self.finished.emit(task)
+
+    def cancel_all(self, wait_ms: int = 3000) -> None:
+        for task in list(self.running):
+            task.cancel()
+        self.writer_pool.waitForDone(wait_ms)
+        self.reader_pool.waitForDone(wait_ms)
