@@ -1,0 +1,116 @@
+import math
+
+import numpy as np
+import pytest
+
+from app.engine import clustering
+from app.engine.clustering import Thresholds
+from app.engine.pipeline import Pipeline
+from app.engine.settings import Settings
+from app.engine.store import narratives as narrative_store
+from tests.engine.helpers import add_article, add_feed
+from tests.fakes import HashingEmbedder, TableEmbedder
+
+FAKE = Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8)
+
+
+@pytest.fixture(autouse=True)
+def fake_thresholds(monkeypatch):
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing", FAKE)
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-table", FAKE)
+
+
+def angle(degrees: float, dim: int = 8) -> np.ndarray:
+    v = np.zeros(dim, dtype=np.float32)
+    v[0], v[1] = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return v
+
+
+def narratives_of(store):
+    result = []
+    for summary in narrative_store.list_narratives(store.db):
+        narrative = narrative_store.get_narrative(store.db, summary.id)
+        result.append(sorted(m.text for m in narrative.members))
+    return sorted(result)
+
+
+def test_the_same_claim_from_three_outlets_becomes_one_flagged_narrative(store):
+    claim = "Officials confirmed the dam near Varnholm was opened without warning on Monday"
+    outlets = [add_feed(store, name, tags=("watchlist",) if name == "c" else ()) for name in "abc"]
+    for hour, feed in enumerate(outlets):
+        add_article(store, feed, [claim], published=f"2026-11-10T0{hour + 1}:00:00Z")
+    add_article(store, outlets[0], ["The city orchestra announced its winter programme of concerts"])
+    report = Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert report.claims_embedded == 4
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    assert summary.size == 3 and summary.sources == 3 and summary.label == claim
+    assert {f.kind for f in summary.flags} >= {"spread", "watchlist"}
+    assert summary.first_seen == "2026-11-10T01:00:00Z" and summary.last_seen == "2026-11-10T03:00:00Z"
+
+
+def test_claims_of_one_article_never_form_a_narrative_alone(store):
+    feed = add_feed(store, "a")
+    add_article(store, feed, ["The bank will collapse on Friday says insider", "The bank will collapse on Friday says insider today"])
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == []
+
+
+def test_no_single_link_chaining(store):
+    # A-B and B-C and C-D are close (30 degrees), A-C is not (60): single link would glue all four.
+    texts = {"claim A": angle(0), "claim B": angle(30), "claim C": angle(60), "claim D": angle(90)}
+    languages = {"claim A": "en", "claim B": "de", "claim C": "fr", "claim D": "es"}  # cosine alone decides
+    for hour, (text, lang) in enumerate(languages.items()):
+        add_article(store, add_feed(store, f"outlet{hour}"), [text], language=lang,
+                    published=f"2026-11-10T0{hour + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert narratives_of(store) == [["claim A", "claim B"], ["claim C", "claim D"]]
+
+
+def test_time_window_keeps_old_claims_apart(store):
+    claim = "The minister said pensions will be cut by half next year"
+    add_article(store, add_feed(store, "a"), [claim], published="2026-01-01T08:00:00Z")
+    add_article(store, add_feed(store, "b"), [claim], published="2026-11-10T08:00:00Z")
+    Pipeline(store, Settings(window_days=30), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == []
+
+
+def test_incremental_ids_are_stable_and_recluster_agrees(store):
+    claim = "Ballots of forty thousand dead voters were counted in Valdoria"
+    pipeline = Pipeline(store, Settings(), embedder=HashingEmbedder())
+    add_article(store, add_feed(store, "a"), [claim], published="2026-11-10T01:00:00Z")
+    add_article(store, add_feed(store, "b"), [claim + " officials say"], published="2026-11-10T02:00:00Z")
+    pipeline.process_claims()
+    [first] = narrative_store.list_narratives(store.db)
+    add_article(store, add_feed(store, "c"), [claim + " again"], published="2026-11-10T03:00:00Z")
+    pipeline.process_claims()
+    [grown] = narrative_store.list_narratives(store.db)
+    assert grown.id == first.id and grown.size == 3
+    before = narratives_of(store)
+    pipeline.recluster()
+    assert narratives_of(store) == before
+
+
+def test_index_file_is_rebuilt_when_damaged(store):
+    claim = "The water supply of Lake Varnholm was poisoned by chemicals"
+    add_article(store, add_feed(store, "a"), [claim], published="2026-11-10T01:00:00Z")
+    add_article(store, add_feed(store, "b"), [claim], published="2026-11-10T02:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    store.index_path.write_bytes(b"garbage")
+    fresh = Pipeline(store, Settings(), embedder=HashingEmbedder())
+    assert len(fresh.index()) == 2
+    add_article(store, add_feed(store, "c"), [claim], published="2026-11-10T03:00:00Z")
+    fresh.process_claims()
+    assert narratives_of(store) == [[claim] * 3]
+
+
+def test_model_switch_re_embeds_instead_of_mixing(store):
+    claim = "The central bank will ban cash payments by 2027"
+    add_article(store, add_feed(store, "a"), [claim], published="2026-11-10T01:00:00Z")
+    add_article(store, add_feed(store, "b"), [claim], published="2026-11-10T02:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    table = TableEmbedder({claim: angle(10)}, dim=8)
+    report = Pipeline(store, Settings(), embedder=table).process_claims()
+    assert report.claims_embedded == 2
+    models = store.db.conn.execute("SELECT DISTINCT model FROM vectors").fetchall()
+    assert models == [("fake-table",)]
+    assert narratives_of(store) == [[claim, claim]]

@@ -1,0 +1,79 @@
+import pytest
+
+from app.engine import clustering, review
+from app.engine.clustering import Thresholds
+from app.engine.pipeline import Pipeline
+from app.engine.settings import Settings
+from app.engine.store import narratives as narrative_store
+from tests.engine.helpers import add_article, add_feed
+from tests.fakes import HashingEmbedder
+
+BANK = "Meridia Bank will collapse on Friday and savings will be frozen"
+LAKE = "Chemicals were dumped into Lake Varnholm poisoning the water supply"
+
+
+@pytest.fixture
+def two_narratives(store, monkeypatch):
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
+                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
+    feeds = [add_feed(store, n) for n in "abcd"]
+    for i, feed in enumerate(feeds[:2]):
+        add_article(store, feed, [BANK], published=f"2026-11-10T0{i + 1}:00:00Z")
+    for i, feed in enumerate(feeds[2:]):
+        add_article(store, feed, [LAKE], published=f"2026-11-11T0{i + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    bank, lake = sorted(narrative_store.list_narratives(store.db), key=lambda s: s.label)
+    assert bank.label == BANK and lake.label == LAKE
+    return store, bank.id, lake.id
+
+
+def test_status_and_notes_are_audited_and_undone(two_narratives):
+    store, bank, _ = two_narratives
+    review.set_status(store, bank, "confirmed", actor="ana")
+    review.set_notes(store, bank, "Debunked by the central bank.", actor="ana")
+    narrative = narrative_store.get_narrative(store.db, bank)
+    assert narrative.summary.status == "confirmed" and narrative.notes == "Debunked by the central bank."
+    trail = review.audit_trail(store, bank)
+    assert [e.action for e in trail] == ["notes", "status"] and trail[0].actor == "ana"
+    assert review.describe(trail[1]) == "status new → confirmed"
+    review.undo_last(store)
+    review.undo_last(store)
+    narrative = narrative_store.get_narrative(store.db, bank)
+    assert narrative.summary.status == "new" and narrative.notes == ""
+    with pytest.raises(review.ReviewError, match="Nothing to undo"):
+        review.undo_last(store)
+
+
+def test_bad_status_and_unknown_narrative(two_narratives):
+    store, bank, _ = two_narratives
+    with pytest.raises(review.ReviewError, match="Status must be one of"):
+        review.set_status(store, bank, "maybe")
+    with pytest.raises(review.ReviewError, match="No narrative 999"):
+        review.set_status(store, 999, "confirmed")
+
+
+def test_merge_then_undo(two_narratives):
+    store, bank, lake = two_narratives
+    review.merge(store, bank, lake)
+    merged = narrative_store.get_narrative(store.db, bank)
+    assert merged.summary.size == 4 and merged.summary.sources == 4
+    assert [s.id for s in narrative_store.list_narratives(store.db)] == [bank]
+    with pytest.raises(review.ReviewError):
+        review.merge(store, bank, bank)
+    review.undo_last(store)
+    assert sorted(s.size for s in narrative_store.list_narratives(store.db)) == [2, 2]
+
+
+def test_split_then_undo_and_recluster_keeps_reviewed(two_narratives):
+    store, bank, _ = two_narratives
+    claims = [m.claim_id for m in narrative_store.get_narrative(store.db, bank).members]
+    new_id = review.split(store, bank, claims[1:])
+    assert narrative_store.get_narrative(store.db, new_id).summary.size == 1
+    assert narrative_store.get_narrative(store.db, bank).summary.size == 1
+    with pytest.raises(review.ReviewError, match="empty"):
+        review.split(store, bank, claims[:1])
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).recluster()
+    assert narrative_store.get_narrative(store.db, new_id) is not None  # reviewed narratives survive
+    review.undo_last(store)
+    assert narrative_store.get_narrative(store.db, bank).summary.size == 2
+    assert narrative_store.get_narrative(store.db, new_id) is None
