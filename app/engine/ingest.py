@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 
-FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ".opml.xml"}
+# Saved feeds often have no ending at all (a URL's last segment); README.md and the like are skipped.
+FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ""}
 FIRST_RETRY_MINUTES = 5
 
 
@@ -58,7 +59,7 @@ def is_url(text: str) -> bool:
 
 
 def feed_files_in(folder: Path) -> list[Path]:
-    """Return the feed files below a folder (by their ending), in a stable order."""
+    """Return the feed files below a folder (by their ending, or none), in a stable order."""
     return sorted(
         p for p in folder.rglob("*")
         if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FEED_FILE_SUFFIXES
@@ -85,7 +86,8 @@ def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (
         if path.is_dir():
             files = feed_files_in(path)
             if not files:
-                raise FeedError(source, f"The folder {source} holds no feed files ({', '.join(sorted(FEED_FILE_SUFFIXES))}).")
+                raise FeedError(source, f"The folder {source} holds no feed files "
+                                       f"({', '.join(sorted(x for x in FEED_FILE_SUFFIXES if x))} or no ending).")
             for file in files:
                 feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags)[0])
         elif path.is_file():
