@@ -1,0 +1,125 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.engine import clustering
+from app.engine.clustering import Thresholds
+from app.engine.paths import demo_dir
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>CLI Outlet</title>
+<item><title>Officials say the harbour bridge will close for repairs in spring</title>
+<link>https://cli.example/1</link><guid>cli-1</guid><pubDate>Tue, 10 Nov 2026 08:00:00 GMT</pubDate>
+<description>The city said the harbour bridge will close for three months of repairs in spring.</description></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def run(tmp_path):
+    runner = CliRunner()
+    data = tmp_path / "data"
+
+    def invoke(*args, code=0):
+        result = runner.invoke(main, [*args[:2], "--data-dir", str(data), *args[2:]] if args[0] in ("feeds", "narrative")
+                               else [args[0], "--data-dir", str(data), *args[1:]])
+        assert result.exit_code == code, (result.output, result.stderr if result.stderr_bytes else "")
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def feed_file(tmp_path) -> Path:
+    path = tmp_path / "outlet.xml"
+    path.write_bytes(RSS)
+    return path
+
+
+def test_feeds_add_list_json_remove(run, feed_file):
+    run("feeds", "add", str(feed_file), "--tag", "Watchlist")
+    listed = json.loads(run("feeds", "list", "--format", "json").stdout)
+    assert listed[0]["url"] == str(feed_file.resolve()) and listed[0]["tags"] == ["watchlist"]
+    assert listed[0]["health"] == "new"
+    csv_out = run("feeds", "list", "--format", "csv").stdout
+    assert csv_out.splitlines()[0].startswith("id,title,tags,health")
+    run("feeds", "remove", str(listed[0]["id"]))
+    assert json.loads(run("feeds", "list", "--format", "json").stdout) == []
+
+
+def test_ingest_without_narratives_and_articles_listing(run, feed_file):
+    result = run("ingest", str(feed_file), "--no-narratives", "--format", "json")
+    summary = json.loads(result.stdout)
+    assert summary["articles_new"] == 1 and summary["failed"] == 0
+    articles = json.loads(run("articles", "--format", "json").stdout)
+    assert articles[0]["title"].startswith("Officials say the harbour bridge")
+    assert articles[0]["claims"][0]["is_title"] is True
+    assert json.loads(run("articles", "--since", "2026-12-01", "--format", "json").stdout) == []
+
+
+def test_bad_since_is_a_usage_error(run):
+    result = run("articles", "--since", "last tuesday", code=2)
+    assert "is not a date" in result.stderr
+
+
+def test_broken_feed_exits_3_with_its_error(run, tmp_path, feed_file):
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<html><body>not a feed</body></html>")
+    result = run("ingest", str(feed_file), str(broken), "--no-narratives", code=3)
+    assert "web page, not a feed" in result.stderr
+    listed = json.loads(run("feeds", "list", "--format", "json").stdout)
+    assert {f["health"] for f in listed} == {"ok", "error"}
+
+
+def test_missing_source_is_a_clear_error(run, tmp_path):
+    result = run("ingest", str(tmp_path / "nothing-here.xml"), code=1)
+    assert "no file or folder by that name" in result.stderr
+
+
+def test_opml_round_trip(run, tmp_path, feed_file):
+    run("feeds", "add", str(feed_file), "--tag", "state-media", "--tag", "watchlist")
+    out = tmp_path / "out.opml"
+    run("feeds", "export-opml", str(out))
+    other = tmp_path / "other"
+    result = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out)])
+    assert result.exit_code == 0
+    listed = json.loads(CliRunner().invoke(main, ["feeds", "list", "--data-dir", str(other), "--format", "json"]).stdout)
+    assert listed[0]["tags"] == ["state-media", "watchlist"] and listed[0]["url"] == str(feed_file.resolve())
+
+
+def test_malformed_opml_names_the_file(run, tmp_path):
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body><outline xmlUrl='x'></body>")
+    result = run("feeds", "import-opml", str(bad), code=1)
+    assert "bad.opml" in result.stderr
+
+
+def test_unknown_narrative_is_an_error(run):
+    result = run("narrative", "show", "42", code=1)
+    assert "No narrative 42" in result.stderr
+
+
+def test_keyword_search(run, feed_file):
+    run("ingest", str(feed_file), "--no-narratives")
+    hits = json.loads(run("search", "harbour bridge", "--keyword", "--format", "json").stdout)
+    assert hits and "harbour bridge" in hits[0]["text"]
+    assert json.loads(run("search", "AND OR NEAR(", "--keyword", "--format", "json").stdout) == []
+
+
+@pytest.mark.slow
+def test_demo_flags_narratives_with_reasons_in_json(run):
+    run("demo", "--quiet")
+    flagged = json.loads(run("narratives", "--flagged", "--format", "json").stdout)
+    assert len(flagged) >= 4
+    top = flagged[0]
+    assert top["flagged"] and top["flags"] and all(f["reason"] for f in top["flags"])
+    shown = json.loads(run("narrative", "show", str(top["id"]), "--format", "json").stdout)
+    keys = {"claim_id", "text", "language", "similarity", "article_link", "article_title", "feed_title", "published_at"}
+    assert shown["claims"] and keys <= set(shown["claims"][0])
+    assert len({c["feed_title"] for c in shown["claims"]}) >= 2
+    hits = json.loads(run("search", "Impfstoff Mikrochips", "--format", "json").stdout)
+    assert hits and hits[0]["narrative_id"] is not None
+    run("recluster", "--quiet")
+    assert json.loads(run("narratives", "--flagged", "--format", "json").stdout)
+    run("reindex", "--quiet")
