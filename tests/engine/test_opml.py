@@ -26,7 +26,7 @@ SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
     <outline text="No folder" xmlurl="http://plain.example/atom.xml"/>
     <outline text="Not a feed, just a note"/>
     <outline text="Evil" xmlUrl="javascript:alert(1)"/>
-    <outline text="Local" xmlUrl="file:///etc/passwd"/>
+    <outline text="FTP" xmlUrl="ftp://files.example/feed.xml"/>
     <outline text="RT again" xmlUrl="https://rt.example/rss/" category="watchlist"/>
   </body>
 </opml>
@@ -44,6 +44,17 @@ def test_read_folders_and_categories_become_tags() -> None:
         ),
         OpmlFeed("https://fullfact.example/feed/", "Full Fact", ("fact-checkers",)),
         OpmlFeed("http://plain.example/atom.xml", "No folder", ()),
+    ]
+
+
+def test_local_feed_paths_are_kept_for_offline_work() -> None:
+    data = b"""<opml version="2.0"><body>
+      <outline text="offline"><outline text="Saved" xmlUrl="feeds/saved.xml"/></outline>
+      <outline text="Abs" xmlUrl="/data/feeds/abs.xml"/>
+      <outline text="URL" xmlUrl="file:///data/feeds/with%20space.xml"/>
+    </body></opml>"""
+    assert [(f.url, f.tags) for f in read_opml(data)] == [
+        ("feeds/saved.xml", ("offline",)), ("/data/feeds/abs.xml", ()), ("/data/feeds/with space.xml", ()),
     ]
 
 

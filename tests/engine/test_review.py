@@ -22,9 +22,9 @@ def two_narratives(store, monkeypatch):
     for i, feed in enumerate(feeds[2:]):
         add_article(store, feed, [LAKE], published=f"2026-11-11T0{i + 1}:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    bank, lake = sorted(narrative_store.list_narratives(store.db), key=lambda s: s.label)
-    assert bank.label == BANK and lake.label == LAKE
-    return store, bank.id, lake.id
+    by_label = {s.label: s.id for s in narrative_store.list_narratives(store.db)}
+    assert set(by_label) == {BANK, LAKE}
+    return store, by_label[BANK], by_label[LAKE]
 
 
 def test_status_and_notes_are_audited_and_undone(two_narratives):

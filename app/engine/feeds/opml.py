@@ -20,7 +20,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.parsers import expat
 
 from app.engine.errors import ImportFileError
@@ -248,9 +248,11 @@ class _OutlineReader:
             self.folders.append(tag or None)
             return
         self.folders.append(None)
-        if not _is_web_url(url):
+        url = _feed_address(url)
+        if url is None:
             log.warning(
-                "%s: skipping outline %r: not an http(s) feed address", self.path, url[:200]
+                "%s: skipping outline %r: neither an http(s) address nor a file path",
+                self.path, lower.get("xmlurl", "")[:200],
             )
             return
         title = name_text if name_text and name_text != url else None
@@ -274,12 +276,24 @@ def _unique(tags: list[str]) -> list[str]:
     return [tag for i, tag in enumerate(tags) if tag and tag not in tags[:i]]
 
 
-def _is_web_url(url: str) -> bool:
+def _feed_address(url: str) -> str | None:
+    """The outline's feed as an http(s) URL or a local path; None for anything else.
+
+    Local paths (absolute, relative to the OPML file, or ``file://``) are kept so that
+    offline feed folders round-trip through OPML like web feeds do.
+    """
     try:
         parts = urlsplit(url)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:
-        return False
+        return None
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return url if parts.hostname else None
+    if scheme == "file":
+        return unquote(parts.path) or None
+    if scheme == "" or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):  # a Windows drive letter
+        return url
+    return None
 
 
 def _xml_text(text: str) -> str:

@@ -1,0 +1,181 @@
+"""Narrative quality: pairwise precision and recall of the clustering, per model.
+
+Two labelled development sets, both read in place:
+
+* **clef**: tweets from ``../shared/data/clef2020-checkthat-task2-en`` that repeat the same
+  Snopes fact-check are real near-duplicate claims (gold cluster = the fact-check); every
+  other tweet is noise that must stay out. Each tweet becomes one article of its own source.
+  Thresholds are tuned on the *train* tweets and reported on the *dev* tweets.
+* **demo**: the bundled demo feeds (team-written, five languages) with ``resources/demo/labels.json``.
+  Reported at article level: two articles are a predicted pair when any of their claims share
+  a narrative; a gold pair when both are labelled with the same narrative.
+
+Usage: ``python bench/narratives.py [--models use-multilingual,e5-small,minilm] [--tune]``
+Writes ``bench/results/narratives.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.engine import clustering  # noqa: E402
+from app.engine.clustering import Thresholds  # noqa: E402
+from app.engine.embedding import load_embedder  # noqa: E402
+from app.engine.ingest import add_sources, ingest  # noqa: E402
+from app.engine.paths import demo_dir  # noqa: E402
+from app.engine.pipeline import Pipeline  # noqa: E402
+from app.engine.settings import Settings  # noqa: E402
+from app.engine.store import Store, write_transaction  # noqa: E402
+from app.engine.store import articles as article_store  # noqa: E402
+from app.engine.store import feeds as feed_store  # noqa: E402
+from app.engine.domain import ArticleDraft  # noqa: E402
+
+CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
+RESULTS = ROOT / "bench" / "results" / "narratives.md"
+
+
+def clean_tweet(text: str) -> str:
+    text = re.sub(r"pic\.twitter\.com/\S+|https?://\S+", "", text)
+    text = re.sub(r"—\s*[^—]*\(@\w+\)\s*\w+ \d+, \d{4}\s*$", "", text)
+    return " ".join(text.split())
+
+
+def load_clef(split: str) -> list[tuple[str, str]]:
+    rows = [json.loads(line) for line in (CLEF / f"queries_{split}.jsonl").open(encoding="utf-8")]
+    return [(clean_tweet(r["text"]), r["vclaim_ids"][0]) for r in rows]
+
+
+def clef_store(tweets: list[tuple[str, str]], folder: Path) -> tuple[Store, dict[int, str]]:
+    """One article (one claim) per tweet, each from its own source, all within a week."""
+    store = Store.open(folder)
+    gold: dict[int, str] = {}
+    for n, (text, label) in enumerate(tweets):
+        feed, _ = feed_store.add_feed(store.db, f"https://tweet{n}.example/", kind="http", title=f"account {n}")
+        draft = ArticleDraft(
+            guid=str(n), link=None, title=text[:400], author=None, text=text, language="en",
+            published_at=f"2026-11-{10 + n % 7:02d}T{n % 24:02d}:00:00Z", published_estimated=False,
+            content_sha256=f"tweet{n}", claims=((0, text[:400], True),),
+        )
+        with write_transaction(store.db) as conn:
+            saved = article_store.save_fetched(
+                conn, feed.id, started_at="2026-11-10T00:00:00Z", http_status=None, document_sha256=f"d{n}",
+                document_bytes=1, document_path=None, drafts=[draft], error=None, etag=None,
+                last_modified=None, feed_title=None, next_fetch_at="2026-11-10T00:00:00Z")
+        gold[saved.article_ids[0]] = label
+    return store, gold
+
+
+def demo_store(folder: Path) -> tuple[Store, dict[int, str]]:
+    store = Store.open(folder)
+    ingest(store, add_sources(store, [str(demo_dir() / "feeds")]))
+    labels = json.loads((demo_dir() / "labels.json").read_text(encoding="utf-8"))
+    by_key = {}
+    for narrative in labels["narratives"]:
+        for article in narrative["articles"]:
+            by_key[(str((demo_dir() / article["feed"]).resolve()), article["guid"])] = narrative["key"]
+    gold = {}
+    for article_id, guid, url in store.db.conn.execute(
+            "SELECT a.id, a.guid, f.url FROM articles a JOIN feeds f ON f.id = a.feed_id"):
+        gold[article_id] = by_key.get((url, guid), f"unrelated-{article_id}")
+    return store, gold
+
+
+def predicted_pairs(store: Store) -> set[tuple[int, int]]:
+    rows = store.db.conn.execute(
+        "SELECT nc.narrative_id, c.article_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+        " JOIN narratives n ON n.id = nc.narrative_id WHERE n.merged_into IS NULL").fetchall()
+    members: dict[int, set[int]] = {}
+    for narrative_id, article_id in rows:
+        members.setdefault(narrative_id, set()).add(article_id)
+    pairs = set()
+    for articles in members.values():
+        pairs.update(itertools.combinations(sorted(articles), 2))
+    return pairs
+
+
+def score(store: Store, gold: dict[int, str]) -> dict[str, float]:
+    predicted = predicted_pairs(store)
+    by_label: dict[str, list[int]] = {}
+    for article_id, label in gold.items():
+        by_label.setdefault(label, []).append(article_id)
+    gold_pairs = {p for ids in by_label.values() for p in itertools.combinations(sorted(ids), 2)}
+    tp = len(predicted & gold_pairs)
+    precision = tp / len(predicted) if predicted else 1.0
+    recall = tp / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "pairs": len(predicted), "gold": len(gold_pairs)}
+
+
+def evaluate(pipeline: Pipeline, store: Store, gold, model: str, thresholds: Thresholds) -> dict[str, float]:
+    clustering.MODEL_THRESHOLDS[model] = thresholds
+    with write_transaction(store.db) as conn:
+        conn.execute("DELETE FROM narratives")
+    pipeline.recluster()
+    return score(store, gold)
+
+
+def tune(pipeline, store, gold, model, base: Thresholds) -> Thresholds:
+    """Best recall with precision >= 0.9 over a small grid around the model's values."""
+    best, best_recall = base, -1.0
+    for same in [base.same_language + d for d in (-0.1, -0.05, 0.0, 0.05, 0.1)]:
+        for centroid in [base.centroid + d for d in (-0.1, -0.05, 0.0, 0.05)]:
+            candidate = Thresholds(same_language=round(same, 3), cross_language=base.cross_language,
+                                   centroid=round(centroid, 3), lexical_weight=base.lexical_weight)
+            result = evaluate(pipeline, store, gold, model, candidate)
+            print(f"  {candidate} -> P={result['precision']:.3f} R={result['recall']:.3f}", flush=True)
+            if result["precision"] >= 0.9 and result["recall"] > best_recall:
+                best, best_recall = candidate, result["recall"]
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default="use-multilingual,e5-small,minilm")
+    parser.add_argument("--tune", action="store_true", help="grid-search thresholds on CLEF train")
+    args = parser.parse_args()
+    lines = ["# Narrative quality (pairwise precision / recall)", "",
+             f"Run {time.strftime('%Y-%m-%d')} by `python bench/narratives.py {' '.join(sys.argv[1:])}`.", "",
+             "| model | thresholds (same-lang, cross-lang, centroid) | set | precision | recall | F1 | predicted pairs | gold pairs |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for model in args.models.split(","):
+        embedder = load_embedder(model)
+        thresholds = clustering.thresholds_for(model)
+        with tempfile.TemporaryDirectory() as tmp:
+            sets = {}
+            for name, build in (("clef-train", lambda f: clef_store(load_clef("train"), f)),
+                                ("clef-dev", lambda f: clef_store(load_clef("dev"), f)),
+                                ("demo", demo_store)):
+                folder = Path(tmp) / name
+                store, gold = build(folder)
+                pipeline = Pipeline(store, Settings(), embedder=embedder)
+                pipeline.process_claims()
+                sets[name] = (pipeline, store, gold)
+            if args.tune:
+                print(f"tuning {model} on clef-train", flush=True)
+                thresholds = tune(*sets["clef-train"], model, thresholds)
+                print(f"chosen {thresholds}", flush=True)
+            for name, (pipeline, store, gold) in sets.items():
+                result = evaluate(pipeline, store, gold, model, thresholds)
+                print(model, name, result, flush=True)
+                lines.append(
+                    f"| {model} | {thresholds.same_language}, {thresholds.cross_language}, {thresholds.centroid} "
+                    f"| {name} | {result['precision']:.3f} | {result['recall']:.3f} | {result['f1']:.3f} "
+                    f"| {result['pairs']} | {result['gold']} |")
+                store.close()
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
