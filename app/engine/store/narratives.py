@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
@@ -174,3 +176,235 @@ def narrative_of_claims(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> d
         f"SELECT claim_id, narrative_id FROM narrative_claims WHERE claim_id IN ({','.join('?' * len(ids))})", ids
     )
     return dict(rows)
+
+
+# --- Read-only queries for the window's list: filters, server-side sort, keyset pages. ---
+
+SORT_COLUMNS: dict[str, str] = {
+    "score": "n.score",
+    "sources": "n.sources",
+    "claims": "n.size",
+    "first_seen": "coalesce(n.first_seen, '')",
+    "last_seen": "coalesce(n.last_seen, '')",
+    "status": "n.status",
+}
+"""What the list can be sorted by, and the SQL each sort orders on."""
+
+GROWTH_HOURS = 24
+
+
+@dataclass(frozen=True)
+class NarrativeFilter:
+    """Which narratives the list shows; ``None`` means any.
+
+    ``since`` keeps narratives active since then (last seen at or after it);
+    ``ids`` restricts the list to these narratives (search results).
+    """
+
+    status: str | None = None
+    flagged_only: bool = False
+    flag_kind: str | None = None
+    language: str | None = None
+    feed_id: int | None = None
+    tag: str | None = None
+    since: str | None = None
+    ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NarrativeRow:
+    """A narrative as a row of the list, with how fast it is growing."""
+
+    summary: NarrativeSummary
+    recent_claims: int  # claims published in the last GROWTH_HOURS of its activity
+
+
+@dataclass(frozen=True)
+class NarrativePage:
+    """One page of the list; pass ``after`` back to get the next page (None: no more)."""
+
+    rows: tuple[NarrativeRow, ...]
+    after: tuple | None
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values the list's filters can take in this store."""
+
+    statuses: tuple[str, ...]
+    flag_kinds: tuple[str, ...]
+    languages: tuple[str, ...]
+    feeds: tuple[tuple[int, str], ...]  # (id, title)
+    tags: tuple[str, ...]
+
+
+def _filter_sql(filters: NarrativeFilter) -> tuple[list[str], list]:
+    where, params = ["n.merged_into IS NULL"], []
+    if filters.status:
+        where.append("n.status = ?")
+        params.append(filters.status)
+    if filters.flagged_only:
+        where.append("n.flagged = 1")
+    if filters.flag_kind:
+        where.append("EXISTS (SELECT 1 FROM flags fl WHERE fl.narrative_id = n.id AND fl.kind = ?)")
+        params.append(filters.flag_kind)
+    if filters.language:
+        # languages is a comma-joined list of codes: match a whole code, not a prefix.
+        where.append("instr(',' || n.languages || ',', ',' || ? || ',') > 0")
+        params.append(filters.language)
+    if filters.feed_id is not None:
+        where.append("n.id IN (SELECT nc.narrative_id FROM articles a JOIN claims c ON c.article_id = a.id"
+                     " JOIN narrative_claims nc ON nc.claim_id = c.id WHERE a.feed_id = ?)")
+        params.append(int(filters.feed_id))
+    if filters.tag:
+        where.append("n.id IN (SELECT nc.narrative_id FROM feed_tags t JOIN articles a ON a.feed_id = t.feed_id"
+                     " JOIN claims c ON c.article_id = a.id JOIN narrative_claims nc ON nc.claim_id = c.id"
+                     " WHERE t.tag = ?)")
+        params.append(filters.tag)
+    if filters.since:
+        where.append("n.last_seen >= ?")
+        params.append(filters.since)
+    if filters.ids is not None:
+        # json_each: any number of ids without hitting SQLite's variable limit.
+        where.append("n.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in filters.ids]))
+    return where, params
+
+
+def _order(sort: str, descending: bool, flagged_first: bool) -> list[tuple[str, bool]]:
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"cannot sort narratives by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
+    columns = [("n.flagged", True)] if flagged_first else []
+    return columns + [(SORT_COLUMNS[sort], descending), ("n.id", descending)]
+
+
+def _after_sql(columns: list[tuple[str, bool]], key: Sequence) -> tuple[str, list]:
+    """Rows after ``key`` in this order, for columns sorted in mixed directions
+    (the keyset idea of datasette's ``compound_keys_after_sql``)."""
+    ors, params = [], []
+    for i, (expr, desc) in enumerate(columns):
+        ands = [f"{columns[j][0]} = ?" for j in range(i)] + [f"{expr} {'<' if desc else '>'} ?"]
+        ors.append("(" + " AND ".join(ands) + ")")
+        params.extend(list(key[:i]) + [key[i]])
+    return "(" + " OR ".join(ors) + ")", params
+
+
+def recent_claims(db: sqlite_utils.Database, narrative_ids: Sequence[int], *,
+                  hours: int = GROWTH_HOURS) -> dict[int, int]:
+    """Return ``{narrative_id: claims published in its last `hours` of activity}``."""
+    if not narrative_ids:
+        return {}
+    with store_errors():
+        rows = db.conn.execute(
+            "SELECT nc.narrative_id, count(*) FROM narratives n"
+            " JOIN narrative_claims nc ON nc.narrative_id = n.id JOIN claims c ON c.id = nc.claim_id"
+            " JOIN articles a ON a.id = c.article_id"
+            " WHERE n.id IN (SELECT value FROM json_each(?))"
+            " AND a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', n.last_seen, ?)"
+            " GROUP BY nc.narrative_id",
+            (json.dumps([int(i) for i in narrative_ids]), f"-{int(hours)} hours"),
+        ).fetchall()
+    return dict(rows)
+
+
+def page_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = NarrativeFilter(), *,
+                    sort: str = "score", descending: bool = True, flagged_first: bool = True,
+                    after: tuple | None = None, limit: int = 200) -> NarrativePage:
+    """Return one page of narratives, filtered and sorted in SQL.
+
+    Keyset paging: ``after`` is the previous page's ``after``, so every page costs
+    the same however far the user scrolls, and rows do not shift under the reader.
+
+    Parameters
+    ----------
+    filters
+        Which narratives to show.
+    sort
+        A key of :data:`SORT_COLUMNS`; ties are broken by id.
+    flagged_first
+        Put flagged narratives before the others, whatever the sort.
+
+    Raises
+    ------
+    StoreError
+        The database cannot be read.
+    ValueError
+        ``sort`` is not a known key.
+
+    Examples
+    --------
+    >>> page = page_narratives(store.db, NarrativeFilter(flagged_only=True), sort="sources")
+    >>> more = page_narratives(store.db, NarrativeFilter(flagged_only=True), sort="sources", after=page.after)
+    """
+    columns = _order(sort, descending, flagged_first)
+    where, params = _filter_sql(filters)
+    if after is not None:
+        clause, extra = _after_sql(columns, after)
+        where.append(clause)
+        params.extend(extra)
+    keys = ", ".join(expr for expr, _ in columns)
+    order = ", ".join(f"{expr} {'DESC' if desc else 'ASC'}" for expr, desc in columns)
+    sql = (f"SELECT {SUMMARY_COLUMNS}, {keys} FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
+           f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
+    with store_errors():
+        rows = db.conn.execute(sql, params + [int(limit) + 1]).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    summaries = _summaries(db, [r[:10] for r in rows])
+    growth = recent_claims(db, [s.id for s in summaries])
+    page = tuple(NarrativeRow(s, growth.get(s.id, 0)) for s in summaries)
+    return NarrativePage(page, tuple(rows[-1][10:]) if more and rows else None)
+
+
+def count_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = NarrativeFilter()) -> int:
+    """Return how many narratives pass the filters."""
+    where, params = _filter_sql(filters)
+    with store_errors():
+        return db.conn.execute(f"SELECT count(*) FROM narratives n WHERE {' AND '.join(where)}",
+                               params).fetchone()[0]
+
+
+def filter_choices(db: sqlite_utils.Database) -> FilterChoices:
+    """Return the statuses, flag kinds, languages, feeds and tags the filters can offer."""
+    with store_errors():
+        languages = set()
+        for (joined,) in db.conn.execute("SELECT DISTINCT languages FROM narratives WHERE merged_into IS NULL"):
+            languages.update(code for code in (joined or "").split(",") if code)
+        kinds = [r[0] for r in db.conn.execute("SELECT DISTINCT kind FROM flags ORDER BY kind")]
+        feeds = db.conn.execute("SELECT id, coalesce(title, url) FROM feeds ORDER BY lower(coalesce(title, url)), id")
+        feeds = tuple((r[0], r[1]) for r in feeds)
+        tags = tuple(r[0] for r in db.conn.execute("SELECT DISTINCT tag FROM feed_tags ORDER BY tag"))
+    known = ["spread", "cross-language", "watchlist", "growth", "fact-checked"]
+    return FilterChoices(
+        statuses=("new", "reviewing", "confirmed", "dismissed"),
+        flag_kinds=tuple(known + [k for k in kinds if k not in known]),
+        languages=tuple(sorted(languages)), feeds=feeds, tags=tags,
+    )
+
+
+def find_narratives(db: sqlite_utils.Database, text: str, *, exclude: int | None = None,
+                    limit: int = 50) -> list[NarrativeSummary]:
+    """Narratives whose id is ``text`` (``42`` or ``#42``) or whose label contains its words.
+
+    Raises
+    ------
+    StoreError
+        The database cannot be read.
+    """
+    text = text.strip()
+    where, params = ["n.merged_into IS NULL"], []
+    if exclude is not None:
+        where.append("n.id != ?")
+        params.append(int(exclude))
+    digits = text.lstrip("#")
+    if digits.isdigit():
+        where.append("n.id = ?")
+        params.append(int(digits))
+    else:
+        for word in text.split():
+            where.append("c.text LIKE ? ESCAPE '\\'")
+            params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    sql = (f"SELECT {SUMMARY_COLUMNS} FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
+           f" WHERE {' AND '.join(where)} ORDER BY n.flagged DESC, n.score DESC, n.id LIMIT ?")
+    with store_errors():
+        return _summaries(db, db.conn.execute(sql, params + [int(limit)]).fetchall())

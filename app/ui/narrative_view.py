@@ -1,0 +1,605 @@
+"""One narrative in detail, and the fact-checker's review of it.
+
+Top to bottom: what it says and its numbers; why it is flagged, in plain words; the
+review actions (status, merge, split, undo); its claims side by side; and, in tabs,
+the article of the selected claim, the spread over time, the notes and the history.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from PySide6.QtCore import (
+    QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
+)
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
+    QSizePolicy, QSplitter, QStackedWidget, QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from app.engine import review
+from app.engine.domain import Member, Narrative
+from app.engine.errors import AppError
+from app.engine.flags import language_name
+from app.engine.store import articles as article_store
+from app.engine.store import narratives as narrative_store
+
+from .article_view import ArticleView, format_time
+from .error_presenter import ErrorPresenter
+from .flag_icons import flag_icon, flag_text, kind_title
+from .review_dialogs import MergeDialog, run_review, show_error, short
+from .timeline_chart import TimelineChart
+from .workers import EngineTask
+
+log = logging.getLogger(__name__)
+
+STATUS_TITLES = {"new": "New", "reviewing": "Reviewing", "confirmed": "Confirmed", "dismissed": "Dismissed"}
+STATUS_TIPS = {
+    "new": "Not looked at yet",
+    "reviewing": "Someone is checking it",
+    "confirmed": "Checked: a narrative worth reporting on",
+    "dismissed": "Checked: not a narrative that matters (or not one at all)",
+}
+
+
+class ClaimsModel(QAbstractTableModel):
+    """A narrative's claims: outlet, language, published, similarity, text."""
+
+    HEADERS = ("Outlet", "Lang.", "Published (UTC)", "Similarity", "Claim")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.members: tuple[Member, ...] = ()
+
+    def set_members(self, members: tuple[Member, ...]) -> None:
+        self.beginResetModel()
+        self.members = members
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.members)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        m = self.members[index.row()]
+        column = index.column()
+        if role == Qt.UserRole:
+            return m
+        if role == Qt.EditRole:  # raw values: what the proxy sorts on
+            return (m.feed_title.lower(), m.language or "", m.published_at, m.similarity, m.text.lower())[column]
+        if role == Qt.DisplayRole:
+            return (m.feed_title, m.language or "?", format_time(m.published_at), f"{m.similarity:.2f}",
+                    " ".join(m.text.split()))[column]
+        if role == Qt.ToolTipRole:
+            if column == 1:
+                return language_name(m.language)
+            if column == 3:
+                return "How close the claim is to the narrative as a whole (1.00: the same)"
+            return f"<p>{html.escape(m.text)}</p><p><i>{html.escape(m.article_title)}</i></p>"
+        if role == Qt.TextAlignmentRole and column == 3:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+
+class NotesEdit(QPlainTextEdit):
+    """Notes that are saved when the editor loses focus, not on every keystroke."""
+
+    focus_left = Signal()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.focus_left.emit()
+
+
+class NarrativeView(QWidget):
+    """The detail of one narrative, with its review.
+
+    Signals
+    -------
+    narratives_changed()
+        A review action (status, notes, merge, split, undo) was saved.
+
+    Attributes
+    ----------
+    status_actions : dict[str, QAction]
+        One checkable action per status; the window may give them shortcuts.
+    undo_action, merge_action, split_action, save_notes_action : QAction
+    """
+
+    narratives_changed = Signal()
+
+    def __init__(self, context, presenter: ErrorPresenter | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._presenter = presenter
+        self._narrative: Narrative | None = None
+        self._notes_dirty = False
+        self.last_task: EngineTask | None = None
+        self._build_actions()
+        self._build()
+        context.data_changed.connect(self.refresh)
+        self.show_narrative(None)
+
+    # --- building -------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.status_group = QActionGroup(self)
+        self.status_group.setExclusive(True)
+        self.status_actions: dict[str, QAction] = {}
+        for number, status in enumerate(review.STATUSES, start=1):
+            action = QAction(STATUS_TITLES[status], self, checkable=True)
+            action.setToolTip(f"{STATUS_TIPS[status]} (Ctrl+{number})")
+            action.setData(status)
+            action.triggered.connect(lambda _=False, s=status: self.set_status(s))
+            self.status_group.addAction(action)
+            self.status_actions[status] = action
+        self.merge_action = QAction("Merge…", self)
+        self.merge_action.setToolTip("Merge another narrative with this one")
+        self.merge_action.triggered.connect(lambda: self.merge())
+        self.split_action = QAction("Split out…", self)
+        self.split_action.setToolTip("Move the selected claims into a new narrative")
+        self.split_action.triggered.connect(self.split_selected)
+        self.undo_action = QAction("Undo", self)
+        self.undo_action.setToolTip("Take back the last review action (Ctrl+Z)")
+        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.undo_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.undo_action.triggered.connect(self.undo)
+        self.save_notes_action = QAction("Save notes", self)
+        self.save_notes_action.setShortcut(QKeySequence.Save)
+        self.save_notes_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.save_notes_action.triggered.connect(self.save_notes)
+        self.addActions([self.undo_action, self.save_notes_action])
+
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        self.placeholder = QLabel("Select a narrative to see its claims, its sources and how it spread.")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)  # drawn in the theme's muted text colour
+        self.stack.addWidget(self.placeholder)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 6, 8, 4)
+        layout.setSpacing(6)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.meta.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+
+        self.flags_box = QFrame()
+        self.flags_box.setFrameShape(QFrame.StyledPanel)
+        self.flags_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        self.flags_layout = QGridLayout(self.flags_box)
+        self.flags_layout.setContentsMargins(6, 4, 6, 4)
+        self.flags_layout.setHorizontalSpacing(6)
+        self.flags_layout.setVerticalSpacing(3)
+        self.flags_layout.setColumnStretch(1, 1)
+        layout.addWidget(self.flags_box)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(2)
+        bar.addWidget(QLabel("Status:"))
+        self.status_buttons: dict[str, QToolButton] = {}
+        for status, action in self.status_actions.items():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            button.setAutoRaise(False)
+            self.status_buttons[status] = button
+            bar.addWidget(button)
+        bar.addSpacing(12)
+        for action in (self.merge_action, self.split_action, self.undo_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.message)
+
+        self.claims_model = ClaimsModel(self)
+        self.claims_proxy = QSortFilterProxyModel(self)
+        self.claims_proxy.setSourceModel(self.claims_model)
+        self.claims_proxy.setSortRole(Qt.EditRole)
+        self.claims = QTableView()
+        self.claims.setModel(self.claims_proxy)
+        self.claims.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.claims.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.claims.setSortingEnabled(True)
+        self.claims.sortByColumn(2, Qt.AscendingOrder)
+        self.claims.setWordWrap(False)
+        self.claims.verticalHeader().hide()
+        self.claims.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.claims.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        metrics = self.fontMetrics()
+        for column, sample in enumerate(("Le Courrier du Lac", "Lang.", "2026-11-10 08:00", "Similarity")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        self.claims.selectionModel().selectionChanged.connect(self._on_claims_selection_changed)
+        self.claims.selectionModel().currentRowChanged.connect(self._on_claims_current_changed)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.article = ArticleView()
+        self.timeline = TimelineChart()
+        notes_page = QWidget()
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.setContentsMargins(0, 4, 0, 0)
+        self.notes = NotesEdit()
+        self.notes.setPlaceholderText("Notes for the team: what was checked, sources, next steps. "
+                                      "Saved when you leave this box, or with Save (Ctrl+S).")
+        self.notes.textChanged.connect(self._on_notes_text_changed)
+        self.notes.focus_left.connect(self._on_notes_focus_left)
+        notes_bar = QHBoxLayout()
+        self.notes_state = QLabel()
+        self.notes_state.setEnabled(False)
+        self.save_button = QPushButton("Save notes")
+        self.save_button.clicked.connect(self.save_notes)
+        notes_bar.addWidget(self.notes_state, 1)
+        notes_bar.addWidget(self.save_button)
+        notes_layout.addWidget(self.notes)
+        notes_layout.addLayout(notes_bar)
+        self.history = QTreeWidget()
+        self.history.setRootIsDecorated(False)
+        self.history.setHeaderLabels(["When (UTC)", "Who", "What"])
+        self.history.header().setStretchLastSection(True)
+        self.history.header().resizeSection(0, metrics.horizontalAdvance("2026-11-10 08:00") + 24)
+        self.history.header().resizeSection(1, metrics.horizontalAdvance("reviewer-name") + 16)
+        self.tabs.addTab(self.article, "Article")
+        self.tabs.addTab(self.timeline, "Spread over time")
+        self.tabs.addTab(notes_page, "Notes")
+        self.tabs.addTab(self.history, "History")
+
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(self.claims)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        self.stack.addWidget(page)
+
+    # --- showing --------------------------------------------------------------------
+
+    @property
+    def narrative_id(self) -> int | None:
+        return self._narrative.summary.id if self._narrative else None
+
+    @property
+    def narrative(self) -> Narrative | None:
+        return self._narrative
+
+    def show_narrative(self, narrative_id: int | None) -> None:
+        """Show a narrative (None or 0: nothing). Unsaved notes of the previous one are saved."""
+        if self._notes_dirty and self._narrative is not None and narrative_id != self.narrative_id:
+            self.save_notes()
+        self._say("")
+        self._load(narrative_id or None)
+
+    def refresh(self) -> None:
+        """Re-read the narrative shown (after the data changed), keeping the selected claims."""
+        self._load(self.narrative_id, keep_selection=True)
+
+    def _load(self, narrative_id: int | None, keep_selection: bool = False) -> None:
+        narrative = None
+        if narrative_id is not None:
+            try:
+                narrative = narrative_store.get_narrative(self._context.store.db, narrative_id)
+            except AppError as exc:
+                show_error(self, "Reading the narrative failed", exc, self._presenter, doing="reading the narrative")
+        same = narrative is not None and self._narrative is not None and narrative.summary.id == self.narrative_id
+        if narrative is not None and self._is_merged(narrative.summary.id):
+            narrative = None  # merged into another: no longer a narrative of its own
+        self._narrative = narrative
+        self._update_actions()
+        if narrative is None:
+            self.stack.setCurrentWidget(self.placeholder)
+            self.claims_model.set_members(())
+            self.article.clear_article()
+            self.timeline.clear()
+            self._set_notes("")
+            self.history.clear()
+            return
+        self.stack.setCurrentIndex(1)
+        self._show_header(narrative)
+        self._show_flags(narrative)
+        selected = self.selected_claim_ids() if (same and keep_selection) else []
+        current = self._current_member()
+        self.claims_model.set_members(narrative.members)
+        self._restore_claims(selected, current.claim_id if (current and same and keep_selection) else None)
+        self.timeline.set_members(narrative.members)
+        if not (same and self._notes_dirty):
+            self._set_notes(narrative.notes)
+        self._show_history(narrative.summary.id)
+
+    def _is_merged(self, narrative_id: int) -> bool:
+        row = self._context.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
+                                                  (narrative_id,)).fetchone()
+        return bool(row and row[0])
+
+    def _show_header(self, narrative: Narrative) -> None:
+        s = narrative.summary
+        self.title.setText(s.label or f"Narrative {s.id}")
+        languages = ", ".join(language_name(code) for code in s.languages) or "unknown language"
+        self.meta.setText(
+            f"#{s.id} · <b>{html.escape(STATUS_TITLES.get(s.status, s.status))}</b> · score {s.score:.1f} · "
+            f"<b>{s.sources}</b> source{'s' if s.sources != 1 else ''} · {s.size} claims · {html.escape(languages)}"
+            f"<br/>first seen {format_time(s.first_seen)} UTC · last seen {format_time(s.last_seen)} UTC"
+        )
+        self.meta.setTextFormat(Qt.RichText)
+
+    def _show_flags(self, narrative: Narrative) -> None:
+        while self.flags_layout.count():
+            item = self.flags_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        flags = narrative.summary.flags
+        if not flags:
+            note = QLabel("Not flagged: nothing about its spread stands out.")
+            note.setEnabled(False)
+            self.flags_layout.addWidget(note, 0, 1)
+            return
+        for row, flag in enumerate(flags):
+            icon = QLabel()
+            icon.setPixmap(flag_icon(flag.kind, 16).pixmap(16, 16))
+            icon.setToolTip(kind_title(flag.kind))
+            text = QLabel(flag_text(flag))
+            text.setTextFormat(Qt.RichText)
+            text.setWordWrap(True)
+            text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+            text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            self.flags_layout.addWidget(icon, row, 0, Qt.AlignTop)
+            self.flags_layout.addWidget(text, row, 1)
+
+    def _show_history(self, narrative_id: int) -> None:
+        self.history.clear()
+        try:
+            entries = review.audit_trail(self._context.store, narrative_id)
+        except AppError as exc:
+            log.warning("reading the audit trail failed: %s", exc)
+            entries = []
+        for entry in entries:
+            item = QTreeWidgetItem([format_time(entry.at), entry.actor, review.describe(entry)])
+            item.setToolTip(2, review.describe(entry))
+            self.history.addTopLevelItem(item)
+        self.tabs.setTabText(3, f"History ({len(entries)})" if entries else "History")
+
+    def _update_actions(self) -> None:
+        shown = self._narrative is not None
+        status = self._narrative.summary.status if shown else None
+        for name, action in self.status_actions.items():
+            action.setEnabled(shown)
+            action.setChecked(name == status)
+        self.merge_action.setEnabled(shown)
+        self._update_split_action()
+
+    def _update_split_action(self) -> None:
+        count = len(self.selected_claim_ids())
+        total = len(self._narrative.members) if self._narrative else 0
+        self.split_action.setEnabled(0 < count < total)
+        self.split_action.setText(f"Split out {count}…" if count > 1 else "Split out…")
+
+    # --- claims and article ---------------------------------------------------------
+
+    def selected_claim_ids(self) -> list[int]:
+        rows = self.claims.selectionModel().selectedRows()
+        return [self.claims_proxy.data(index, Qt.UserRole).claim_id for index in rows]
+
+    def select_claims(self, claim_ids: list[int]) -> None:
+        self._restore_claims(claim_ids, claim_ids[0] if claim_ids else None)
+
+    def _current_member(self) -> Member | None:
+        index = self.claims.selectionModel().currentIndex()
+        return self.claims_proxy.data(index, Qt.UserRole) if index.isValid() else None
+
+    def _restore_claims(self, claim_ids: list[int], current: int | None) -> None:
+        selection = self.claims.selectionModel()
+        selection.clearSelection()
+        wanted = set(claim_ids)
+        first, selected = None, 0
+        for row in range(self.claims_proxy.rowCount()):
+            index = self.claims_proxy.index(row, 0)
+            claim_id = self.claims_proxy.data(index, Qt.UserRole).claim_id
+            if claim_id in wanted:
+                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+                selected += 1
+            if claim_id == current:
+                first = index
+        if first is None and self.claims_proxy.rowCount():
+            first = self.claims_proxy.index(0, 0)
+        if first is not None and not selected:
+            selection.select(first, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        if first is not None:
+            selection.setCurrentIndex(first, selection.SelectionFlag.NoUpdate)
+            self._show_article(self.claims_proxy.data(first, Qt.UserRole))
+        self._update_split_action()
+
+    def _on_claims_selection_changed(self, *_):
+        self._update_split_action()
+
+    def _on_claims_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_article(self.claims_proxy.data(current, Qt.UserRole))
+
+    def _show_article(self, member: Member | None) -> None:
+        if member is None:
+            self.article.clear_article()
+            return
+        try:
+            article = article_store.get_article(self._context.store.db, member.article_id)
+        except AppError as exc:
+            log.warning("reading article %s failed: %s", member.article_id, exc)
+            article = None
+        self.article.show_article(article, member.text)
+
+    # --- review ---------------------------------------------------------------------
+
+    def _review(self, title: str, work, on_done=None) -> EngineTask:
+        busy = [t for t in self._context.tasks.running if t is not self.last_task]
+        self._say(f"{title}… (waits for the running update to finish)" if busy else f"{title}…")
+
+        def done(result) -> None:
+            if on_done is not None:
+                on_done(result)
+            self.narratives_changed.emit()
+
+        def failed() -> None:
+            self._say("")
+            self._update_actions()  # the status buttons show the stored status again
+
+        self.last_task = run_review(self._context, self, title, work, done, presenter=self._presenter,
+                                    on_failed=failed)
+        return self.last_task
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def set_status(self, status: str) -> EngineTask | None:
+        """Set the shown narrative's review status (new, reviewing, confirmed, dismissed)."""
+        if self._narrative is None:
+            return None
+        if status not in review.STATUSES:
+            show_error(self, "Setting the status failed",
+                       review.ReviewError(f"There is no status {status!r}."), self._presenter)
+            return None
+        narrative_id = self._narrative.summary.id
+        old = self._narrative.summary.status
+        if status == old:
+            self._update_actions()
+            return None
+        return self._review(
+            "Setting the status", lambda store: review.set_status(store, narrative_id, status),
+            lambda _r: self._say(
+                f"#{narrative_id} is now {STATUS_TITLES[status].lower()} (was {old}). Ctrl+Z undoes it."),
+        )
+
+    def save_notes(self) -> EngineTask | None:
+        """Save the notes now (they are also saved when the editor loses focus)."""
+        if self._narrative is None or not self._notes_dirty:
+            return None
+        narrative_id, notes = self._narrative.summary.id, self.notes.toPlainText()
+        self._notes_dirty = False
+        self.notes_state.setText("Saving…")
+        return self._review("Saving the notes", lambda store: review.set_notes(store, narrative_id, notes),
+                            lambda _r: self.notes_state.setText("Notes saved."))
+
+    def merge(self, other_id: int | None = None) -> EngineTask | None:
+        """Ask which narrative to merge with the shown one (and which to keep), then merge."""
+        if self._narrative is None:
+            return None
+        other = None
+        if other_id is not None:
+            found = narrative_store.list_narratives(self._context.store.db, ids=[other_id])
+            other = found[0] if found else None
+        dialog = MergeDialog(self._context.store, self._narrative.summary, other, self)
+        if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:
+            return None
+        return self.merge_narratives(dialog.keep_id(), dialog.other_id())
+
+    def merge_narratives(self, keep_id: int, other_id: int) -> EngineTask:
+        """Move every claim of ``other_id`` into ``keep_id`` (no questions asked)."""
+        settings = self._context.settings
+
+        def done(_r) -> None:
+            self._say(f"Merged #{other_id} into #{keep_id}. Ctrl+Z undoes it.")
+            if self.narrative_id == other_id:
+                self._load(keep_id)
+
+        return self._review("Merging narratives",
+                            lambda store: review.merge(store, keep_id, other_id, settings=settings), done)
+
+    def split_selected(self) -> EngineTask | None:
+        """Ask, then move the selected claims into a new narrative."""
+        claim_ids = self.selected_claim_ids()
+        if self._narrative is None or not claim_ids:
+            return None
+        answer = QMessageBox.question(
+            self, "Split out claims",
+            f"Move the {len(claim_ids)} selected claim(s) out of #{self.narrative_id} into a new narrative?",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Yes)
+        if answer != QMessageBox.Yes:
+            return None
+        return self.split_claims(claim_ids)
+
+    def split_claims(self, claim_ids: list[int]) -> EngineTask | None:
+        """Move these claims of the shown narrative into a new narrative (no questions asked)."""
+        if self._narrative is None:
+            return None
+        narrative_id, settings = self._narrative.summary.id, self._context.settings
+        return self._review(
+            "Splitting the narrative",
+            lambda store: review.split(store, narrative_id, claim_ids, settings=settings),
+            lambda new_id: self._say(
+                f"Moved {len(claim_ids)} claim(s) into the new narrative #{new_id}. Ctrl+Z undoes it."),
+        )
+
+    def undo(self) -> EngineTask:
+        """Take back the last review action (on any narrative)."""
+        settings = self._context.settings
+
+        def done(entry) -> None:
+            self._say(f"Undone: {review.describe(entry)} ({entry.subject.replace('narrative:', '#')}).")
+            if entry.action == "split" and self.narrative_id == json_int(entry.detail, "into"):
+                self._load(int(entry.subject.split(":")[1]))
+
+        return self._review("Undoing", lambda store: review.undo_last(store, settings=settings), done)
+
+    # --- notes ----------------------------------------------------------------------
+
+    def _set_notes(self, text: str) -> None:
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(text)
+        self.notes.blockSignals(False)
+        self._notes_dirty = False
+        self.notes_state.setText("")
+
+    def _on_notes_text_changed(self) -> None:
+        self._notes_dirty = True
+        self.notes_state.setText("Not saved yet")
+
+    def _on_notes_focus_left(self) -> None:
+        if self._notes_dirty:
+            self.save_notes()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and self._narrative is not None:
+            self._show_flags(self._narrative)
+
+
+def json_int(detail: str, key: str) -> int | None:
+    try:
+        value = json.loads(detail or "{}").get(key)
+    except ValueError:
+        return None
+    return int(value) if value is not None else None

@@ -1,0 +1,303 @@
+"""The narratives list as a lazy Qt table model over the store.
+
+Rows are read a page at a time (keyset paging, 200 rows) as the view scrolls, as in
+Qt's *fetchmore* example: ``rowCount`` counts the rows loaded so far and
+``fetchMore`` adds one page. Filters and sorts are done by SQL, so 100,000
+narratives cost no more than the pages the user looks at.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.engine.errors import AppError
+from app.engine.flags import language_name
+from app.engine.store import Store
+from app.engine.store import narratives as narrative_store
+from app.engine.store.narratives import GROWTH_HOURS, NarrativeFilter, NarrativeRow
+
+from .article_view import format_time
+from .flag_icons import flag_text
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+
+
+class NarrativeRole(IntEnum):
+    """Data roles beyond Qt's own."""
+
+    ID = Qt.UserRole + 1
+    SUMMARY = Qt.UserRole + 2       # NarrativeSummary
+    FLAGS = Qt.UserRole + 3         # tuple[Flag, ...]
+    RECENT_CLAIMS = Qt.UserRole + 4  # int
+
+
+class Column(IntEnum):
+    FLAGS = 0
+    LABEL = 1
+    STATUS = 2
+    SOURCES = 3
+    CLAIMS = 4
+    LANGUAGES = 5
+    FIRST_SEEN = 6
+    LAST_SEEN = 7
+    GROWTH = 8
+    SCORE = 9
+
+
+HEADERS = {
+    Column.FLAGS: "Flags", Column.LABEL: "Narrative", Column.STATUS: "Status", Column.SOURCES: "Sources",
+    Column.CLAIMS: "Claims", Column.LANGUAGES: "Languages", Column.FIRST_SEEN: "First seen",
+    Column.LAST_SEEN: "Last seen", Column.GROWTH: "24 h", Column.SCORE: "Score",
+}
+HEADER_TIPS = {
+    Column.FLAGS: "Why the narrative deserves a look (hover a row's badges for the reasons)",
+    Column.SOURCES: "How many different sources told it",
+    Column.CLAIMS: "How many claims it holds",
+    Column.FIRST_SEEN: "When the first of its claims was published (UTC)",
+    Column.LAST_SEEN: "When the latest of its claims was published (UTC)",
+    Column.GROWTH: f"Claims published in the last {GROWTH_HOURS} hours of its activity",
+    Column.SCORE: "Rank: grows with its flags and, more slowly, its sources",
+}
+HIDDEN_BY_DEFAULT = (Column.CLAIMS, Column.LAST_SEEN, Column.SCORE)
+SORT_TITLES = {"score": "Rank (score)", "sources": "Sources", "claims": "Claims", "first_seen": "First seen",
+               "last_seen": "Last seen", "status": "Status"}
+SORT_KEYS = {
+    Column.STATUS: "status", Column.SOURCES: "sources", Column.CLAIMS: "claims",
+    Column.FIRST_SEEN: "first_seen", Column.LAST_SEEN: "last_seen", Column.SCORE: "score",
+}
+"""The columns the list can be sorted by (in SQL), and their sort keys."""
+
+NUMERIC = {Column.SOURCES, Column.CLAIMS, Column.GROWTH, Column.SCORE}
+
+
+def flags_tooltip(flags) -> str:
+    """The reasons for a narrative's flags, in plain words, as rich text."""
+    if not flags:
+        return ""
+    return "".join(f"<p>{flag_text(f)}</p>" for f in flags)
+
+
+class NarrativesModel(QAbstractTableModel):
+    """Narratives that pass a filter, in a server-side sort order, loaded lazily.
+
+    Signals
+    -------
+    load_failed(str)
+        Reading the store failed; the message is in plain words.
+    """
+
+    load_failed = Signal(str)
+
+    def __init__(self, store: Store, parent=None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._filter = NarrativeFilter()
+        self._sort = "score"
+        self._descending = True
+        self._flagged_first = True
+        self._rows: list[NarrativeRow] = []
+        self._row_of: dict[int, int] = {}
+        self._after: tuple | None = None
+        self._done = True
+        self.pages_loaded = 0
+
+    # --- what to show ---------------------------------------------------------------
+
+    @property
+    def filters(self) -> NarrativeFilter:
+        return self._filter
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    def set_filter(self, filters: NarrativeFilter) -> None:
+        """Show the narratives that pass ``filters`` (re-reads from the first page)."""
+        self._filter = filters
+        self.reload()
+
+    def set_sort(self, key: str, descending: bool = True) -> None:
+        if key not in narrative_store.SORT_COLUMNS:
+            raise ValueError(f"cannot sort by {key!r}")
+        self._sort, self._descending = key, descending
+        self.reload()
+
+    def set_flagged_first(self, on: bool) -> None:
+        self._flagged_first = on
+        self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+        key = SORT_KEYS.get(Column(column)) if 0 <= column < len(Column) else None
+        if key is None:
+            return  # not sortable: the view puts its indicator back
+        self.set_sort(key, order == Qt.DescendingOrder)
+
+    def reload(self, keep: int = 0) -> None:
+        """Read again from the first page, loading at least ``keep`` rows (to keep the
+        rows the user has scrolled through, and with them the selection)."""
+        self.beginResetModel()
+        self._rows, self._row_of, self._after, self._done = [], {}, None, False
+        self.pages_loaded = 0
+        self._append(self._read(max(PAGE, keep)))
+        self.endResetModel()
+
+    def _read(self, limit: int) -> list[NarrativeRow]:
+        """The next page; remembers where it ended."""
+        try:
+            page = narrative_store.page_narratives(
+                self._store.db, self._filter, sort=self._sort, descending=self._descending,
+                flagged_first=self._flagged_first, after=self._after, limit=limit,
+            )
+        except AppError as exc:
+            log.warning("reading narratives failed: %s", exc)
+            self._done = True
+            self.load_failed.emit(str(exc))
+            return []
+        self._after = page.after
+        self._done = page.after is None
+        self.pages_loaded += 1
+        return list(page.rows)
+
+    def _append(self, rows: list[NarrativeRow]) -> None:
+        start = len(self._rows)
+        self._rows.extend(rows)
+        for offset, row in enumerate(rows):
+            self._row_of[row.summary.id] = start + offset
+
+    # --- lazy loading -----------------------------------------------------------------
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
+        return not parent.isValid() and not self._done
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
+        if parent.isValid() or self._done:
+            return
+        rows = self._read(PAGE)
+        if not rows:
+            return
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+        self._append(rows)
+        self.endInsertRows()
+
+    # --- lookups --------------------------------------------------------------------
+
+    def narrative_id(self, row: int) -> int | None:
+        return self._rows[row].summary.id if 0 <= row < len(self._rows) else None
+
+    def row_of(self, narrative_id: int) -> int | None:
+        """The row of a narrative among those loaded so far, or None."""
+        return self._row_of.get(narrative_id)
+
+    def loaded_count(self) -> int:
+        return len(self._rows)
+
+    def total_count(self) -> int:
+        """How many narratives pass the filter (loaded or not)."""
+        try:
+            return narrative_store.count_narratives(self._store.db, self._filter)
+        except AppError:
+            return len(self._rows)
+
+    # --- Qt model -------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation != Qt.Horizontal or not 0 <= section < len(Column):
+            return None
+        if role == Qt.DisplayRole:
+            return HEADERS[Column(section)]
+        if role == Qt.ToolTipRole:
+            tip = HEADER_TIPS.get(Column(section))
+            sortable = "Click to sort." if Column(section) in SORT_KEYS else "Not sortable."
+            return f"{tip}. {sortable}" if tip else sortable
+        if role == Qt.TextAlignmentRole and Column(section) in NUMERIC:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        s = row.summary
+        column = Column(index.column())
+        if role == NarrativeRole.ID:
+            return s.id
+        if role == NarrativeRole.SUMMARY:
+            return s
+        if role == NarrativeRole.FLAGS:
+            return s.flags
+        if role == NarrativeRole.RECENT_CLAIMS:
+            return row.recent_claims
+        if role == Qt.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.TextAlignmentRole and column in NUMERIC:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.FontRole and column == Column.LABEL and s.flagged and s.status in ("new", "reviewing"):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ForegroundRole and s.status == "dismissed":
+            return QApplication.palette().color(QPalette.Disabled, QPalette.Text)
+        return None
+
+    @staticmethod
+    def _display(row: NarrativeRow, column: Column):
+        s = row.summary
+        if column == Column.LABEL:
+            return s.label or f"Narrative {s.id}"
+        if column == Column.STATUS:
+            return s.status
+        if column == Column.SOURCES:
+            return s.sources
+        if column == Column.CLAIMS:
+            return s.size
+        if column == Column.LANGUAGES:
+            shown = ", ".join(s.languages[:3])
+            return shown + (f" +{len(s.languages) - 3}" if len(s.languages) > 3 else "")
+        if column == Column.FIRST_SEEN:
+            return format_time(s.first_seen)[:10]
+        if column == Column.LAST_SEEN:
+            return format_time(s.last_seen)[:10]
+        if column == Column.GROWTH:
+            return f"+{row.recent_claims}" if row.recent_claims else ""
+        if column == Column.SCORE:
+            return f"{s.score:.1f}"
+        return None  # the flags column is painted by its delegate
+
+    @staticmethod
+    def _tooltip(row: NarrativeRow, column: Column):
+        s = row.summary
+        if column == Column.FLAGS:
+            return flags_tooltip(s.flags) or "No flags: nothing about its spread stands out."
+        if column == Column.LABEL:
+            return f"<p>#{s.id}: {html.escape(s.label)}</p>{flags_tooltip(s.flags)}"
+        if column == Column.LANGUAGES:
+            return ", ".join(language_name(code) for code in s.languages)
+        if column == Column.FIRST_SEEN:
+            return f"First claim published {format_time(s.first_seen)} UTC"
+        if column == Column.LAST_SEEN:
+            return f"Latest claim published {format_time(s.last_seen)} UTC"
+        if column == Column.GROWTH:
+            return (f"{row.recent_claims} of its {s.size} claims were published in the {GROWTH_HOURS} hours "
+                    f"before its latest one ({format_time(s.last_seen)} UTC).")
+        return None

@@ -1,0 +1,494 @@
+"""The narratives list: a filter bar over a lazily loaded, server-sorted table."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMenu,
+    QPushButton, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QToolButton, QVBoxLayout, QWidget,
+)
+
+from app.engine import review
+from app.engine.errors import AppError
+from app.engine.flags import language_name
+from app.engine.store import narratives as narrative_store
+from app.engine.store.narratives import NarrativeFilter
+
+from .error_presenter import ErrorPresenter
+from .flag_icons import kind_title, paint_flag
+from .narratives_model import (
+    HEADERS, HIDDEN_BY_DEFAULT, SORT_KEYS, SORT_TITLES, Column, NarrativeRole, NarrativesModel,
+)
+from .review_dialogs import MergeDialog, run_review, show_error
+from .workers import EngineTask
+
+log = logging.getLogger(__name__)
+
+BADGE = 16
+BADGE_GAP = 3
+
+
+class FlagsDelegate(QStyledItemDelegate):
+    """Paints a row's flags as a line of small badges (the reasons are in the tooltip)."""
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QStyle()
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)
+        flags = index.data(NarrativeRole.FLAGS) or ()
+        size = min(BADGE, option.rect.height() - 4)
+        x = option.rect.x() + 4
+        y = option.rect.y() + (option.rect.height() - size) / 2
+        for flag in flags:
+            if x + size > option.rect.right():
+                break
+            paint_flag(painter, QRectF(x, y, size, size), flag.kind)
+            x += size + BADGE_GAP
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        count = len(index.data(NarrativeRole.FLAGS) or ())
+        return QSize(8 + max(1, count) * (BADGE + BADGE_GAP), BADGE + 4)
+
+
+class NarrativesView(QWidget):
+    """Filter bar and list of narratives, flagged first.
+
+    Signals
+    -------
+    narrative_selected(int)
+        The current narrative changed (0: none).
+    search_cleared()
+        The user dropped the search restriction with the list's own "Show all" button.
+    """
+
+    narrative_selected = Signal(int)
+    search_cleared = Signal()
+
+    def __init__(self, context, presenter: ErrorPresenter | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._presenter = presenter
+        self._search_ids: tuple[int, ...] | None = None
+        self._current_id = 0
+        self._restoring = False
+        self.last_task: EngineTask | None = None
+        self.model = NarrativesModel(context.store, self)
+        self.model.load_failed.connect(lambda message: self.count_label.setText(message))
+        self._build()
+        self._fill_choices()
+        self.model.reload()
+        self._update_count()
+        context.data_changed.connect(self.refresh)
+
+    # --- building -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        bar = QGridLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        bar.setHorizontalSpacing(6)
+        bar.setVerticalSpacing(4)
+        self.status_combo = self._combo("Filter by review status")
+        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag")
+        self.language_combo = self._combo("Show narratives told in this language")
+        self.source_combo = self._combo("Show narratives this source told")
+        self.tag_combo = self._combo("Show narratives told by a source with this tag")
+        self.since_check = QCheckBox("Active since")
+        self.since_check.setToolTip("Show only narratives with a claim published on or after this day")
+        self.since_date = QDateEdit()
+        self.since_date.setCalendarPopup(True)
+        self.since_date.setDisplayFormat("yyyy-MM-dd")
+        self.since_date.setEnabled(False)
+        self.flagged_first = QCheckBox("Flagged first")
+        self.flagged_first.setChecked(True)
+        self.flagged_first.setToolTip("Keep flagged narratives at the top, whatever the sort")
+        self.clear_button = QPushButton("Clear filters")
+        bar.addWidget(self.status_combo, 0, 0)
+        bar.addWidget(self.flag_combo, 0, 1)
+        bar.addWidget(self.language_combo, 0, 2)
+        bar.addWidget(self.source_combo, 1, 0)
+        bar.addWidget(self.tag_combo, 1, 1)
+        since = QHBoxLayout()
+        since.setSpacing(4)
+        since.addWidget(self.since_check)
+        since.addWidget(self.since_date, 1)
+        bar.addLayout(since, 1, 2)
+        for column in range(3):
+            bar.setColumnStretch(column, 1)
+        layout.addLayout(bar)
+
+        info = QHBoxLayout()
+        info.setContentsMargins(6, 0, 4, 0)
+        self.count_label = QLabel()
+        self.search_label = QLabel()
+        self.show_all_button = QPushButton("Show all")
+        self.show_all_button.setToolTip("Drop the search and list every narrative again")
+        self.show_all_button.clicked.connect(self._on_show_all_clicked)
+        info.addWidget(self.count_label)
+        info.addWidget(self.search_label)
+        info.addWidget(self.show_all_button)
+        info.addStretch(1)
+        info.addWidget(QLabel("Sort:"))
+        self.sort_combo = QComboBox()
+        self.sort_combo.setToolTip("Sort the list (or click a column header)")
+        for column, key in SORT_KEYS.items():
+            self.sort_combo.addItem(SORT_TITLES[key], int(column))
+        self.order_button = QToolButton()
+        self.order_button.setCheckable(True)
+        self.order_button.setChecked(True)
+        self.order_button.setToolTip("Largest or latest first")
+        self.order_button.setArrowType(Qt.DownArrow)
+        info.addWidget(self.sort_combo)
+        info.addWidget(self.order_button)
+        info.addWidget(self.flagged_first)
+        info.addWidget(self.clear_button)
+        layout.addLayout(info)
+        self.search_label.hide()
+        self.show_all_button.hide()
+
+        table = self.table = QTableView()
+        table.setModel(self.model)
+        table.setItemDelegateForColumn(Column.FLAGS, FlagsDelegate(table))
+        table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.ElideRight)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        table.setContextMenuPolicy(Qt.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_table_context_menu)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.Fixed)  # fixed heights: 100,000 rows stay smooth
+        vertical.setDefaultSectionSize(max(BADGE + 6, self.fontMetrics().height() + 8))
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_context_menu)
+        metrics = self.fontMetrics()
+        widths = {
+            Column.FLAGS: 8 + 4 * (BADGE + BADGE_GAP), Column.STATUS: metrics.horizontalAdvance("reviewing") + 20,
+            Column.SOURCES: metrics.horizontalAdvance("Sources") + 22, Column.CLAIMS: metrics.horizontalAdvance("Claims") + 22,
+            Column.LANGUAGES: metrics.horizontalAdvance("de, en, fr +1") + 16,
+            Column.FIRST_SEEN: metrics.horizontalAdvance("2026-11-10") + 16,
+            Column.LAST_SEEN: metrics.horizontalAdvance("2026-11-10") + 16,
+            Column.GROWTH: metrics.horizontalAdvance("+888") + 18, Column.SCORE: metrics.horizontalAdvance("Score") + 22,
+        }
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+        header.setMinimumSectionSize(metrics.horizontalAdvance("24 h") + 12)
+        header.resizeSection(Column.LABEL, metrics.horizontalAdvance("x") * 48)
+        header.setSectionResizeMode(Column.LABEL, QHeaderView.Stretch)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(Column.SCORE, Qt.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
+        self._sort_column, self._sort_order = int(Column.SCORE), Qt.DescendingOrder
+        for column in HIDDEN_BY_DEFAULT:
+            table.setColumnHidden(column, True)
+        self.sort_combo.setCurrentIndex(self.sort_combo.findData(int(Column.SCORE)))
+        self.sort_combo.currentIndexChanged.connect(self._on_sort_controls_changed)
+        self.order_button.toggled.connect(self._on_sort_controls_changed)
+        table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        table.activated.connect(lambda index: self._emit_current(force=True))
+        layout.addWidget(table, 1)
+
+        for combo in (self.status_combo, self.flag_combo, self.language_combo, self.source_combo, self.tag_combo):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.since_check.toggled.connect(self.since_date.setEnabled)
+        self.since_check.toggled.connect(self._on_filter_changed)
+        self.since_date.dateChanged.connect(self._on_filter_changed)
+        self.flagged_first.toggled.connect(self.model.set_flagged_first)
+        self.flagged_first.toggled.connect(lambda _: self._after_reset())
+        self.clear_button.clicked.connect(self.clear_filters)
+
+    def _combo(self, tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip(tip)
+        combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(10)
+        return combo
+
+    def _fill_choices(self) -> None:
+        """(Re)fill the filter combos from the store, keeping what is chosen."""
+        try:
+            choices = narrative_store.filter_choices(self._context.store.db)
+        except AppError as exc:
+            log.warning("reading filter choices failed: %s", exc)
+            return
+        self._set_items(self.status_combo, "Any status", [(s.capitalize(), s) for s in choices.statuses])
+        self._set_items(self.flag_combo, "Any flag", [("Flagged only", "*")]
+                        + [(kind_title(k), k) for k in choices.flag_kinds])
+        self._set_items(self.language_combo, "Any language",
+                        sorted(((language_name(c), c) for c in choices.languages), key=lambda p: p[0]))
+        self._set_items(self.source_combo, "Any source", [(title, feed_id) for feed_id, title in choices.feeds])
+        self._set_items(self.tag_combo, "Any tag", [(tag, tag) for tag in choices.tags])
+        if not self.since_check.isChecked():
+            latest = self._context.store.db.conn.execute(
+                "SELECT max(last_seen) FROM narratives WHERE merged_into IS NULL").fetchone()[0]
+            day = (datetime.fromisoformat(latest.replace("Z", "+00:00")) if latest
+                   else datetime.now(timezone.utc)) - timedelta(days=7)
+            self.since_date.blockSignals(True)
+            self.since_date.setDate(QDate(day.year, day.month, day.day))
+            self.since_date.blockSignals(False)
+
+    @staticmethod
+    def _set_items(combo: QComboBox, any_text: str, items: list[tuple[str, object]]) -> None:
+        chosen = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(any_text, None)
+        for text, value in items:
+            combo.addItem(text, value)
+        index = combo.findData(chosen) if chosen is not None else 0
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+
+    # --- filters --------------------------------------------------------------------
+
+    def current_filter(self) -> NarrativeFilter:
+        flag = self.flag_combo.currentData()
+        since = None
+        if self.since_check.isChecked():
+            since = self.since_date.date().toString("yyyy-MM-dd") + "T00:00:00Z"
+        return NarrativeFilter(
+            status=self.status_combo.currentData(),
+            flagged_only=flag == "*",
+            flag_kind=flag if flag not in (None, "*") else None,
+            language=self.language_combo.currentData(),
+            feed_id=self.source_combo.currentData(),
+            tag=self.tag_combo.currentData(),
+            since=since,
+            ids=self._search_ids,
+        )
+
+    def clear_filters(self) -> None:
+        for combo in (self.status_combo, self.flag_combo, self.language_combo, self.source_combo, self.tag_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.since_check.blockSignals(True)
+        self.since_check.setChecked(False)
+        self.since_date.setEnabled(False)
+        self.since_check.blockSignals(False)
+        self._on_filter_changed()
+
+    def _on_filter_changed(self, *_) -> None:
+        self.model.set_filter(self.current_filter())
+        self._after_reset()
+
+    def set_search_results(self, ids: list[int] | None) -> None:
+        """Restrict the list to these narratives (search results); None shows all again."""
+        self._search_ids = None if ids is None else tuple(int(i) for i in ids)
+        searching = self._search_ids is not None
+        self.search_label.setVisible(searching)
+        self.show_all_button.setVisible(searching)
+        if searching:
+            self.search_label.setText(f"· search results only ({len(self._search_ids)})")
+        self._on_filter_changed()
+
+    def _on_show_all_clicked(self) -> None:
+        self.set_search_results(None)
+        self.search_cleared.emit()
+
+    # --- sorting --------------------------------------------------------------------
+
+    def _on_header_sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if self._restoring:
+            return
+        header = self.table.horizontalHeader()
+        if Column(column) not in SORT_KEYS:
+            self._restoring = True
+            header.setSortIndicator(self._sort_column, self._sort_order)  # not sortable: put it back
+            self._restoring = False
+            return
+        self._sort_column, self._sort_order = column, order
+        self.model.sort(column, order)
+        self.sort_combo.blockSignals(True)
+        self.order_button.blockSignals(True)
+        self.sort_combo.setCurrentIndex(self.sort_combo.findData(int(column)))
+        self.order_button.setChecked(order == Qt.DescendingOrder)
+        self.order_button.setArrowType(Qt.DownArrow if order == Qt.DescendingOrder else Qt.UpArrow)
+        self.sort_combo.blockSignals(False)
+        self.order_button.blockSignals(False)
+        self._after_reset()
+
+    def _on_sort_controls_changed(self, *_) -> None:
+        order = Qt.DescendingOrder if self.order_button.isChecked() else Qt.AscendingOrder
+        self.order_button.setArrowType(Qt.DownArrow if order == Qt.DescendingOrder else Qt.UpArrow)
+        self.table.horizontalHeader().setSortIndicator(self.sort_combo.currentData(), order)
+
+    def _on_header_context_menu(self, pos) -> None:
+        menu = QMenu(self)
+        menu.addSection("Columns")
+        for column in Column:
+            if column in (Column.LABEL,):
+                continue
+            action = menu.addAction(HEADERS[column])
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def sort_by(self, column: Column, order: Qt.SortOrder = Qt.DescendingOrder) -> None:
+        """Sort by a column (as clicking its header does)."""
+        self.table.horizontalHeader().setSortIndicator(column, order)
+
+    # --- selection ------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.narrative_id(row) for row in rows]
+
+    def current_id(self) -> int:
+        return self._current_id
+
+    def select_id(self, narrative_id: int) -> bool:
+        """Select a narrative if it is in the list (loading pages until it is found)."""
+        row = self.model.row_of(narrative_id)
+        while row is None and self.model.canFetchMore():
+            self.model.fetchMore()
+            row = self.model.row_of(narrative_id)
+        if row is None:
+            return False
+        self._select_row(row)
+        return True
+
+    def select_next(self) -> None:
+        self._step(+1)
+
+    def select_previous(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        current = self.table.currentIndex().row()
+        row = 0 if current < 0 else current + delta
+        if row >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        if 0 <= row < self.model.rowCount():
+            self._select_row(row)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, Column.LABEL)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        self.table.scrollTo(index)
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._restoring:
+            self._emit_current()
+
+    def _emit_current(self, force: bool = False) -> None:
+        index = self.table.currentIndex()
+        narrative_id = self.model.narrative_id(index.row()) if index.isValid() else None
+        narrative_id = narrative_id or 0
+        if narrative_id != self._current_id or force:
+            self._current_id = narrative_id
+            self.narrative_selected.emit(narrative_id)
+
+    def _after_reset(self) -> None:
+        """After a new filter or sort: keep the current narrative selected if still listed."""
+        self._update_count()
+        self._restore([self._current_id] if self._current_id else [], self._current_id, fallback_row=None)
+
+    def refresh(self) -> None:
+        """Re-read the list after the data changed, keeping the selection and scroll position.
+
+        When the current narrative left the list (merged, or no longer passing the
+        filter), the row that took its place becomes current, as in a mail reader.
+        """
+        selected = self.selected_ids()
+        current_row = self.table.currentIndex().row()
+        scroll = self.table.verticalScrollBar().value()
+        self._fill_choices()
+        self._restoring = True
+        try:
+            self.model.reload(keep=self.model.loaded_count())
+        finally:
+            self._restoring = False
+        self._update_count()
+        self._restore(selected, self._current_id, fallback_row=current_row if current_row >= 0 else None)
+        self.table.verticalScrollBar().setValue(scroll)
+
+    def _restore(self, selected: list[int], current_id: int, fallback_row: int | None) -> None:
+        selection = self.table.selectionModel()
+        self._restoring = True
+        try:
+            selection.clearSelection()
+            for narrative_id in selected:
+                row = self.model.row_of(narrative_id)
+                if row is not None:
+                    selection.select(self.model.index(row, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+            row = self.model.row_of(current_id) if current_id else None
+            if row is None and fallback_row is not None and self.model.rowCount():
+                row = min(fallback_row, self.model.rowCount() - 1)
+                selection.select(self.model.index(row, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+            if row is not None:
+                selection.setCurrentIndex(self.model.index(row, Column.LABEL), QItemSelectionModel.NoUpdate)
+            else:
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.NoUpdate)
+        finally:
+            self._restoring = False
+        self._emit_current()
+
+    def _update_count(self) -> None:
+        total = self.model.total_count()
+        self.count_label.setText(f"{total:,} narrative{'s' if total != 1 else ''}")
+
+    # --- context menu: review several at once ---------------------------------------
+
+    def _on_table_context_menu(self, pos) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        menu = QMenu(self)
+        merge = menu.addAction("Merge the two selected…")
+        merge.setEnabled(len(ids) == 2)
+        merge.triggered.connect(self.merge_selected)
+        status_menu = menu.addMenu(f"Set status of {len(ids)} selected" if len(ids) > 1 else "Set status")
+        for status in review.STATUSES:
+            action = status_menu.addAction(status.capitalize())
+            action.triggered.connect(lambda _=False, s=status: self.set_status_of_selected(s))
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def merge_selected(self) -> EngineTask | None:
+        """Merge the two selected narratives, asking which one to keep."""
+        ids = self.selected_ids()
+        if len(ids) != 2:
+            return None
+        summaries = {s.id: s for s in narrative_store.list_narratives(self._context.store.db, ids=ids)}
+        if len(summaries) != 2:
+            return None
+        current = summaries[self._current_id] if self._current_id in summaries else summaries[ids[0]]
+        other = summaries[ids[1] if current.id == ids[0] else ids[0]]
+        dialog = MergeDialog(self._context.store, current, other, self)
+        if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:
+            return None
+        keep_id, other_id, settings = dialog.keep_id(), dialog.other_id(), self._context.settings
+        self.last_task = run_review(self._context, self, "Merging narratives",
+                                    lambda store: review.merge(store, keep_id, other_id, settings=settings),
+                                    presenter=self._presenter)
+        return self.last_task
+
+    def set_status_of_selected(self, status: str) -> EngineTask | None:
+        """Give every selected narrative this review status, in one background task."""
+        ids = self.selected_ids()
+        if not ids:
+            return None
+
+        def work(store) -> None:
+            for narrative_id in ids:
+                row = store.db.conn.execute("SELECT status FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+                if row is not None and row[0] != status:  # no empty "confirmed → confirmed" in the history
+                    review.set_status(store, narrative_id, status)
+
+        self.last_task = run_review(self._context, self, "Setting the status", work, presenter=self._presenter)
+        return self.last_task
