@@ -188,10 +188,12 @@ def test_every_shared_feed_file_is_ingested_without_crash(store, shared_data):
     stored = {f.url: f for f in feed_store.list_feeds(store.db)}
     for entry in manifest:
         path = str((folder / "fastfeedparser-realworld" / entry["file"]).resolve())
-        if entry["bozo"]:
+        is_json_feed = Path(path).read_bytes().lstrip().startswith(b"{")  # feedparser cannot read JSON Feed
+        if entry["bozo"] and not is_json_feed:
             assert stored[path].last_error, f"{entry['file']} is malformed but no error was recorded"
     for f in files:
-        parsed = feedparser.parse(io.BytesIO(f.read_bytes()))
+        data = f.read_bytes()
+        parsed = feedparser.parse(io.BytesIO(data))
         feed = stored[str(f.resolve())]
-        if parsed.bozo and not parsed.entries:
+        if parsed.bozo and not parsed.entries and not data.lstrip().startswith(b"{"):
             assert feed.last_error, f"{f} is malformed with nothing recoverable but no error was recorded"
