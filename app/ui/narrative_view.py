@@ -337,8 +337,10 @@ class NarrativeView(QWidget):
         self.claims_model.set_members(narrative.members)
         self._restore_claims(selected, current.claim_id if (current and same and keep_selection) else None)
         self.timeline.set_members(narrative.members)
-        if not (same and self._notes_dirty):
+        if not same:
             self._set_notes(narrative.notes)
+        elif not self._notes_dirty and self.notes.toPlainText() != narrative.notes:
+            self._set_notes(narrative.notes)  # changed elsewhere (an undo); unsaved typing is never lost
         self._show_history(narrative.summary.id)
 
     def _is_merged(self, narrative_id: int) -> bool:

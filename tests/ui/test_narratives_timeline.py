@@ -1,0 +1,52 @@
+"""The timeline chart: one lane per source, first teller at the top, round time ticks."""
+
+from __future__ import annotations
+
+from app.engine.domain import Member
+from app.ui.timeline_chart import MAX_LANES, TimelineChart, time_ticks
+
+
+def member(i: int, feed: int, at: str) -> Member:
+    return Member(claim_id=i, text=f"claim {i}", language="en", similarity=0.9, article_id=i,
+                  article_title=f"article {i}", article_link=None, feed_id=feed, feed_title=f"Outlet {feed}",
+                  published_at=at)
+
+
+def test_timeline_has_a_lane_per_source_first_at_the_top(qtbot):
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 320)
+    members = [member(1, 3, "2026-11-10T08:00:00Z"), member(2, 1, "2026-11-10T09:00:00Z"),
+               member(3, 3, "2026-11-11T08:00:00Z"), member(4, 2, "2026-11-12T10:30:00Z")]
+    chart.set_members(members)
+    assert chart.lanes == ["Outlet 3", "Outlet 1", "Outlet 2"]
+    series = chart.chart().series()
+    assert [s.name() for s in series] == ["Outlet 3 (2)", "Outlet 1 (1)", "Outlet 2 (1)"]
+    assert [s.count() for s in series] == [2, 1, 1]
+    assert {p.y() for p in series[0].points()} == {2.0}  # the first source is the top lane
+    assert chart.chart().legend().isVisible()
+    image = chart.grab().toImage()
+    assert not image.isNull() and image.width() >= 700
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert "#4e79a7" in colours or len(colours) > 5  # something was drawn, not a blank chart
+    chart.clear()
+    assert chart.chart().series() == [] and chart.lanes == []
+
+
+def test_timeline_folds_many_sources_into_one_lane(qtbot):
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.set_members([member(i, i, f"2026-11-{10 + i:02d}T08:00:00Z") for i in range(14)])
+    assert len(chart.lanes) == MAX_LANES
+    assert chart.lanes[-1] == f"{14 - MAX_LANES + 1} more sources"
+
+
+def test_time_ticks_are_round():
+    hour = 3_600_000
+    start = 1_762_761_600_000 + 17 * 60_000  # 2025-11-10 08:17 UTC
+    ticks = time_ticks(start, start + 30 * hour)
+    assert 2 <= len(ticks) <= 6
+    assert all(at % (6 * hour) == 0 for at, _ in ticks)
+    assert ticks[0][1].endswith(":00")
+    days = time_ticks(start, start + 20 * 24 * hour)
+    assert all(":" not in label for _, label in days)
