@@ -3,8 +3,8 @@
 Each new claim is compared with its nearest neighbours in the vector index,
 within a time window, so the cost of one claim does not grow with the corpus.
 
-A neighbour *links* to the claim when they are near-duplicates: within one
-language, a fused score of embedding cosine and IDF-weighted word overlap passes
+A neighbour *links* to the claim when they are near-duplicates: they state no
+conflicting numbers, and within one language, a fused score of embedding cosine and IDF-weighted word overlap passes
 the model's threshold; across languages (where words are not shared), the
 cosine alone must pass a threshold of its own. A linked claim *joins* a
 neighbour's narrative only if it is also close to that narrative's centroid: the
@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import Cancelled
 from .flags import FlagRules, Sighting, evaluate
-from .lexical import LexicalScorer, store_frequencies
+from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import narratives as narrative_store
@@ -173,7 +173,8 @@ class Clusterer:
         infos = _claim_infos(self.store.db.conn, list(cosines))
         when = _time(claim.published_at)
         near = [n for n in infos.values()
-                if n.article_id != claim.article_id and abs(_time(n.published_at) - when) <= self.window]
+                if n.article_id != claim.article_id and abs(_time(n.published_at) - when) <= self.window
+                and not numbers_disagree(claim.text, n.text)]
         same = [n for n in near if n.language == claim.language and claim.language]
         lexical = dict(zip((n.id for n in same), self.lexical.scores(claim.text, [n.text for n in same])))
         t = self.thresholds

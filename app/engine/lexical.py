@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable, Mapping
 import sqlite_utils
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A thousands separator is a dot, comma, apostrophe or (narrow) space followed by exactly three digits.
+_THOUSANDS = re.compile(r"(?<=\d)[.,'\u00a0\u202f ](?=\d{3}(?!\d))")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 DocumentFrequencies = Callable[[Iterable[str]], tuple[Mapping[str, int], int]]
 
@@ -27,6 +30,22 @@ def tokens(text: str) -> frozenset[str]:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return frozenset(_WORD.findall(folded))
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers a text states, written alike across languages (``40,000`` = ``40.000`` = ``40 000``)."""
+    plain = _THOUSANDS.sub("", text)
+    return frozenset(n.replace(",", ".") for n in _NUMBER.findall(plain))
+
+
+def numbers_disagree(a: str, b: str) -> bool:
+    """True when both texts state numbers and share none of them.
+
+    "Shares rose 2.3%" and "Shares rose 4%" read alike to a model but are different
+    claims; numbers are written the same in most languages, so this holds across them.
+    """
+    first, second = numbers(a), numbers(b)
+    return bool(first) and bool(second) and not (first & second)
 
 
 def idf(df: int, n_docs: int) -> float:
