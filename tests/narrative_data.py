@@ -17,7 +17,7 @@ from app.engine.clustering import Clusterer
 from app.engine.settings import Settings
 from app.engine.store import Store, write_transaction
 from app.engine.store import feeds as feed_store
-from app.engine.store import narratives as narrative_store
+from app.engine.store import memberships
 from app.engine.store.vectors import save_vectors
 from tests.fakes import HashingEmbedder
 
@@ -61,7 +61,7 @@ def make_narrative(store: Store, claim_ids: Sequence[int], settings: Settings = 
     vectors = embedder.encode([texts[i] for i in ids])
     with write_transaction(store.db) as conn:
         save_vectors(conn, MODEL, ids, vectors)
-        narrative_id = narrative_store.create(conn, MODEL, [(i, 0.9) for i in ids], vectors)
+        narrative_id = memberships.create(conn, MODEL, [(i, 0.9) for i in ids], vectors)
         Clusterer(store, None, model=MODEL, dim=embedder.dim, settings=settings).refresh_within([narrative_id])
     return narrative_id
 
@@ -132,6 +132,7 @@ def bulk_narratives(store: Store, count: int) -> list[int]:
     blob = np.zeros(HashingEmbedder.dim, dtype=np.float32).tobytes()
     ids = []
     with write_transaction(store.db) as conn:
+        facets = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'facets'").fetchone())
         for i, claim_id in enumerate(claim_ids):
             day = 1 + i % 28
             flagged = int(i % 4 == 0)
@@ -143,8 +144,14 @@ def bulk_narratives(store: Store, count: int) -> list[int]:
                  ["en", "en,fr", "de"][i % 3], round((i * 37 % 1000) / 10, 1), flagged,
                  ["new", "reviewing", "confirmed", "dismissed"][i % 4]),
             ).lastrowid
-            conn.execute("INSERT INTO narrative_claims (claim_id, narrative_id, similarity, added_at)"
-                         " VALUES (?, ?, 1.0, ?)", (claim_id, narrative_id, "2026-11-01T00:00:00Z"))
+            if facets:
+                facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, 1)",
+                                        (narrative_id, blob)).lastrowid
+                conn.execute("INSERT INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
+                             " VALUES (?, ?, ?, 1.0, ?)", (claim_id, narrative_id, facet_id, "2026-11-01T00:00:00Z"))
+            else:
+                conn.execute("INSERT INTO narrative_claims (claim_id, narrative_id, similarity, added_at)"
+                             " VALUES (?, ?, 1.0, ?)", (claim_id, narrative_id, "2026-11-01T00:00:00Z"))
             if flagged:
                 conn.execute("INSERT INTO flags (narrative_id, kind, reason, weight) VALUES (?, 'spread', ?, 3)",
                              (narrative_id, f"Told by many sources ({i})."))

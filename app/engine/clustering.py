@@ -12,6 +12,11 @@ narrative as a whole, not merely one member. That is what stops single-link
 chaining (A like B, B like C, so A with C). A claim with no narrative to join
 starts one with its best unclaimed linked neighbour from another article;
 otherwise it waits alone until a later claim links to it.
+
+Those claim-level clusters are the *facets* of a narrative. When the same
+articles carry claims of two narratives (two outlets both say X and Y), the two
+are one storyline and are merged, facets intact: joining still needs closeness to
+one facet's centroid, so a storyline grows without its centroid blurring.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from .flags import FlagRules, Sighting, evaluate
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .settings import Settings
 from .store import Store, write_transaction
-from .store import narratives as narrative_store
+from .store import memberships as members
 from .store.vectors import load_vectors
 
 Progress = Callable[[float, str], None]
@@ -36,6 +41,8 @@ Progress = Callable[[float, str], None]
 NEIGHBOURS = 24
 BATCH = 200
 LABEL_SAMPLE = 500
+STORY_MIN_SHARED = 2
+STORY_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -130,41 +137,68 @@ class Clusterer:
 
     def assign_within(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> set[int]:
         """Assign claims inside the caller's write transaction and refresh what they touched."""
-        touched = set()
+        touched: set[int] = set()
         for claim in claims:
             narrative = self._assign_one(claim, vectors[claim.id])
             if narrative is not None:
-                touched.add(narrative)
+                touched.add(self._join_storyline(claim, narrative))
+        touched = {self._survivor(n) for n in touched}
         self.refresh_within(touched)
         return touched
 
     def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> int | None:
         conn = self.store.db.conn
-        if narrative_store.narrative_of_claims(conn, [claim.id]):
+        if members.memberships(conn, [claim.id]):
             return None  # already paired by an earlier claim of this run
         links = self._links(claim, vector)
         if not links:
             return None
-        memberships = narrative_store.narrative_of_claims(conn, [n.id for n, _ in links])
-        candidates = {memberships[n.id] for n, _ in links if n.id in memberships}
-        centroids = narrative_store.centroids(conn, sorted(candidates), self.dim)
+        owners = members.memberships(conn, [n.id for n, _ in links])
+        candidates = sorted({owners[n.id][1] for n, _ in links if n.id in owners})
         best, best_score = None, self.thresholds.centroid
-        for narrative_id, centroid in centroids.items():
+        for facet_id, centroid in members.facet_centroids(conn, candidates, self.dim).items():
             score = float(np.dot(vector, centroid))
             if score >= best_score:
-                best, best_score = narrative_id, score
+                best, best_score = facet_id, score
         if best is not None:
-            narrative_store.add_member(conn, best, claim.id, best_score, vector)
-            return best
+            return members.add_member(conn, best, claim.id, best_score, vector)
         for neighbour, score in links:
-            if neighbour.id not in memberships and neighbour.article_id != claim.article_id:
+            if neighbour.id not in owners:
                 partner = load_vectors(self.store.db, [neighbour.id], self.dim).get(neighbour.id)
-                if partner is None:
-                    continue
-                return narrative_store.create(
-                    conn, self.model, [(neighbour.id, score), (claim.id, score)], np.stack([partner, vector])
-                )
+                if partner is not None:
+                    return members.create(conn, self.model, [(neighbour.id, score), (claim.id, score)],
+                                          np.stack([partner, vector]))
         return None
+
+    def _join_storyline(self, claim: ClaimInfo, narrative_id: int) -> int:
+        """Merge narratives that are one storyline told by the same articles; return the survivor.
+
+        Two outlets that both carry claim X and claim Y tell one story, not two: when
+        at least two articles hold claims of both narratives, and they make up half of
+        the smaller one, the younger narrative's facets move into the older one (the
+        older id survives, so ids stay stable). Narratives a reviewer touched are left alone.
+        """
+        conn = self.store.db.conn
+        if conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (narrative_id,)).fetchone()[0]:
+            return narrative_id
+        mine = members.articles_of(conn, narrative_id)
+        for other in members.sibling_narratives(conn, claim.article_id, narrative_id):
+            theirs = members.articles_of(conn, other)
+            shared = len(mine & theirs)
+            if shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * min(len(mine), len(theirs)):
+                keep, gone = min(narrative_id, other), max(narrative_id, other)
+                members.absorb(conn, keep, gone)
+                members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
+                narrative_id, mine = keep, mine | theirs
+        return narrative_id
+
+    def _survivor(self, narrative_id: int) -> int:
+        row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+        while row and row[0]:
+            narrative_id = row[0]
+            row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
+                                             (narrative_id,)).fetchone()
+        return narrative_id
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[tuple[ClaimInfo, float]]:
         """Neighbours that are near-duplicates of the claim, best first."""
@@ -202,19 +236,27 @@ class Clusterer:
                 " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
             ).fetchall()
             if not rows:
-                narrative_store.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False)
+                members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False)
                 continue
             sightings = [Sighting(r[1], r[2], tuple(r[5].split("\x1f")) if r[5] else (), r[3], r[4])
                          for r in rows]
             flags, score, flagged = evaluate(sightings, self.rules)
-            label = self._most_central(narrative_id, [r[0] for r in rows[:LABEL_SAMPLE]])
-            narrative_store.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
-                                       score=score, flagged=flagged)
+            label = self._most_central(narrative_id)
+            members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
+                               score=score, flagged=flagged)
 
-    def _most_central(self, narrative_id: int, claim_ids: list[int]) -> int | None:
-        centroid = narrative_store.centroids(self.store.db.conn, [narrative_id], self.dim).get(narrative_id)
+    def _most_central(self, narrative_id: int) -> int | None:
+        """The claim closest to the centre of the narrative's largest facet: its core assertion."""
+        conn = self.store.db.conn
+        row = conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY size DESC, id LIMIT 1",
+                           (narrative_id,)).fetchone()
+        if row is None:
+            return None
+        centroid = members.facet_centroids(conn, [row[0]], self.dim)[row[0]]
+        claim_ids = [r[0] for r in conn.execute(
+            "SELECT claim_id FROM narrative_claims WHERE facet_id = ? ORDER BY claim_id DESC LIMIT ?",
+            (row[0], LABEL_SAMPLE))]
         vectors = load_vectors(self.store.db, claim_ids, self.dim)
-        if centroid is None or not vectors:
+        if not vectors:
             return None
         return max(vectors, key=lambda cid: (float(np.dot(vectors[cid], centroid)), -cid))
-

@@ -23,6 +23,7 @@ from .index import VectorIndex
 from .ingest import IngestReport, ingest
 from .settings import Settings
 from .store import Store, write_transaction
+from .store import memberships as members
 from .store import vectors as vector_store
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,6 @@ class Pipeline:
 
     def _recompute_centroid(self, conn, narrative_id: int) -> None:
         embedder = self.embedder
-        ids = [r[0] for r in conn.execute("SELECT claim_id FROM narrative_claims WHERE narrative_id = ?",
-                                          (narrative_id,))]
-        vectors = vector_store.load_vectors(self.store.db, ids, embedder.dim)
-        centroid = np.sum(list(vectors.values()), axis=0) if vectors else np.zeros(embedder.dim)
-        conn.execute("UPDATE narratives SET centroid = ?, model = ? WHERE id = ?",
-                     (np.asarray(centroid, dtype=np.float32).tobytes(), embedder.name, narrative_id))
+        members.recompute(conn, narrative_id, embedder.dim,
+                          lambda ids: vector_store.load_vectors(self.store.db, ids, embedder.dim))
+        conn.execute("UPDATE narratives SET model = ? WHERE id = ?", (embedder.name, narrative_id))

@@ -10,13 +10,12 @@ import getpass
 import json
 from collections.abc import Sequence
 
-import numpy as np
-
 from .clustering import Clusterer
 from .domain import AuditEntry
 from .errors import AppError
 from .settings import Settings
 from .store import Store, store_errors, utc_now, write_transaction
+from .store import memberships as members
 from .store.vectors import load_vectors
 
 STATUSES = ("new", "reviewing", "confirmed", "dismissed")
@@ -78,28 +77,20 @@ def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None 
         _audit(conn, actor or current_user(), "notes", narrative_id, {"from": old, "to": notes})
 
 
-def _move(conn, claim_ids: Sequence[int], target: int) -> None:
-    conn.executemany("UPDATE narrative_claims SET narrative_id = ?, pinned = 1 WHERE claim_id = ?",
-                     [(target, int(c)) for c in claim_ids])
-
-
 def _members(conn, narrative_id: int) -> list[int]:
     return [r[0] for r in conn.execute("SELECT claim_id FROM narrative_claims WHERE narrative_id = ?",
                                        (narrative_id,))]
 
 
 def _recompute(store: Store, settings: Settings, narrative_ids: Sequence[int]) -> None:
-    """Centroid, statistics, label and flags of narratives whose members changed."""
+    """Centroids, statistics, label and flags of narratives whose members changed."""
     conn = store.db.conn
     for narrative_id in narrative_ids:
         row = conn.execute("SELECT model, length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
         if row is None:
             continue
         dim = row[1] // 4
-        vectors = load_vectors(store.db, _members(conn, narrative_id), dim)
-        centroid = np.sum(list(vectors.values()), axis=0) if vectors else np.zeros(dim)
-        conn.execute("UPDATE narratives SET centroid = ? WHERE id = ?",
-                     (np.asarray(centroid, dtype=np.float32).tobytes(), narrative_id))
+        members.recompute(conn, narrative_id, dim, lambda ids: load_vectors(store.db, ids, dim))
         Clusterer(store, None, model=row[0], dim=dim, settings=settings).refresh_within([narrative_id])
 
 
@@ -118,10 +109,10 @@ def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Set
         _require(conn, keep_id)
         _require(conn, other_id)
         moved = _members(conn, other_id)
-        _move(conn, moved, keep_id)
-        conn.execute("UPDATE narratives SET merged_into = ?, reviewed = 1 WHERE id = ?", (keep_id, other_id))
-        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (keep_id,))
-        _audit(conn, actor or current_user(), "merge", keep_id, {"from": other_id, "claims": moved})
+        facets = members.absorb(conn, keep_id, other_id)
+        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id IN (?, ?)", (keep_id, other_id))
+        _audit(conn, actor or current_user(), "merge", keep_id,
+               {"from": other_id, "claims": moved, "facets": facets})
         _recompute(store, settings, [keep_id])
 
 
@@ -137,26 +128,42 @@ def split(store: Store, narrative_id: int, claim_ids: Sequence[int], *, settings
     claim_ids = sorted({int(c) for c in claim_ids})
     with write_transaction(store.db) as conn:
         _require(conn, narrative_id)
-        members = set(_members(conn, narrative_id))
+        current = set(_members(conn, narrative_id))
         if not claim_ids:
             raise ReviewError("Choose the claims to split out.")
-        if not set(claim_ids) <= members:
+        if not set(claim_ids) <= current:
             raise ReviewError(f"Some of those claims are not in narrative {narrative_id}.")
-        if set(claim_ids) == members:
+        if set(claim_ids) == current:
             raise ReviewError("Splitting out every claim would leave the narrative empty.")
         model, centroid = conn.execute("SELECT model, centroid FROM narratives WHERE id = ?",
                                        (narrative_id,)).fetchone()
+        facets = {str(c): f for c, (_, f) in members.memberships(conn, claim_ids).items()}
         now = utc_now()
         new_id = conn.execute(
             "INSERT INTO narratives (created_at, updated_at, model, centroid, size, reviewed, label_claim_id)"
             " VALUES (?, ?, ?, ?, ?, 1, ?)",
             (now, now, model, centroid, len(claim_ids), claim_ids[0]),
         ).lastrowid
-        _move(conn, claim_ids, new_id)
+        members.new_facet(conn, new_id, claim_ids, pinned=True)
         conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (narrative_id,))
-        _audit(conn, actor or current_user(), "split", narrative_id, {"into": new_id, "claims": claim_ids})
+        _audit(conn, actor or current_user(), "split", narrative_id,
+               {"into": new_id, "claims": claim_ids, "facets": facets})
         _recompute(store, settings, [narrative_id, new_id])
     return new_id
+
+
+def _put_back(conn, narrative_id: int, facet_of_claim: dict[str, int]) -> None:
+    """Return split-out claims to the facets they came from (or a new one, if that facet is gone)."""
+    by_facet: dict[int, list[int]] = {}
+    for claim, facet in facet_of_claim.items():
+        by_facet.setdefault(int(facet), []).append(int(claim))
+    existing = set(members.facets_of(conn, narrative_id))
+    for facet, claims in by_facet.items():
+        if facet in existing:
+            conn.executemany("UPDATE narrative_claims SET narrative_id = ?, facet_id = ? WHERE claim_id = ?",
+                             [(narrative_id, facet, c) for c in claims])
+        else:
+            members.new_facet(conn, narrative_id, claims, pinned=True)
 
 
 def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | None = None) -> AuditEntry:
@@ -184,11 +191,11 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
         elif entry.action == "notes":
             conn.execute("UPDATE narratives SET notes = ? WHERE id = ?", (detail["from"], narrative_id))
         elif entry.action == "merge":
-            _move(conn, detail["claims"], detail["from"])
+            members.move_facets(conn, detail["facets"], detail["from"])
             conn.execute("UPDATE narratives SET merged_into = NULL WHERE id = ?", (detail["from"],))
             _recompute(store, settings, [narrative_id, detail["from"]])
         else:
-            _move(conn, detail["claims"], narrative_id)
+            _put_back(conn, narrative_id, detail["facets"])
             conn.execute("DELETE FROM narratives WHERE id = ?", (detail["into"],))
             _recompute(store, settings, [narrative_id])
         _audit(conn, actor or current_user(), "undo", narrative_id, {"undid": entry.id, "action": entry.action})

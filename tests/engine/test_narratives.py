@@ -114,3 +114,17 @@ def test_model_switch_re_embeds_instead_of_mixing(store):
     models = store.db.conn.execute("SELECT DISTINCT model FROM vectors").fetchall()
     assert models == [("fake-table",)]
     assert narratives_of(store) == [[claim, claim]]
+
+
+def test_claims_told_together_by_the_same_articles_form_one_storyline(store):
+    x = "Forty thousand dead voters cast ballots in the Valdoria run off"
+    y = "Observers from Belozerye were refused entry to the counting halls"
+    z = "The harbour festival opens on Saturday with fireworks and music"
+    add_article(store, add_feed(store, "a"), [x, y], published="2026-11-10T01:00:00Z")
+    add_article(store, add_feed(store, "b"), [x, y, z], published="2026-11-10T02:00:00Z")
+    add_article(store, add_feed(store, "c"), [x], published="2026-11-10T03:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db)
+    assert summary.size == 5 and summary.sources == 3 and summary.label == x
+    facets = store.db.conn.execute("SELECT size FROM facets WHERE narrative_id = ? ORDER BY size", (summary.id,))
+    assert [r[0] for r in facets] == [2, 3]

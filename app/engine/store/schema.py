@@ -124,6 +124,8 @@ MIGRATIONS: list[str] = [
 
 MIGRATIONS.append(
     # 2: claim vectors, narratives and their members, flags, reviews' home.
+    # A narrative is a storyline; its facets are the claim-level clusters it is made of
+    # (one assertion told again and again), each with a running centroid.
     """
     CREATE TABLE vectors (
         claim_id INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
@@ -153,9 +155,17 @@ MIGRATIONS.append(
     );
     CREATE INDEX narratives_rank ON narratives(flagged, score);
     CREATE INDEX narratives_last_seen ON narratives(last_seen);
+    CREATE TABLE facets (
+        id INTEGER PRIMARY KEY,
+        narrative_id INTEGER NOT NULL REFERENCES narratives(id) ON DELETE CASCADE,
+        centroid BLOB NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX facets_narrative ON facets(narrative_id);
     CREATE TABLE narrative_claims (
         claim_id INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
         narrative_id INTEGER NOT NULL REFERENCES narratives(id) ON DELETE CASCADE,
+        facet_id INTEGER NOT NULL REFERENCES facets(id) ON DELETE CASCADE,
         similarity REAL NOT NULL,
         added_at TEXT NOT NULL,
         pinned INTEGER NOT NULL DEFAULT 0

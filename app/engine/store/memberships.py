@@ -1,0 +1,203 @@
+"""Which claim belongs to which narrative, through which facet, and their centroids.
+
+A narrative is a storyline; its *facets* are the claim-level clusters it is made
+of (one assertion told again and again). Each facet keeps a running centroid (the
+sum of its members' vectors), so adding a claim costs the same however large the
+narrative grows. Writes here run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..domain import Flag
+from .database import utc_now
+
+VectorLoader = Callable[[Sequence[int]], dict[int, np.ndarray]]
+
+
+def _marks(values: Sequence) -> str:
+    return ",".join("?" * len(values))
+
+
+def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, float]], vectors: np.ndarray) -> int:
+    """Start a narrative of one facet from claims (``(claim_id, similarity)``) and their vectors."""
+    now = utc_now()
+    centroid = vectors.sum(axis=0).astype(np.float32).tobytes()
+    narrative_id = conn.execute(
+        "INSERT INTO narratives (created_at, updated_at, model, centroid, size, label_claim_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (now, now, model, centroid, len(members), members[0][0]),
+    ).lastrowid
+    facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, ?)",
+                            (narrative_id, centroid, len(members))).lastrowid
+    conn.executemany(
+        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(claim_id, narrative_id, facet_id, float(sim), now) for claim_id, sim in members],
+    )
+    return narrative_id
+
+
+def _add_to_blob(conn: sqlite3.Connection, table: str, row_id: int, vector: np.ndarray) -> None:
+    blob = conn.execute(f"SELECT centroid FROM {table} WHERE id = ?", (row_id,)).fetchone()[0]
+    total = np.frombuffer(blob, dtype=np.float32) + vector.astype(np.float32)
+    conn.execute(f"UPDATE {table} SET centroid = ?, size = size + 1 WHERE id = ?",
+                 (total.astype(np.float32).tobytes(), row_id))
+
+
+def add_member(conn: sqlite3.Connection, facet_id: int, claim_id: int, similarity: float,
+               vector: np.ndarray) -> int:
+    """Add a claim to a facet (and so to its narrative); return the narrative id."""
+    narrative_id = conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (facet_id,)).fetchone()[0]
+    conn.execute(
+        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (claim_id, narrative_id, facet_id, float(similarity), utc_now()),
+    )
+    _add_to_blob(conn, "facets", facet_id, vector)
+    _add_to_blob(conn, "narratives", narrative_id, vector)
+    conn.execute("UPDATE narratives SET updated_at = ? WHERE id = ?", (utc_now(), narrative_id))
+    return narrative_id
+
+
+def _unit(blob: bytes, dim: int) -> np.ndarray:
+    vector = np.frombuffer(blob, dtype=np.float32, count=dim)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def facet_centroids(conn: sqlite3.Connection, facet_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+    """Return the unit-length centroids of these facets."""
+    ids = list(facet_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(f"SELECT id, centroid FROM facets WHERE id IN ({_marks(ids)})", ids)
+    return {facet_id: _unit(blob, dim) for facet_id, blob in rows}
+
+
+def narrative_centroid(conn: sqlite3.Connection, narrative_id: int, dim: int) -> np.ndarray | None:
+    row = conn.execute("SELECT centroid FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+    return _unit(row[0], dim) if row else None
+
+
+def memberships(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Return ``{claim_id: (narrative_id, facet_id)}`` for the claims that belong to one."""
+    ids = [int(i) for i in claim_ids]
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT claim_id, narrative_id, facet_id FROM narrative_claims WHERE claim_id IN ({_marks(ids)})", ids)
+    return {claim_id: (narrative_id, facet_id) for claim_id, narrative_id, facet_id in rows}
+
+
+def articles_of(conn: sqlite3.Connection, narrative_id: int) -> set[int]:
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT c.article_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+        " WHERE nc.narrative_id = ?", (narrative_id,))}
+
+
+def sibling_narratives(conn: sqlite3.Connection, article_id: int, narrative_id: int) -> list[int]:
+    """Other narratives that hold claims of the same article."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT nc.narrative_id FROM claims c JOIN narrative_claims nc ON nc.claim_id = c.id"
+        " JOIN narratives n ON n.id = nc.narrative_id"
+        " WHERE c.article_id = ? AND nc.narrative_id != ? AND n.reviewed = 0", (article_id, narrative_id))]
+
+
+def move_facets(conn: sqlite3.Connection, facet_ids: Sequence[int], target: int) -> list[int]:
+    """Move whole facets, with their claims, into another narrative; return the claims moved."""
+    ids = list(facet_ids)
+    if not ids:
+        return []
+    claims = [r[0] for r in conn.execute(
+        f"SELECT claim_id FROM narrative_claims WHERE facet_id IN ({_marks(ids)})", ids)]
+    conn.execute(f"UPDATE facets SET narrative_id = ? WHERE id IN ({_marks(ids)})", [target, *ids])
+    conn.execute(f"UPDATE narrative_claims SET narrative_id = ? WHERE facet_id IN ({_marks(ids)})", [target, *ids])
+    return claims
+
+
+def facets_of(conn: sqlite3.Connection, narrative_id: int) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY id", (narrative_id,))]
+
+
+def absorb(conn: sqlite3.Connection, keep: int, other: int) -> list[int]:
+    """Move every facet of ``other`` into ``keep``; ``other`` then points at ``keep``.
+
+    Returns the facets moved (what an undo moves back).
+    """
+    facets = facets_of(conn, other)
+    move_facets(conn, facets, keep)
+    conn.execute("UPDATE narratives SET merged_into = ?, size = 0 WHERE id = ?", (keep, other))
+    return facets
+
+
+def new_facet(conn: sqlite3.Connection, narrative_id: int, claim_ids: Sequence[int], *, pinned: bool) -> int:
+    """Put these claims into a fresh facet of ``narrative_id`` (centroids: call :func:`recompute`)."""
+    facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, 0)",
+                            (narrative_id, b"")).lastrowid
+    conn.executemany("UPDATE narrative_claims SET narrative_id = ?, facet_id = ?, pinned = ? WHERE claim_id = ?",
+                     [(narrative_id, facet_id, int(pinned), int(c)) for c in claim_ids])
+    return facet_id
+
+
+def recompute(conn: sqlite3.Connection, narrative_id: int, dim: int, load: VectorLoader) -> None:
+    """Rebuild the centroids of a narrative and its facets from its members' vectors.
+
+    Empty facets are deleted. Used after review moves claims, and after a model switch.
+    """
+    members = conn.execute("SELECT claim_id, facet_id FROM narrative_claims WHERE narrative_id = ?",
+                           (narrative_id,)).fetchall()
+    vectors = load([claim_id for claim_id, _ in members])
+    zero = np.zeros(dim, dtype=np.float32)
+    sums: dict[int, np.ndarray] = {}
+    sizes: dict[int, int] = {}
+    for claim_id, facet_id in members:
+        sums[facet_id] = sums.get(facet_id, zero) + vectors.get(claim_id, zero)
+        sizes[facet_id] = sizes.get(facet_id, 0) + 1
+    conn.execute(f"DELETE FROM facets WHERE narrative_id = ? AND id NOT IN ({_marks(list(sums)) or 'NULL'})",
+                 [narrative_id, *sums])
+    for facet_id, total in sums.items():
+        conn.execute("UPDATE facets SET centroid = ?, size = ? WHERE id = ?",
+                     (total.astype(np.float32).tobytes(), sizes[facet_id], facet_id))
+    overall = np.sum(list(sums.values()), axis=0) if sums else zero
+    conn.execute("UPDATE narratives SET centroid = ? WHERE id = ?",
+                 (np.asarray(overall, dtype=np.float32).tobytes(), narrative_id))
+
+
+def member_rows(conn: sqlite3.Connection, narrative_id: int) -> list[tuple]:
+    """Return ``(claim_id, feed_id, language, published_at, article_id)`` of each member."""
+    return conn.execute(
+        "SELECT nc.claim_id, a.feed_id, c.language, a.published_at, a.id FROM narrative_claims nc"
+        " JOIN claims c ON c.id = nc.claim_id JOIN articles a ON a.id = c.article_id"
+        " WHERE nc.narrative_id = ? ORDER BY a.published_at, nc.claim_id",
+        (narrative_id,),
+    ).fetchall()
+
+
+def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: int | None,
+               flags: Sequence[Flag], score: float, flagged: bool) -> None:
+    """Recompute a narrative's statistics from its members and store its label and flags.
+
+    A narrative left with no claims is deleted, unless it was merged into another
+    (it then stays as a pointer, so its old id still leads somewhere).
+    """
+    rows = member_rows(conn, narrative_id)
+    if not rows:
+        conn.execute("DELETE FROM narratives WHERE id = ? AND merged_into IS NULL", (narrative_id,))
+        return
+    languages = sorted({r[2] for r in rows if r[2]})
+    conn.execute(
+        "UPDATE narratives SET size = ?, first_seen = ?, last_seen = ?, sources = ?, languages = ?,"
+        " label_claim_id = coalesce(?, label_claim_id), score = ?, flagged = ?, updated_at = ? WHERE id = ?",
+        (len(rows), rows[0][3], rows[-1][3], len({r[1] for r in rows}), ",".join(languages),
+         label_claim_id, score, int(flagged), utc_now(), narrative_id),
+    )
+    conn.execute("DELETE FROM flags WHERE narrative_id = ?", (narrative_id,))
+    conn.executemany(
+        "INSERT INTO flags (narrative_id, kind, reason, weight) VALUES (?, ?, ?, ?)",
+        [(narrative_id, f.kind, f.reason, f.weight) for f in flags],
+    )
