@@ -135,6 +135,14 @@ class ArticleView(QTextBrowser):
                 f'<span style="background-color:{back.name()}; color:{fore.name()};">'
                 + html.escape(text[start:end]) + "</span>" + html.escape(text[end:]))
 
+    def _link_colour(self) -> QColor:
+        """The theme's link colour, or a readable one where it is too close to the background."""
+        palette = self.palette()
+        link, base = palette.color(QPalette.Link), palette.color(QPalette.Base)
+        if abs(link.lightness() - base.lightness()) >= 100:
+            return link
+        return QColor("#8ab4f8") if base.lightness() < 128 else QColor("#1a5fb4")
+
     def _html(self, article: Article, claim: str | None) -> str:
         title_span = find_claim(article.title, claim) if claim else None
         body_span = None if title_span else (find_claim(article.text, claim) if claim else None)
@@ -145,7 +153,8 @@ class ArticleView(QTextBrowser):
             published += " <i>(estimated: the feed gave no date)</i>"
         if is_web_link(article.link):
             href = html.escape(QUrl(article.link.strip()).toString(QUrl.FullyEncoded), quote=True)
-            link = f'<a href="{href}">{html.escape(article.link.strip())}</a>'
+            colour = self._link_colour().name()
+            link = f'<a href="{href}" style="color:{colour};">{html.escape(article.link.strip())}</a>'
         elif article.link:
             link = html.escape(article.link) + " <i>(not a web link: not clickable)</i>"
         else:

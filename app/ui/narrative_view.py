@@ -401,6 +401,10 @@ class NarrativeView(QWidget):
         for name, action in self.status_actions.items():
             action.setEnabled(shown)
             action.setChecked(name == status)
+            if hasattr(self, "status_buttons"):
+                font = QFont(self.font())
+                font.setBold(name == status)  # a checked button alone is faint in some themes
+                self.status_buttons[name].setFont(font)
         self.merge_action.setEnabled(shown)
         self._update_split_action()
 
@@ -470,6 +474,7 @@ class NarrativeView(QWidget):
         self._say(f"{title}… (waits for the running update to finish)" if busy else f"{title}…")
 
         def done(result) -> None:
+            self._say("")
             if on_done is not None:
                 on_done(result)
             self.narratives_changed.emit()

@@ -75,7 +75,12 @@ SORT_KEYS = {
 }
 """The columns the list can be sorted by (in SQL), and their sort keys."""
 
-NUMERIC = {Column.SOURCES, Column.CLAIMS, Column.GROWTH, Column.SCORE}
+NUMERIC = frozenset(int(c) for c in (Column.SOURCES, Column.CLAIMS, Column.GROWTH, Column.SCORE))
+
+_DISPLAY, _TOOLTIP, _ALIGNMENT = int(Qt.DisplayRole), int(Qt.ToolTipRole), int(Qt.TextAlignmentRole)
+_FONT, _FOREGROUND = int(Qt.FontRole), int(Qt.ForegroundRole)
+_HANDLED_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGNMENT, _FONT, _FOREGROUND, *(int(r) for r in NarrativeRole)})
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 
 
 def flags_tooltip(flags) -> str:
@@ -108,6 +113,8 @@ class NarrativesModel(QAbstractTableModel):
         self._after: tuple | None = None
         self._done = True
         self.pages_loaded = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     # --- what to show ---------------------------------------------------------------
 
@@ -228,16 +235,31 @@ class NarrativesModel(QAbstractTableModel):
             tip = HEADER_TIPS.get(Column(section))
             sortable = "Click to sort." if Column(section) in SORT_KEYS else "Not sortable."
             return f"{tip}. {sortable}" if tip else sortable
-        if role == Qt.TextAlignmentRole and Column(section) in NUMERIC:
+        if role == Qt.TextAlignmentRole and section in NUMERIC:
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Called tens of thousands of times while scrolling: plain ints, early exits.
+        role = int(role)
+        if role not in _HANDLED_ROLES or not index.isValid():
             return None
-        row = self._rows[index.row()]
+        number = index.row()
+        if not 0 <= number < len(self._rows):
+            return None
+        row = self._rows[number]
         s = row.summary
-        column = Column(index.column())
+        column = index.column()
+        if role == _DISPLAY:
+            return self._display(row, column)
+        if role == _ALIGNMENT:
+            return _RIGHT if column in NUMERIC else None
+        if role == _FONT:
+            return self._bold if column == Column.LABEL and s.flagged and s.status in ("new", "reviewing") else None
+        if role == _FOREGROUND:
+            return QApplication.palette().color(QPalette.Disabled, QPalette.Text) if s.status == "dismissed" else None
+        if role == _TOOLTIP:
+            return self._tooltip(row, Column(column))
         if role == NarrativeRole.ID:
             return s.id
         if role == NarrativeRole.SUMMARY:
@@ -246,43 +268,12 @@ class NarrativesModel(QAbstractTableModel):
             return s.flags
         if role == NarrativeRole.RECENT_CLAIMS:
             return row.recent_claims
-        if role == Qt.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.TextAlignmentRole and column in NUMERIC:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.FontRole and column == Column.LABEL and s.flagged and s.status in ("new", "reviewing"):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ForegroundRole and s.status == "dismissed":
-            return QApplication.palette().color(QPalette.Disabled, QPalette.Text)
         return None
 
     @staticmethod
-    def _display(row: NarrativeRow, column: Column):
-        s = row.summary
-        if column == Column.LABEL:
-            return s.label or f"Narrative {s.id}"
-        if column == Column.STATUS:
-            return s.status
-        if column == Column.SOURCES:
-            return s.sources
-        if column == Column.CLAIMS:
-            return s.size
-        if column == Column.LANGUAGES:
-            shown = ", ".join(s.languages[:3])
-            return shown + (f" +{len(s.languages) - 3}" if len(s.languages) > 3 else "")
-        if column == Column.FIRST_SEEN:
-            return format_time(s.first_seen)[:10]
-        if column == Column.LAST_SEEN:
-            return format_time(s.last_seen)[:10]
-        if column == Column.GROWTH:
-            return f"+{row.recent_claims}" if row.recent_claims else ""
-        if column == Column.SCORE:
-            return f"{s.score:.1f}"
-        return None  # the flags column is painted by its delegate
+    def _display(row: NarrativeRow, column: int):
+        show = _SHOW[column] if 0 <= column < len(_SHOW) else None
+        return show(row) if show is not None else None
 
     @staticmethod
     def _tooltip(row: NarrativeRow, column: Column):
@@ -301,3 +292,24 @@ class NarrativesModel(QAbstractTableModel):
             return (f"{row.recent_claims} of its {s.size} claims were published in the {GROWTH_HOURS} hours "
                     f"before its latest one ({format_time(s.last_seen)} UTC).")
         return None
+
+
+def _languages(s) -> str:
+    shown = ", ".join(s.languages[:3])
+    return shown + (f" +{len(s.languages) - 3}" if len(s.languages) > 3 else "")
+
+
+# What each column shows, by column number (the flags column is painted by its delegate).
+_SHOW = (
+    None,
+    lambda r: r.summary.label or f"Narrative {r.summary.id}",
+    lambda r: r.summary.status,
+    lambda r: r.summary.sources,
+    lambda r: r.summary.size,
+    lambda r: _languages(r.summary),
+    lambda r: format_time(r.summary.first_seen)[:10],
+    lambda r: format_time(r.summary.last_seen)[:10],
+    lambda r: f"+{r.recent_claims}" if r.recent_claims else "",
+    lambda r: f"{r.summary.score:.1f}",
+)
+assert len(_SHOW) == len(Column)

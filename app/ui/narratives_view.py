@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMenu,
     QPushButton, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QToolButton, QVBoxLayout, QWidget,
@@ -29,10 +30,17 @@ log = logging.getLogger(__name__)
 
 BADGE = 16
 BADGE_GAP = 3
+MIN_LABEL_WIDTH = 220
+FOLD_ORDER = (Column.FIRST_SEEN, Column.LANGUAGES, Column.STATUS, Column.GROWTH)
+"""Columns hidden, in this order, when the panel is too narrow for the label."""
 
 
 class FlagsDelegate(QStyledItemDelegate):
     """Paints a row's flags as a line of small badges (the reasons are in the tooltip)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._badges: dict[tuple[str, int, float], QPixmap] = {}
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -43,12 +51,26 @@ class FlagsDelegate(QStyledItemDelegate):
         flags = index.data(NarrativeRole.FLAGS) or ()
         size = min(BADGE, option.rect.height() - 4)
         x = option.rect.x() + 4
-        y = option.rect.y() + (option.rect.height() - size) / 2
+        y = option.rect.y() + (option.rect.height() - size) // 2
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
         for flag in flags:
             if x + size > option.rect.right():
                 break
-            paint_flag(painter, QRectF(x, y, size, size), flag.kind)
+            painter.drawPixmap(x, y, self._badge(flag.kind, size, ratio))
             x += size + BADGE_GAP
+
+    def _badge(self, kind: str, size: int, ratio: float) -> QPixmap:
+        # Painted once per kind and size, then blitted: scrolling paints hundreds.
+        key = (kind, size, ratio)
+        if key not in self._badges:
+            pixmap = QPixmap(round(size * ratio), round(size * ratio))
+            pixmap.fill(Qt.transparent)
+            badge_painter = QPainter(pixmap)
+            paint_flag(badge_painter, QRectF(0.5, 0.5, size * ratio - 1, size * ratio - 1), kind)
+            badge_painter.end()
+            pixmap.setDevicePixelRatio(ratio)
+            self._badges[key] = pixmap
+        return self._badges[key]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         count = len(index.data(NarrativeRole.FLAGS) or ())
@@ -185,6 +207,7 @@ class NarrativesView(QWidget):
         }
         for column, width in widths.items():
             header.resizeSection(column, width)
+        self._widths = widths
         header.setMinimumSectionSize(metrics.horizontalAdvance("24 h") + 12)
         header.resizeSection(Column.LABEL, metrics.horizontalAdvance("x") * 48)
         header.setSectionResizeMode(Column.LABEL, QHeaderView.Stretch)
@@ -192,6 +215,7 @@ class NarrativesView(QWidget):
         header.setSortIndicator(Column.SCORE, Qt.DescendingOrder)
         header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
         self._sort_column, self._sort_order = int(Column.SCORE), Qt.DescendingOrder
+        self._chosen_columns: dict[Column, bool] = {}
         for column in HIDDEN_BY_DEFAULT:
             table.setColumnHidden(column, True)
         self.sort_combo.setCurrentIndex(self.sort_combo.findData(int(Column.SCORE)))
@@ -335,8 +359,39 @@ class NarrativesView(QWidget):
             action = menu.addAction(HEADERS[column])
             action.setCheckable(True)
             action.setChecked(not self.table.isColumnHidden(column))
-            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+            action.toggled.connect(lambda on, c=column: self.set_column_shown(c, on))
         menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def set_column_shown(self, column: Column, shown: bool) -> None:
+        """Show or hide a column by the user's choice (it is then never hidden for room)."""
+        self._chosen_columns[column] = shown
+        self.table.setColumnHidden(column, not shown)
+        self._fit_columns()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Keep the label readable in a narrow panel: hide the least needed columns
+        (those the user has not chosen) until the label has room, show them again when
+        it widens."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width() or self.width()
+
+        def width(column: Column) -> int:
+            # a hidden section reports 0: use its width when shown
+            return header.sectionSize(column) or self._widths.get(column, 0)
+
+        wanted = [c for c in Column if self._chosen_columns.get(c, c not in HIDDEN_BY_DEFAULT)]
+        shown = set(wanted)
+        for column in FOLD_ORDER:
+            used = sum(width(c) for c in shown if c != Column.LABEL)
+            if room - used >= MIN_LABEL_WIDTH or column not in shown or column in self._chosen_columns:
+                continue
+            shown.discard(column)
+        for column in Column:
+            self.table.setColumnHidden(column, column not in shown)
 
     def sort_by(self, column: Column, order: Qt.SortOrder = Qt.DescendingOrder) -> None:
         """Sort by a column (as clicking its header does)."""

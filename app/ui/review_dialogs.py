@@ -102,6 +102,8 @@ class MergeDialog(QDialog):
         layout.addWidget(self.search)
         self.results = QListWidget()
         self.results.setMinimumHeight(160)
+        self.results.setTextElideMode(Qt.ElideRight)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         layout.addWidget(self.results)
         self.keep_current = QRadioButton()
         self.keep_other = QRadioButton()
@@ -149,7 +151,7 @@ class MergeDialog(QDialog):
     def _show(self, summaries: list[NarrativeSummary]) -> None:
         self.results.clear()
         for s in summaries:
-            item = QListWidgetItem(f"#{s.id}  {short(s.label)}  ({s.size} claims, {s.sources} sources)")
+            item = QListWidgetItem(f"#{s.id} · {s.size} claims, {s.sources} sources · {short(s.label, 200)}")
             item.setData(Qt.UserRole, s)
             item.setToolTip(s.label)
             self.results.addItem(item)

@@ -2,7 +2,8 @@
 
 Sources are ordered by when they first told the story (the first at the top), so a
 cascade from one outlet to the next reads from top to bottom. The lanes are labelled
-with the source names; hovering a dot shows its claim.
+with the source names; the dots are coloured by language (the legend), so a jump
+across languages shows as a change of colour. Hovering a dot shows its claim.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.engine.domain import Member
+from app.engine.flags import language_name
 
 from .article_view import format_time
 
 MAX_LANES = 10
 # Tableau 10: distinct hues that stay readable on light and dark backgrounds.
+# (one per language)
 LANE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 HOUR_MS = 3_600_000
@@ -70,7 +73,7 @@ class TimelineChart(QChartView):
         self._chart.legend().setAlignment(Qt.AlignBottom)
         self._chart.setMargins(QMargins(4, 4, 4, 4))
         self._members: tuple[Member, ...] = ()
-        self._points: dict[tuple[int, float], list[Member]] = {}
+        self._points: dict[tuple[int, int], list[Member]] = {}  # (lane y, x) -> claims there
         self.lanes: list[str] = []  # lane titles, top to bottom
         self._apply_theme()
 
@@ -125,22 +128,30 @@ class TimelineChart(QChartView):
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPositionOnValue)
         y_axis = QCategoryAxis()
         y_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPositionOnValue)
-        xs = []
         count = len(lanes)
-        for lane, (title, members) in enumerate(lanes):
-            y = float(count - 1 - lane)
-            series = QScatterSeries()
-            series.setName(f"{_elide(title)} ({len(members)})")
-            series.setMarkerShape(QScatterSeries.MarkerShapeCircle)
-            series.setMarkerSize(11.0)
-            series.setColor(QColor(LANE_COLOURS[lane % len(LANE_COLOURS)]))
-            series.setBorderColor(palette.color(QPalette.Base))
+        xs = []
+        by_language: dict[str, list[tuple[float, float, Member]]] = {}
+        for lane, (_title, members) in enumerate(lanes):
+            y = float(count - 1 - lane)  # the first source on the top lane
             for member in members:
                 x = _x(member.published_at)
                 xs.append(x)
+                by_language.setdefault(member.language or "", []).append((x, y, member))
+                self._points.setdefault((round(y), round(x)), []).append(member)
+        # One series per language, so the legend tells the languages apart and a jump
+        # from one language to another shows as a change of colour down the lanes.
+        firsts = sorted(by_language, key=lambda code: min(p[0] for p in by_language[code]))
+        for number, code in enumerate(firsts):
+            points = by_language[code]
+            series = QScatterSeries()
+            series.setName(f"{language_name(code) if code else 'unknown language'} ({len(points)})")
+            series.setMarkerShape(QScatterSeries.MarkerShapeCircle)
+            series.setMarkerSize(11.0)
+            series.setColor(QColor(LANE_COLOURS[number % len(LANE_COLOURS)]))
+            series.setBorderColor(palette.color(QPalette.Base))
+            for x, y, _member in points:
                 series.append(QPointF(x, y))
-                self._points.setdefault((lane, round(x)), []).append(member)
-            series.hovered.connect(lambda point, state, lane=lane: self._on_hovered(lane, point, state))
+            series.hovered.connect(self._on_hovered)
             chart.addSeries(series)
         for lane in reversed(range(count)):  # a category axis takes its values in increasing order
             y_axis.append(_elide(lanes[lane][0], 22), float(count - 1 - lane))
@@ -170,15 +181,13 @@ class TimelineChart(QChartView):
             series.attachAxis(y_axis)
         chart.legend().setFont(small)
         chart.legend().setLabelColor(text_colour)
-        # Lanes are labelled on the axis; the legend adds claim counts and matters most
-        # when lanes are too many to label legibly.
         chart.legend().setVisible(True)
 
-    def _on_hovered(self, lane: int, point: QPointF, state: bool) -> None:
+    def _on_hovered(self, point: QPointF, state: bool) -> None:
         if not state:
             QToolTip.hideText()
             return
-        members = self._points.get((lane, round(point.x())), [])
+        members = self._points.get((round(point.y()), round(point.x())), [])
         if not members:
             return
         lines = [f"<b>{html.escape(m.feed_title)}</b>, {format_time(m.published_at)} UTC<br/>{html.escape(m.text)}"

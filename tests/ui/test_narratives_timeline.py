@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from app.engine.domain import Member
 from app.ui.timeline_chart import MAX_LANES, TimelineChart, time_ticks
 
 
-def member(i: int, feed: int, at: str) -> Member:
-    return Member(claim_id=i, text=f"claim {i}", language="en", similarity=0.9, article_id=i,
+def member(i: int, feed: int, at: str, language: str = "en") -> Member:
+    return Member(claim_id=i, text=f"claim {i}", language=language, similarity=0.9, article_id=i,
                   article_title=f"article {i}", article_link=None, feed_id=feed, feed_title=f"Outlet {feed}",
                   published_at=at)
 
@@ -16,14 +18,18 @@ def test_timeline_has_a_lane_per_source_first_at_the_top(qtbot):
     chart = TimelineChart()
     qtbot.addWidget(chart)
     chart.resize(700, 320)
-    members = [member(1, 3, "2026-11-10T08:00:00Z"), member(2, 1, "2026-11-10T09:00:00Z"),
-               member(3, 3, "2026-11-11T08:00:00Z"), member(4, 2, "2026-11-12T10:30:00Z")]
+    members = [member(1, 3, "2026-11-10T08:00:00Z"), member(2, 1, "2026-11-10T09:00:00Z", "ru"),
+               member(3, 3, "2026-11-11T08:00:00Z"), member(4, 2, "2026-11-12T10:30:00Z", "de")]
     chart.set_members(members)
     assert chart.lanes == ["Outlet 3", "Outlet 1", "Outlet 2"]
     series = chart.chart().series()
-    assert [s.name() for s in series] == ["Outlet 3 (2)", "Outlet 1 (1)", "Outlet 2 (1)"]
+    # a series (a legend entry, a colour) per language, in the order they appeared
+    assert [s.name() for s in series] == ["English (2)", "Russian (1)", "German (1)"]
     assert [s.count() for s in series] == [2, 1, 1]
     assert {p.y() for p in series[0].points()} == {2.0}  # the first source is the top lane
+    assert [p.y() for p in series[2].points()] == [0.0]
+    labels = chart.chart().axes(Qt.Vertical)[0].categoriesLabels()
+    assert labels == ["Outlet 2", "Outlet 1", "Outlet 3"]  # bottom to top
     assert chart.chart().legend().isVisible()
     image = chart.grab().toImage()
     assert not image.isNull() and image.width() >= 700
