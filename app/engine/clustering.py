@@ -112,6 +112,7 @@ class Clusterer:
         self.rules = FlagRules(min_sources=settings.flag_min_sources, hours=settings.flag_hours)
         self.thresholds = thresholds or thresholds_for(model)
         self.lexical = LexicalScorer(store_frequencies(store.db))
+        self._pending: set[int] = set()  # claims of this run not assigned yet
 
     def assign(self, claim_ids: Sequence[int], vectors: np.ndarray, *, progress: Progress | None = None,
                cancel: threading.Event | None = None) -> set[int]:
@@ -119,6 +120,7 @@ class Clusterer:
         return the narratives touched."""
         order = self.in_time_order(claim_ids)
         by_id = {int(i): v for i, v in zip(claim_ids, vectors)}
+        self._pending = {c.id for c in order}
         touched: set[int] = set()
         for start in range(0, len(order), BATCH):
             if cancel is not None and cancel.is_set():
@@ -138,7 +140,9 @@ class Clusterer:
     def assign_within(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> set[int]:
         """Assign claims inside the caller's write transaction and refresh what they touched."""
         touched: set[int] = set()
+        self._pending |= {c.id for c in claims}
         for claim in claims:
+            self._pending.discard(claim.id)
             narrative = self._assign_one(claim, vectors[claim.id])
             if narrative is not None:
                 touched.add(self._join_storyline(claim, narrative))
@@ -203,7 +207,10 @@ class Clusterer:
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[tuple[ClaimInfo, float]]:
         """Neighbours that are near-duplicates of the claim, best first."""
         scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), NEIGHBOURS)
-        cosines = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0 and int(i) != claim.id}
+        # Only claims already seen: a claim is matched against the news before it, so
+        # clustering a backlog at once agrees with clustering it as it arrived.
+        cosines = {int(i): float(s) for s, i in zip(scores[0], ids[0])
+                   if i >= 0 and int(i) != claim.id and int(i) not in self._pending}
         infos = _claim_infos(self.store.db.conn, list(cosines))
         when = _time(claim.published_at)
         near = [n for n in infos.values()
@@ -246,10 +253,13 @@ class Clusterer:
                                score=score, flagged=flagged)
 
     def _most_central(self, narrative_id: int) -> int | None:
-        """The claim closest to the centre of the narrative's largest facet: its core assertion."""
+        """The claim closest to the centre of the facet told by the most sources: its core assertion."""
         conn = self.store.db.conn
-        row = conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY size DESC, id LIMIT 1",
-                           (narrative_id,)).fetchone()
+        row = conn.execute(
+            "SELECT nc.facet_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+            " JOIN articles a ON a.id = c.article_id WHERE nc.narrative_id = ?"
+            " GROUP BY nc.facet_id ORDER BY count(DISTINCT a.feed_id) DESC, count(*) DESC, nc.facet_id LIMIT 1",
+            (narrative_id,)).fetchone()
         if row is None:
             return None
         centroid = members.facet_centroids(conn, [row[0]], self.dim)[row[0]]

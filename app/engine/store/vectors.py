@@ -62,11 +62,13 @@ def count_vectors(db: sqlite_utils.Database, model: str) -> int:
 
 
 def claims_without_vectors(db: sqlite_utils.Database, model: str, *, limit: int = BATCH) -> list[tuple[int, str]]:
-    """Return up to ``limit`` claims that have no vector of this model yet, oldest first."""
+    """Return up to ``limit`` claims that have no vector of this model yet, in publication order
+    (so a backlog is clustered as if it had arrived as it was published)."""
     with store_errors():
         return db.conn.execute(
-            "SELECT c.id, c.text FROM claims c LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
-            " WHERE v.claim_id IS NULL ORDER BY c.id LIMIT ?",
+            "SELECT c.id, c.text FROM claims c JOIN articles a ON a.id = c.article_id"
+            " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
+            " WHERE v.claim_id IS NULL ORDER BY a.published_at, c.id LIMIT ?",
             (model, limit),
         ).fetchall()
 
