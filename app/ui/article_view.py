@@ -116,7 +116,10 @@ class ArticleView(QTextBrowser):
             return
         self.setHtml(self._html(article, claim))
         if self.highlighted is not None:
-            QTimer.singleShot(0, lambda: self.scrollToAnchor("claim"))
+            QTimer.singleShot(0, self, self._scroll_to_claim)  # once laid out; skipped if deleted
+
+    def _scroll_to_claim(self) -> None:
+        self.scrollToAnchor("claim")
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

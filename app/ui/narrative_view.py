@@ -155,7 +155,8 @@ class NarrativeView(QWidget):
         self.undo_action = QAction("Undo", self)
         self.undo_action.setToolTip("Take back the last review action (Ctrl+Z)")
         self.undo_action.setShortcut(QKeySequence.Undo)
-        self.undo_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        # Window-wide (a reviewer works from the list); text boxes keep Ctrl+Z for their own typing.
+        self.undo_action.setShortcutContext(Qt.WindowShortcut)
         self.undo_action.triggered.connect(self.undo)
         self.save_notes_action = QAction("Save notes", self)
         self.save_notes_action.setShortcut(QKeySequence.Save)

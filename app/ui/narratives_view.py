@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 BADGE = 16
 BADGE_GAP = 3
-MIN_LABEL_WIDTH = 220
+MIN_LABEL_WIDTH = 200
 FOLD_ORDER = (Column.FIRST_SEEN, Column.LANGUAGES, Column.STATUS, Column.GROWTH)
 """Columns hidden, in this order, when the panel is too narrow for the label."""
 

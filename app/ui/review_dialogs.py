@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QRadioButton,
     QVBoxLayout, QWidget,
@@ -43,6 +43,26 @@ def show_error(parent: QWidget, title: str, error: object, presenter: ErrorPrese
     return box
 
 
+class _Callbacks(QObject):
+    """A task's callbacks, owned by the widget that started it: when that widget is
+    gone (the window closed while the write finished), Qt drops the connections
+    instead of calling into a deleted widget."""
+
+    def __init__(self, parent: QWidget, done: Callable[[Any], None], failed: Callable[[object], None]) -> None:
+        super().__init__(parent)
+        self._done, self._failed = done, failed
+
+    @Slot(object)
+    def on_done(self, result: Any) -> None:
+        self.deleteLater()
+        self._done(result)
+
+    @Slot(object)
+    def on_failed(self, error: object) -> None:
+        self.deleteLater()
+        self._failed(error)
+
+
 def run_review(context, parent: QWidget, title: str, work: Callable[[Any], Any],
                on_done: Callable[[Any], None] | None = None, *,
                presenter: ErrorPresenter | None = None,
@@ -68,8 +88,10 @@ def run_review(context, parent: QWidget, title: str, work: Callable[[Any], Any],
 
     # Connect before starting: a quick task can finish before a later connect() would run.
     task = EngineTask(title, job)
-    task.signals.done.connect(done)
-    task.signals.failed.connect(failed)
+    callbacks = _Callbacks(parent, done, failed)
+    task.signals.done.connect(callbacks.on_done)
+    task.signals.failed.connect(callbacks.on_failed)
+    task.signals.cancelled.connect(callbacks.deleteLater)
     return context.tasks.start(task, writes=True)
 
 

@@ -214,3 +214,34 @@ def test_split_selected_claims_into_a_new_narrative(views, sample, context, qtbo
     assert not detail.split_action.isEnabled()  # not every claim: that would leave it empty
     finish(qtbot, context, detail.undo())
     assert listing.model.rowCount() == 3 and detail.claims_model.rowCount() == 5
+
+
+def test_ctrl_z_undoes_review_from_the_list_but_typing_in_the_notes(qtbot, context, sample):
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    window = QWidget()
+    layout = QHBoxLayout(window)
+    listing, detail = NarrativesView(context), NarrativeView(context)
+    listing.narrative_selected.connect(detail.show_narrative)
+    layout.addWidget(listing)
+    layout.addWidget(detail)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    listing.table.setFocus()
+    assert listing.select_id(sample.vaccine)
+    finish(qtbot, context, detail.set_status("confirmed"))
+    assert status_in_list(listing, sample.vaccine) == "confirmed"
+    listing.table.setFocus()
+    qtbot.keyClick(listing.table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: status_in_list(listing, sample.vaccine) == "new", timeout=5000)
+    qtbot.waitUntil(lambda: not context.tasks.running)
+    detail.tabs.setCurrentIndex(2)
+    detail.notes.setFocus()
+    qtbot.waitUntil(detail.notes.hasFocus)
+    qtbot.keyClicks(detail.notes, "draft")
+    qtbot.keyClick(detail.notes, Qt.Key_Z, Qt.ControlModifier)
+    assert detail.notes.toPlainText() == ""  # the editor's own undo
+    assert [t.title for t in context.tasks.running] == []
+    assert [e.action for e in review.audit_trail(context.store, sample.vaccine)] == ["undo", "status"]

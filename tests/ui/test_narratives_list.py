@@ -213,3 +213,21 @@ def test_status_of_several_selected(view, sample, context, qtbot):
     qtbot.waitUntil(lambda: task not in context.tasks.running, timeout=5000)
     assert [view.model.index(r, Column.STATUS).data() for r in range(3)] == ["dismissed"] * 3
     assert view.selected_ids() == [sample.vaccine, sample.ballots, sample.bridge]
+
+
+def test_narrow_panel_keeps_the_label_readable(view):
+    from app.ui.narratives_view import MIN_LABEL_WIDTH
+
+    view.show()
+    view.resize(1200, 600)
+    shown = [c for c in Column if not view.table.isColumnHidden(c)]
+    assert shown == [Column.FLAGS, Column.LABEL, Column.STATUS, Column.SOURCES, Column.LANGUAGES,
+                     Column.FIRST_SEEN, Column.GROWTH]
+    view.resize(560, 600)
+    assert view.table.columnWidth(Column.LABEL) >= MIN_LABEL_WIDTH
+    assert view.table.isColumnHidden(Column.FIRST_SEEN) and not view.table.isColumnHidden(Column.SOURCES)
+    view.set_column_shown(Column.FIRST_SEEN, True)  # the user's choice wins
+    assert not view.table.isColumnHidden(Column.FIRST_SEEN)
+    view.set_column_shown(Column.SCORE, True)
+    view.resize(1400, 600)
+    assert not view.table.isColumnHidden(Column.SCORE) and not view.table.isColumnHidden(Column.LANGUAGES)
