@@ -1,5 +1,7 @@
 """Flag badges drawn with QPainter: no icon files, crisp at any scale, same on light and dark.
 
+:class:`FlagsDelegate` paints a list row's flags as a line of these badges.
+
 Each flag kind is a small coloured disc with a white glyph. The disc colours are
 mid-tone so that they stand out from both a light and a dark background, and the
 glyph is white so it reads on all of them.
@@ -9,8 +11,12 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+BADGE = 16       # a badge's size in the list, in pixels
+BADGE_GAP = 3
 
 KIND_TITLES = {
     "spread": "Spreading",
@@ -102,3 +108,46 @@ def flag_icon(kind: str, size: int = 16) -> QIcon:
         pixmap.setDevicePixelRatio(scale)
         icon.addPixmap(pixmap)
     return icon
+
+
+class FlagsDelegate(QStyledItemDelegate):
+    """Paints a row's flags as a line of small badges (the reasons are in the tooltip)."""
+
+    def __init__(self, flags_role: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._flags_role = flags_role  # the model role giving a row's tuple[Flag, ...]
+        self._badges: dict[tuple[str, int, float], QPixmap] = {}
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QStyle()
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)
+        flags = index.data(self._flags_role) or ()
+        size = min(BADGE, option.rect.height() - 4)
+        x = option.rect.x() + 4
+        y = option.rect.y() + (option.rect.height() - size) // 2
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        for flag in flags:
+            if x + size > option.rect.right():
+                break
+            painter.drawPixmap(x, y, self._badge(flag.kind, size, ratio))
+            x += size + BADGE_GAP
+
+    def _badge(self, kind: str, size: int, ratio: float) -> QPixmap:
+        # Painted once per kind and size, then blitted: scrolling paints hundreds.
+        key = (kind, size, ratio)
+        if key not in self._badges:
+            pixmap = QPixmap(round(size * ratio), round(size * ratio))
+            pixmap.fill(Qt.transparent)
+            badge_painter = QPainter(pixmap)
+            paint_flag(badge_painter, QRectF(0.5, 0.5, size * ratio - 1, size * ratio - 1), kind)
+            badge_painter.end()
+            pixmap.setDevicePixelRatio(ratio)
+            self._badges[key] = pixmap
+        return self._badges[key]
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        count = len(index.data(self._flags_role) or ())
+        return QSize(8 + max(1, count) * (BADGE + BADGE_GAP), BADGE + 4)

@@ -7,91 +7,38 @@ the article of the selected claim, the spread over time, the notes and the histo
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 
-from PySide6.QtCore import (
-    QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
-)
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPlainTextEdit, QPushButton,
-    QSizePolicy, QSplitter, QStackedWidget, QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QStackedWidget,
+    QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app.engine import review
 from app.engine.domain import Member, Narrative
 from app.engine.errors import AppError
-from app.engine.flags import language_name
 from app.engine.store import articles as article_store
 from app.engine.store import narratives as narrative_store
 
 from .article_view import ArticleView, format_time
+from .claims_model import ClaimsModel
 from .error_presenter import ErrorPresenter
-from .flag_icons import flag_icon, flag_text, kind_title
-from .review_dialogs import MergeDialog, run_review, show_error, short
+from .narrative_header_view import STATUS_TITLES, NarrativeHeaderView
+from .review_dialogs import MergeDialog, run_review, show_error
 from .timeline_chart import TimelineChart
 from .workers import EngineTask
 
 log = logging.getLogger(__name__)
 
-STATUS_TITLES = {"new": "New", "reviewing": "Reviewing", "confirmed": "Confirmed", "dismissed": "Dismissed"}
 STATUS_TIPS = {
     "new": "Not looked at yet",
     "reviewing": "Someone is checking it",
     "confirmed": "Checked: a narrative worth reporting on",
     "dismissed": "Checked: not a narrative that matters (or not one at all)",
 }
-
-
-class ClaimsModel(QAbstractTableModel):
-    """A narrative's claims: outlet, language, published, similarity, text."""
-
-    HEADERS = ("Outlet", "Lang.", "Published (UTC)", "Similarity", "Claim")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.members: tuple[Member, ...] = ()
-
-    def set_members(self, members: tuple[Member, ...]) -> None:
-        self.beginResetModel()
-        self.members = members
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.members)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        m = self.members[index.row()]
-        column = index.column()
-        if role == Qt.UserRole:
-            return m
-        if role == Qt.EditRole:  # raw values: what the proxy sorts on
-            return (m.feed_title.lower(), m.language or "", m.published_at, m.similarity, m.text.lower())[column]
-        if role == Qt.DisplayRole:
-            return (m.feed_title, m.language or "?", format_time(m.published_at), f"{m.similarity:.2f}",
-                    " ".join(m.text.split()))[column]
-        if role == Qt.ToolTipRole:
-            if column == 1:
-                return language_name(m.language)
-            if column == 3:
-                return "How close the claim is to the narrative as a whole (1.00: the same)"
-            return f"<p>{html.escape(m.text)}</p><p><i>{html.escape(m.article_title)}</i></p>"
-        if role == Qt.TextAlignmentRole and column == 3:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        return None
 
 
 class NotesEdit(QPlainTextEdit):
@@ -180,28 +127,8 @@ class NarrativeView(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 6, 8, 4)
         layout.setSpacing(6)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        font = QFont(self.title.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.meta = QLabel()
-        self.meta.setWordWrap(True)
-        self.meta.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        layout.addWidget(self.title)
-        layout.addWidget(self.meta)
-
-        self.flags_box = QFrame()
-        self.flags_box.setFrameShape(QFrame.StyledPanel)
-        self.flags_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
-        self.flags_layout = QGridLayout(self.flags_box)
-        self.flags_layout.setContentsMargins(6, 4, 6, 4)
-        self.flags_layout.setHorizontalSpacing(6)
-        self.flags_layout.setVerticalSpacing(3)
-        self.flags_layout.setColumnStretch(1, 1)
-        layout.addWidget(self.flags_box)
+        self.header = NarrativeHeaderView()
+        layout.addWidget(self.header)
 
         bar = QHBoxLayout()
         bar.setSpacing(2)
@@ -331,8 +258,7 @@ class NarrativeView(QWidget):
             self.history.clear()
             return
         self.stack.setCurrentIndex(1)
-        self._show_header(narrative)
-        self._show_flags(narrative)
+        self.header.show_summary(narrative.summary)
         selected = self.selected_claim_ids() if (same and keep_selection) else []
         current = self._current_member()
         self.claims_model.set_members(narrative.members)
@@ -348,40 +274,6 @@ class NarrativeView(QWidget):
         row = self._context.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
                                                   (narrative_id,)).fetchone()
         return bool(row and row[0])
-
-    def _show_header(self, narrative: Narrative) -> None:
-        s = narrative.summary
-        self.title.setText(s.label or f"Narrative {s.id}")
-        languages = ", ".join(language_name(code) for code in s.languages) or "unknown language"
-        self.meta.setText(
-            f"#{s.id} · <b>{html.escape(STATUS_TITLES.get(s.status, s.status))}</b> · score {s.score:.1f} · "
-            f"<b>{s.sources}</b> source{'s' if s.sources != 1 else ''} · {s.size} claims · {html.escape(languages)}"
-            f"<br/>first seen {format_time(s.first_seen)} UTC · last seen {format_time(s.last_seen)} UTC"
-        )
-        self.meta.setTextFormat(Qt.RichText)
-
-    def _show_flags(self, narrative: Narrative) -> None:
-        while self.flags_layout.count():
-            item = self.flags_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        flags = narrative.summary.flags
-        if not flags:
-            note = QLabel("Not flagged: nothing about its spread stands out.")
-            note.setEnabled(False)
-            self.flags_layout.addWidget(note, 0, 1)
-            return
-        for row, flag in enumerate(flags):
-            icon = QLabel()
-            icon.setPixmap(flag_icon(flag.kind, 16).pixmap(16, 16))
-            icon.setToolTip(kind_title(flag.kind))
-            text = QLabel(flag_text(flag))
-            text.setTextFormat(Qt.RichText)
-            text.setWordWrap(True)
-            text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-            text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            self.flags_layout.addWidget(icon, row, 0, Qt.AlignTop)
-            self.flags_layout.addWidget(text, row, 1)
 
     def _show_history(self, narrative_id: int) -> None:
         self.history.clear()
@@ -598,11 +490,6 @@ class NarrativeView(QWidget):
     def _on_notes_focus_left(self) -> None:
         if self._notes_dirty:
             self.save_notes()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.PaletteChange and self._narrative is not None:
-            self._show_flags(self._narrative)
 
 
 def json_int(detail: str, key: str) -> int | None:

@@ -130,10 +130,10 @@ class NarrativesModel(QAbstractTableModel):
     def descending(self) -> bool:
         return self._descending
 
-    def set_filter(self, filters: NarrativeFilter) -> None:
+    def set_filter(self, filters: NarrativeFilter, keep: int = 0) -> None:
         """Show the narratives that pass ``filters`` (re-reads from the first page)."""
         self._filter = filters
-        self.reload()
+        self.reload(keep)
 
     def set_sort(self, key: str, descending: bool = True) -> None:
         if key not in narrative_store.SORT_COLUMNS:

@@ -3,78 +3,31 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMenu,
-    QPushButton, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
+    QToolButton, QVBoxLayout, QWidget,
 )
 
 from app.engine import review
-from app.engine.errors import AppError
-from app.engine.flags import language_name
 from app.engine.store import narratives as narrative_store
 from app.engine.store.narratives import NarrativeFilter
 
 from .error_presenter import ErrorPresenter
-from .flag_icons import kind_title, paint_flag
+from .flag_icons import BADGE, BADGE_GAP, FlagsDelegate
+from .narrative_filters_view import NarrativeFiltersView
 from .narratives_model import (
     HEADERS, HIDDEN_BY_DEFAULT, SORT_KEYS, SORT_TITLES, Column, NarrativeRole, NarrativesModel,
 )
-from .review_dialogs import MergeDialog, run_review, show_error
+from .review_dialogs import MergeDialog, run_review
 from .workers import EngineTask
 
 log = logging.getLogger(__name__)
 
-BADGE = 16
-BADGE_GAP = 3
 MIN_LABEL_WIDTH = 200
 FOLD_ORDER = (Column.FIRST_SEEN, Column.LANGUAGES, Column.STATUS, Column.GROWTH)
 """Columns hidden, in this order, when the panel is too narrow for the label."""
-
-
-class FlagsDelegate(QStyledItemDelegate):
-    """Paints a row's flags as a line of small badges (the reasons are in the tooltip)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._badges: dict[tuple[str, int, float], QPixmap] = {}
-
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QStyle()
-        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)
-        flags = index.data(NarrativeRole.FLAGS) or ()
-        size = min(BADGE, option.rect.height() - 4)
-        x = option.rect.x() + 4
-        y = option.rect.y() + (option.rect.height() - size) // 2
-        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        for flag in flags:
-            if x + size > option.rect.right():
-                break
-            painter.drawPixmap(x, y, self._badge(flag.kind, size, ratio))
-            x += size + BADGE_GAP
-
-    def _badge(self, kind: str, size: int, ratio: float) -> QPixmap:
-        # Painted once per kind and size, then blitted: scrolling paints hundreds.
-        key = (kind, size, ratio)
-        if key not in self._badges:
-            pixmap = QPixmap(round(size * ratio), round(size * ratio))
-            pixmap.fill(Qt.transparent)
-            badge_painter = QPainter(pixmap)
-            paint_flag(badge_painter, QRectF(0.5, 0.5, size * ratio - 1, size * ratio - 1), kind)
-            badge_painter.end()
-            pixmap.setDevicePixelRatio(ratio)
-            self._badges[key] = pixmap
-        return self._badges[key]
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        count = len(index.data(NarrativeRole.FLAGS) or ())
-        return QSize(8 + max(1, count) * (BADGE + BADGE_GAP), BADGE + 4)
 
 
 class NarrativesView(QWidget):
@@ -102,7 +55,7 @@ class NarrativesView(QWidget):
         self.model = NarrativesModel(context.store, self)
         self.model.load_failed.connect(lambda message: self.count_label.setText(message))
         self._build()
-        self._fill_choices()
+        self.filters.fill(context.store.db)
         self.model.reload()
         self._update_count()
         context.data_changed.connect(self.refresh)
@@ -113,38 +66,12 @@ class NarrativesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        bar = QGridLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        bar.setHorizontalSpacing(6)
-        bar.setVerticalSpacing(4)
-        self.status_combo = self._combo("Filter by review status")
-        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag")
-        self.language_combo = self._combo("Show narratives told in this language")
-        self.source_combo = self._combo("Show narratives this source told")
-        self.tag_combo = self._combo("Show narratives told by a source with this tag")
-        self.since_check = QCheckBox("Active since")
-        self.since_check.setToolTip("Show only narratives with a claim published on or after this day")
-        self.since_date = QDateEdit()
-        self.since_date.setCalendarPopup(True)
-        self.since_date.setDisplayFormat("yyyy-MM-dd")
-        self.since_date.setEnabled(False)
+        self.filters = NarrativeFiltersView()
+        layout.addWidget(self.filters)
         self.flagged_first = QCheckBox("Flagged first")
         self.flagged_first.setChecked(True)
         self.flagged_first.setToolTip("Keep flagged narratives at the top, whatever the sort")
         self.clear_button = QPushButton("Clear filters")
-        bar.addWidget(self.status_combo, 0, 0)
-        bar.addWidget(self.flag_combo, 0, 1)
-        bar.addWidget(self.language_combo, 0, 2)
-        bar.addWidget(self.source_combo, 1, 0)
-        bar.addWidget(self.tag_combo, 1, 1)
-        since = QHBoxLayout()
-        since.setSpacing(4)
-        since.addWidget(self.since_check)
-        since.addWidget(self.since_date, 1)
-        bar.addLayout(since, 1, 2)
-        for column in range(3):
-            bar.setColumnStretch(column, 1)
-        layout.addLayout(bar)
 
         info = QHBoxLayout()
         info.setContentsMargins(6, 0, 4, 0)
@@ -177,7 +104,7 @@ class NarrativesView(QWidget):
 
         table = self.table = QTableView()
         table.setModel(self.model)
-        table.setItemDelegateForColumn(Column.FLAGS, FlagsDelegate(table))
+        table.setItemDelegateForColumn(Column.FLAGS, FlagsDelegate(NarrativeRole.FLAGS, table))
         table.setSelectionBehavior(QAbstractItemView.SelectRows)
         table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         table.setWordWrap(False)
@@ -197,13 +124,13 @@ class NarrativesView(QWidget):
         header.setContextMenuPolicy(Qt.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_context_menu)
         metrics = self.fontMetrics()
+        text = metrics.horizontalAdvance
         widths = {
-            Column.FLAGS: 8 + 4 * (BADGE + BADGE_GAP), Column.STATUS: metrics.horizontalAdvance("reviewing") + 20,
-            Column.SOURCES: metrics.horizontalAdvance("Sources") + 22, Column.CLAIMS: metrics.horizontalAdvance("Claims") + 22,
-            Column.LANGUAGES: metrics.horizontalAdvance("de, en, fr +1") + 16,
-            Column.FIRST_SEEN: metrics.horizontalAdvance("2026-11-10") + 16,
-            Column.LAST_SEEN: metrics.horizontalAdvance("2026-11-10") + 16,
-            Column.GROWTH: metrics.horizontalAdvance("+888") + 18, Column.SCORE: metrics.horizontalAdvance("Score") + 22,
+            Column.FLAGS: 8 + 4 * (BADGE + BADGE_GAP), Column.STATUS: text("reviewing") + 20,
+            Column.SOURCES: text("Sources") + 22, Column.CLAIMS: text("Claims") + 22,
+            Column.LANGUAGES: text("de, en, fr +1") + 16,
+            Column.FIRST_SEEN: text("2026-11-10") + 16, Column.LAST_SEEN: text("2026-11-10") + 16,
+            Column.GROWTH: text("+888") + 18, Column.SCORE: text("Score") + 22,
         }
         for column, width in widths.items():
             header.resizeSection(column, width)
@@ -225,87 +152,18 @@ class NarrativesView(QWidget):
         table.activated.connect(lambda index: self._emit_current(force=True))
         layout.addWidget(table, 1)
 
-        for combo in (self.status_combo, self.flag_combo, self.language_combo, self.source_combo, self.tag_combo):
-            combo.currentIndexChanged.connect(self._on_filter_changed)
-        self.since_check.toggled.connect(self.since_date.setEnabled)
-        self.since_check.toggled.connect(self._on_filter_changed)
-        self.since_date.dateChanged.connect(self._on_filter_changed)
+        self.filters.filters_changed.connect(self._on_filter_changed)
         self.flagged_first.toggled.connect(self.model.set_flagged_first)
         self.flagged_first.toggled.connect(lambda _: self._after_reset())
         self.clear_button.clicked.connect(self.clear_filters)
 
-    def _combo(self, tip: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setToolTip(tip)
-        combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(10)
-        return combo
-
-    def _fill_choices(self) -> None:
-        """(Re)fill the filter combos from the store, keeping what is chosen."""
-        try:
-            choices = narrative_store.filter_choices(self._context.store.db)
-        except AppError as exc:
-            log.warning("reading filter choices failed: %s", exc)
-            return
-        self._set_items(self.status_combo, "Any status", [(s.capitalize(), s) for s in choices.statuses])
-        self._set_items(self.flag_combo, "Any flag", [("Flagged only", "*")]
-                        + [(kind_title(k), k) for k in choices.flag_kinds])
-        self._set_items(self.language_combo, "Any language",
-                        sorted(((language_name(c), c) for c in choices.languages), key=lambda p: p[0]))
-        self._set_items(self.source_combo, "Any source", [(title, feed_id) for feed_id, title in choices.feeds])
-        self._set_items(self.tag_combo, "Any tag", [(tag, tag) for tag in choices.tags])
-        if not self.since_check.isChecked():
-            latest = self._context.store.db.conn.execute(
-                "SELECT max(last_seen) FROM narratives WHERE merged_into IS NULL").fetchone()[0]
-            day = (datetime.fromisoformat(latest.replace("Z", "+00:00")) if latest
-                   else datetime.now(timezone.utc)) - timedelta(days=7)
-            self.since_date.blockSignals(True)
-            self.since_date.setDate(QDate(day.year, day.month, day.day))
-            self.since_date.blockSignals(False)
-
-    @staticmethod
-    def _set_items(combo: QComboBox, any_text: str, items: list[tuple[str, object]]) -> None:
-        chosen = combo.currentData()
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(any_text, None)
-        for text, value in items:
-            combo.addItem(text, value)
-        index = combo.findData(chosen) if chosen is not None else 0
-        combo.setCurrentIndex(max(0, index))
-        combo.blockSignals(False)
-
-    # --- filters --------------------------------------------------------------------
-
     def current_filter(self) -> NarrativeFilter:
-        flag = self.flag_combo.currentData()
-        since = None
-        if self.since_check.isChecked():
-            since = self.since_date.date().toString("yyyy-MM-dd") + "T00:00:00Z"
-        return NarrativeFilter(
-            status=self.status_combo.currentData(),
-            flagged_only=flag == "*",
-            flag_kind=flag if flag not in (None, "*") else None,
-            language=self.language_combo.currentData(),
-            feed_id=self.source_combo.currentData(),
-            tag=self.tag_combo.currentData(),
-            since=since,
-            ids=self._search_ids,
-        )
+        return self.filters.current_filter(self._search_ids)
 
     def clear_filters(self) -> None:
-        for combo in (self.status_combo, self.flag_combo, self.language_combo, self.source_combo, self.tag_combo):
-            combo.blockSignals(True)
-            combo.setCurrentIndex(0)
-            combo.blockSignals(False)
-        self.since_check.blockSignals(True)
-        self.since_check.setChecked(False)
-        self.since_date.setEnabled(False)
-        self.since_check.blockSignals(False)
-        self._on_filter_changed()
+        self.filters.clear()
 
-    def _on_filter_changed(self, *_) -> None:
+    def _on_filter_changed(self) -> None:
         self.model.set_filter(self.current_filter())
         self._after_reset()
 
@@ -463,10 +321,11 @@ class NarrativesView(QWidget):
         selected = self.selected_ids()
         current_row = self.table.currentIndex().row()
         scroll = self.table.verticalScrollBar().value()
-        self._fill_choices()
+        self.filters.fill(self._context.store.db)
         self._restoring = True
         try:
-            self.model.reload(keep=self.model.loaded_count())
+            # the choices may have changed (a feed removed): the model follows what is shown
+            self.model.set_filter(self.current_filter(), keep=self.model.loaded_count())
         finally:
             self._restoring = False
         self._update_count()

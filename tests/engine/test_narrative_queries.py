@@ -105,6 +105,7 @@ def test_filter_choices(memory_store):
     assert (sample.feeds["ClaimCheck Desk"], "ClaimCheck Desk") in choices.feeds
     assert choices.flag_kinds[:4] == ("spread", "cross-language", "watchlist", "growth")
     assert choices.statuses == ("new", "reviewing", "confirmed", "dismissed")
+    assert choices.latest == "2026-11-15T20:00:00Z"
 
 
 def test_find_narratives_by_id_or_words(memory_store):

@@ -54,9 +54,7 @@ def status_in_list(listing, narrative_id):
 
 
 def flag_texts(detail) -> str:
-    layout = detail.flags_layout
-    return " ".join(layout.itemAt(i).widget().text() for i in range(layout.count())
-                    if hasattr(layout.itemAt(i).widget(), "text"))
+    return " ".join(detail.header.flag_texts())
 
 
 def test_selecting_shows_claims_flags_article_and_timeline(views, sample):
@@ -72,7 +70,7 @@ def test_selecting_shows_claims_flags_article_and_timeline(views, sample):
     assert "Told by 5 different sources within 28 hours" in reasons
     assert "Jumped across languages: first in English" in reasons
     assert "watchlist" in reasons
-    assert "5</b> sources" in detail.meta.text() and "Russian" in detail.meta.text()
+    assert "5</b> sources" in detail.header.meta.text() and "Russian" in detail.header.meta.text()
     assert detail.status_actions["new"].isChecked()
     # the first claim's article, with the claim (its title) highlighted
     assert detail.article.highlighted == (0, len("Flu vaccine contains tracking microchips, post claims"))
@@ -81,8 +79,11 @@ def test_selecting_shows_claims_flags_article_and_timeline(views, sample):
     assert "Вакцина" in detail.article.toPlainText()
     assert detail.timeline.lanes == ["The Daily Ledger", "Severny Vestnik", "Open Eyes Report",
                                      "Stimme der Mitte", "Le Courrier du Lac"]
+    assert len(detail.header.flag_texts()) == len(detail.narrative.summary.flags) >= 3
     listing.select_next()
     assert detail.narrative_id == sample.ballots
+    listing.select_next()
+    assert detail.header.flag_texts() == ["Not flagged: nothing about its spread stands out."]
     detail.show_narrative(0)
     assert detail.stack.currentWidget() is detail.placeholder
 

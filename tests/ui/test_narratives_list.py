@@ -96,26 +96,26 @@ def test_filters(view, sample, qtbot):
         assert index >= 0, f"{data!r} is not offered"
         combo.setCurrentIndex(index)
 
-    choose(view.language_combo, "ru")
+    choose(view.filters.language_combo, "ru")
     assert listed(view) == [sample.vaccine]
     assert view.count_label.text() == "1 narrative"
-    choose(view.language_combo, None)
-    choose(view.tag_combo, "fact-checker")
+    choose(view.filters.language_combo, None)
+    choose(view.filters.tag_combo, "fact-checker")
     assert listed(view) == [sample.ballots]
-    choose(view.tag_combo, None)
-    choose(view.flag_combo, "cross-language")
+    choose(view.filters.tag_combo, None)
+    choose(view.filters.flag_combo, "cross-language")
     assert listed(view) == [sample.vaccine]
-    choose(view.flag_combo, "*")
+    choose(view.filters.flag_combo, "*")
     assert listed(view) == [sample.vaccine, sample.ballots]
-    choose(view.source_combo, sample.feeds["Le Courrier du Lac"])
+    choose(view.filters.source_combo, sample.feeds["Le Courrier du Lac"])
     assert listed(view) == [sample.vaccine]
     view.clear_filters()
     assert listed(view) == [sample.vaccine, sample.ballots, sample.bridge]
-    view.since_check.setChecked(True)
-    view.since_date.setDate(view.since_date.date().fromString("2026-11-12", "yyyy-MM-dd"))
+    view.filters.since_check.setChecked(True)
+    view.filters.since_date.setDate(view.filters.since_date.date().fromString("2026-11-12", "yyyy-MM-dd"))
     assert listed(view) == [sample.ballots]
     view.clear_filters()
-    choose(view.status_combo, "confirmed")
+    choose(view.filters.status_combo, "confirmed")
     assert listed(view) == []
     view.clear_filters()
     assert view.current_filter() == NarrativeFilter()
@@ -198,7 +198,7 @@ def test_refresh_keeps_the_selection(view, sample, context, qtbot):
 
 
 def test_current_narrative_leaving_the_list_moves_to_the_next(view, sample, context, qtbot):
-    view.status_combo.setCurrentIndex(view.status_combo.findData("new"))
+    view.filters.status_combo.setCurrentIndex(view.filters.status_combo.findData("new"))
     assert view.select_id(sample.vaccine)
     context.store.db.conn.execute("UPDATE narratives SET status = 'confirmed' WHERE id = ?", (sample.vaccine,))
     with qtbot.waitSignal(view.narrative_selected) as signal:

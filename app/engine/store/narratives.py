@@ -147,6 +147,7 @@ class FilterChoices:
     languages: tuple[str, ...]
     feeds: tuple[tuple[int, str], ...]  # (id, title)
     tags: tuple[str, ...]
+    latest: str | None  # the latest activity of any narrative (a sensible "since" starts before it)
 
 
 def _filter_sql(filters: NarrativeFilter) -> tuple[list[str], list]:
@@ -288,11 +289,12 @@ def filter_choices(db: sqlite_utils.Database) -> FilterChoices:
         feeds = db.conn.execute("SELECT id, coalesce(title, url) FROM feeds ORDER BY lower(coalesce(title, url)), id")
         feeds = tuple((r[0], r[1]) for r in feeds)
         tags = tuple(r[0] for r in db.conn.execute("SELECT DISTINCT tag FROM feed_tags ORDER BY tag"))
+        latest = db.conn.execute("SELECT max(last_seen) FROM narratives WHERE merged_into IS NULL").fetchone()[0]
     known = ["spread", "cross-language", "watchlist", "growth", "fact-checked"]
     return FilterChoices(
         statuses=("new", "reviewing", "confirmed", "dismissed"),
         flag_kinds=tuple(known + [k for k in kinds if k not in known]),
-        languages=tuple(sorted(languages)), feeds=feeds, tags=tags,
+        languages=tuple(sorted(languages)), feeds=feeds, tags=tags, latest=latest,
     )
 
 
