@@ -13,8 +13,8 @@ import logging
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QStackedWidget,
-    QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+    QStackedWidget, QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app.engine import review
@@ -214,7 +214,13 @@ class NarrativeView(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
-        self.stack.addWidget(page)
+        # In a small window (or with the detail under the list) the page scrolls rather
+        # than forcing the whole window to grow.
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.NoFrame)
+        self.page_scroll.setWidget(page)
+        self.stack.addWidget(self.page_scroll)
 
     # --- showing --------------------------------------------------------------------
 
@@ -257,7 +263,7 @@ class NarrativeView(QWidget):
             self._set_notes("")
             self.history.clear()
             return
-        self.stack.setCurrentIndex(1)
+        self.stack.setCurrentWidget(self.page_scroll)
         self.header.show_summary(narrative.summary)
         selected = self.selected_claim_ids() if (same and keep_selection) else []
         current = self._current_member()

@@ -68,7 +68,7 @@ class TimelineChart(QChartView):
         self._chart = QChart()
         super().__init__(self._chart, parent)
         self.setRenderHint(QPainter.Antialiasing)
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(120)
         self._chart.legend().setVisible(True)
         self._chart.legend().setAlignment(Qt.AlignBottom)
         self._chart.setMargins(QMargins(4, 4, 4, 4))
