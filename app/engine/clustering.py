@@ -60,7 +60,7 @@ class Thresholds:
 
 
 MODEL_THRESHOLDS: dict[str, Thresholds] = {
-    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.70, centroid=0.72),
+    "use-multilingual": Thresholds(same_language=0.40, cross_language=0.75, centroid=0.67),
     "e5-small": Thresholds(same_language=0.60, cross_language=0.90, centroid=0.90),
     "minilm": Thresholds(same_language=0.45, cross_language=0.75, centroid=0.72),
 }
