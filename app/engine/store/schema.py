@@ -181,3 +181,75 @@ MIGRATIONS.append(
     CREATE VIRTUAL TABLE claims_vocab USING fts5vocab(claims_fts, 'row');
     """
 )
+
+MIGRATIONS.append(
+    # 3: the library of known fact-checks, their vectors, and their matches with claims.
+    # A fact-check is found again on re-import by its external id, else its URL, else
+    # its normalised claim text and publisher (``text_key``); none of them is unique on
+    # its own, so the lookup order lives in code (app/engine/factchecks.py).
+    """
+    CREATE TABLE factchecks (
+        id INTEGER PRIMARY KEY,
+        external_id TEXT,
+        url TEXT,
+        text_key TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        title TEXT,
+        claimant TEXT,
+        claim_date TEXT,
+        rating TEXT,
+        verdict TEXT NOT NULL DEFAULT 'other'
+            CHECK (verdict IN ('false', 'misleading', 'mixed', 'true', 'unproven', 'other')),
+        publisher TEXT,
+        publisher_site TEXT,
+        review_date TEXT,
+        language TEXT,
+        source TEXT NOT NULL,
+        article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+        imported_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX factchecks_external_id ON factchecks(external_id);
+    CREATE INDEX factchecks_url ON factchecks(url);
+    CREATE INDEX factchecks_text_key ON factchecks(text_key);
+    CREATE INDEX factchecks_article ON factchecks(article_id);
+    CREATE VIRTUAL TABLE factchecks_fts USING fts5(
+        claim, title, content='factchecks', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER factchecks_ai AFTER INSERT ON factchecks BEGIN
+        INSERT INTO factchecks_fts(rowid, claim, title) VALUES (new.id, new.claim, coalesce(new.title, ''));
+    END;
+    CREATE TRIGGER factchecks_ad AFTER DELETE ON factchecks BEGIN
+        INSERT INTO factchecks_fts(factchecks_fts, rowid, claim, title)
+        VALUES ('delete', old.id, old.claim, coalesce(old.title, ''));
+    END;
+    CREATE TRIGGER factchecks_au AFTER UPDATE OF claim, title ON factchecks BEGIN
+        INSERT INTO factchecks_fts(factchecks_fts, rowid, claim, title)
+        VALUES ('delete', old.id, old.claim, coalesce(old.title, ''));
+        INSERT INTO factchecks_fts(rowid, claim, title) VALUES (new.id, new.claim, coalesce(new.title, ''));
+    END;
+    CREATE VIRTUAL TABLE factchecks_vocab USING fts5vocab(factchecks_fts, 'row');
+    CREATE TABLE factcheck_vectors (
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (factcheck_id, model)
+    );
+    CREATE INDEX factcheck_vectors_model ON factcheck_vectors(model);
+    CREATE TABLE factcheck_matches (
+        claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+        factcheck_id INTEGER NOT NULL REFERENCES factchecks(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        score REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'confirmed', 'rejected')),
+        matched_at TEXT NOT NULL,
+        PRIMARY KEY (claim_id, factcheck_id)
+    );
+    CREATE INDEX factcheck_matches_factcheck ON factcheck_matches(factcheck_id);
+    CREATE TABLE factcheck_checked (
+        claim_id INTEGER PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        checked_at TEXT NOT NULL
+    );
+    """
+)
