@@ -235,6 +235,13 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
             return
         data = result.content
         sha = hashlib.sha256(data).hexdigest()
+        if sha == feed_store.last_document_sha256(store.db, feed.id):
+            # The same bytes again (a file, or a server without validators): nothing to parse.
+            with write_transaction(store.db) as conn:
+                article_store.record_not_modified(conn, feed.id, started_at=started,
+                                                  http_status=result.status or None, next_fetch_at=next_fetch)
+            report.unchanged += 1
+            return
         parsed = parse_feed(data, source=feed.url)
     except FeedError as exc:
         _record_failure(store, feed, started, exc, settings, now, report)

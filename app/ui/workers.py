@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 from app.engine.errors import AppError, Cancelled
 
@@ -22,10 +22,46 @@ log = logging.getLogger(__name__)
 
 
 class TaskSignals(QObject):
+    """The task's signals, always emitted on the GUI thread.
+
+    The worker thread emits the private ``_``-signals; they reach this object (which
+    lives on the GUI thread) through queued connections and are re-emitted there. So
+    a caller that connects to ``done`` right after starting a task never misses it,
+    however quickly the task ends: the re-emit waits for the event loop.
+    """
+
     progress = Signal(float, str)
     done = Signal(object)
     failed = Signal(object)  # an AppError (plain words) or another exception
     cancelled = Signal()
+
+    _progress = Signal(float, str)
+    _done = Signal(object)
+    _failed = Signal(object)
+    _cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._progress.connect(self._relay_progress, Qt.QueuedConnection)
+        self._done.connect(self._relay_done, Qt.QueuedConnection)
+        self._failed.connect(self._relay_failed, Qt.QueuedConnection)
+        self._cancelled.connect(self._relay_cancelled, Qt.QueuedConnection)
+
+    @Slot(float, str)
+    def _relay_progress(self, fraction: float, message: str) -> None:
+        self.progress.emit(fraction, message)
+
+    @Slot(object)
+    def _relay_done(self, result: object) -> None:
+        self.done.emit(result)
+
+    @Slot(object)
+    def _relay_failed(self, error: object) -> None:
+        self.failed.emit(error)
+
+    @Slot()
+    def _relay_cancelled(self) -> None:
+        self.cancelled.emit()
 
 
 class EngineTask(QRunnable):
@@ -45,16 +81,16 @@ class EngineTask(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.work(progress=self.signals.progress.emit, cancel=self.cancel_event)
+            result = self.work(progress=self.signals._progress.emit, cancel=self.cancel_event)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self.signals._cancelled.emit()
         except AppError as exc:
-            self.signals.failed.emit(exc)
+            self.signals._failed.emit(exc)
         except Exception as exc:  # the only place, with the entry points, that catches everything
             log.error("task %r failed:\n%s", self.title, traceback.format_exc())
-            self.signals.failed.emit(exc)
+            self.signals._failed.emit(exc)
         else:
-            self.signals.done.emit(result)
+            self.signals._done.emit(result)
 
 
 class TaskRunner(QObject):

@@ -143,6 +143,13 @@ def conditional_headers(db: sqlite_utils.Database, feed_id: int) -> tuple[str | 
     return (row[0], row[1]) if row else (None, None)
 
 
+def last_document_sha256(db: sqlite_utils.Database, feed_id: int) -> str | None:
+    """Return the SHA-256 of the last document read from a feed, to skip re-reading the same bytes."""
+    with store_errors():
+        row = db.conn.execute("SELECT last_document_sha256 FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+    return row[0] if row else None
+
+
 def list_fetches(db: sqlite_utils.Database, feed_id: int, *, limit: int = 20) -> list[Fetch]:
     """Return the latest fetches of a feed, newest first."""
     with store_errors():
