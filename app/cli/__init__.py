@@ -12,6 +12,7 @@ import click
 
 from app import __version__
 
+from .brief import brief
 from .feeds import feeds
 from .ingest import articles, demo, ingest
 from .narratives import narrative, narratives, recluster, reindex, search
@@ -35,3 +36,4 @@ main.add_command(articles)
 main.add_command(demo)
 for command in (narratives, narrative, search, reindex, recluster):
     main.add_command(command)
+main.add_command(brief)

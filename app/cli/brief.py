@@ -1,0 +1,91 @@
+"""``brief``: export the narratives that matter as PDF, HTML, Markdown, CSV or JSON."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+from app.engine.briefs import FORMATS, BriefFilter, format_for_path, gather_brief, write_brief
+from app.engine.brief_formats import check_output
+from app.engine.errors import AppError
+from app.engine.review import STATUSES
+
+from .ingest import parse_since
+from .output import Progress, data_dir_option, say
+
+
+def _ids(value: str | None) -> tuple[int, ...] | None:
+    if not value:
+        return None
+    try:
+        ids = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise click.UsageError(f"--ids {value!r} is not a list of narrative numbers; use e.g. --ids 1,2,3.") from None
+    if not ids:
+        raise click.UsageError("--ids needs at least one narrative number, e.g. --ids 1,2,3.")
+    return ids
+
+
+@click.command()
+@click.option("--since", default=None, help="Narratives active since this date (YYYY-MM-DD or an ISO time, UTC).")
+@click.option("--until", default=None, help="...and first seen before this date.")
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only narratives with this review status.")
+@click.option("--flagged", is_flag=True, help="Only flagged narratives.")
+@click.option("--flag", "flag_kind", default=None, help="Only narratives with this flag (spread, cross-language, ...).")
+@click.option("--tag", default=None, help="Only narratives told by a source with this tag.")
+@click.option("--ids", default=None, help="Only these narratives: 1,2,3.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="pdf, html, md, csv or json (default: from the output file's extension).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="The file to write.")
+@click.option("--title", default="", help="The brief's title (default: 'Narrative brief').")
+@click.option("--author", default="", help="Who prepared the brief, shown on the cover.")
+@click.option("--allow-empty", is_flag=True, help="Write a brief even when no narrative matches.")
+@data_dir_option
+def brief(since: str | None, until: str | None, status: str | None, flagged: bool, flag_kind: str | None,
+          tag: str | None, ids: str | None, fmt: str | None, output: Path, title: str, author: str,
+          allow_empty: bool, store, settings, quiet) -> None:
+    """Export a brief of the selected narratives: claims, sources, spread chart, fact-checks, evidence.
+
+    \b
+    python main.py brief --since 2026-11-16 --flagged --format pdf --output week47.pdf
+    python main.py brief --ids 3,8 --format html --output two.html --title "Ballots" --author "Desk"
+
+    A narrative with very many claims is summarised in PDF, HTML and Markdown; every
+    claim then goes to NAME-claims.csv beside the brief. The written files are printed.
+    """
+    fmt = fmt or format_for_path(output)
+    if fmt is None:
+        raise click.UsageError(f"Cannot tell the format from {output.name!r}; add --format "
+                               f"{'|'.join(FORMATS)}.")
+    brief_filter = BriefFilter(since=parse_since(since), until=parse_since(until), status=status,
+                               flagged_only=flagged, flag_kind=flag_kind, tag=tag, ids=_ids(ids))
+    output = check_output(output)  # fail before the work
+    progress = Progress(quiet)
+    cancel = threading.Event()
+    gathered = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
+                            progress=lambda f, m: progress(f * 0.5, m), cancel=cancel)
+    write_progress = lambda f, m: progress(0.5 + f * 0.5, m)  # noqa: E731
+    if fmt == "pdf":
+        try:
+            from app.ui.brief_pdf import write_pdf  # Qt only for PDF
+        except ImportError as exc:
+            raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
+                           "Export HTML instead (--format html).") from exc
+        result = write_pdf(gathered, output, progress=write_progress, cancel=cancel)
+    else:
+        png = None
+        if fmt == "md":
+            try:
+                from app.ui.brief_pdf import svg_to_png
+                png = svg_to_png
+            except ImportError:
+                png = None  # charts stay SVG files
+        result = write_brief(gathered, output, fmt, png=png, progress=write_progress, cancel=cancel)
+    progress.finish()
+    for path in result.files:
+        click.echo(str(path))
+    say(quiet, f"Brief: {result.narratives} narrative(s), {result.claims} claim(s) -> {result.path}"
+        + (f"; claims tables summarised, every claim in {result.claims_csv.name}"
+           if result.summarised and result.claims_csv and result.claims_csv != result.path else ""))
