@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 an error (message on stderr), 2 bad usage,
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 
@@ -21,13 +22,34 @@ from .narratives import narrative, narratives, recluster, reindex, search
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="narrative-radar")
 @click.option("--verbose", "-v", is_flag=True, help="Log details on stderr.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="NARRATIVE_RADAR_DATA_DIR",
+              help="Data folder for the window (and the default for every command).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
-    """Narrative Radar: watch news feeds and flag near-duplicate narratives, offline."""
+def main(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
+    """Narrative Radar: watch news feeds and flag near-duplicate narratives, offline.
+
+    With no command, the desktop window opens.
+    """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from app.ui.app import run_window  # Qt only when the window is wanted
+
+        ctx.exit(run_window(data_dir))
+    if data_dir is not None:
+        ctx.default_map = _data_dir_defaults(ctx.command, data_dir)
+
+
+def _data_dir_defaults(group: click.Group, data_dir: Path) -> dict:
+    """``main.py --data-dir D feeds list`` means ``feeds list --data-dir D``."""
+    defaults: dict = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            defaults[name] = _data_dir_defaults(command, data_dir)
+        elif any(param.name == "data_dir" for param in command.params):
+            defaults[name] = {"data_dir": data_dir}
+    return defaults
 
 
 main.add_command(feeds)

@@ -1,0 +1,153 @@
+"""The work the window hands to background tasks: plain functions over the engine.
+
+Each takes the writer's :class:`~app.engine.pipeline.Pipeline` (or store) plus the
+``progress`` and ``cancel`` that :class:`~app.ui.workers.EngineTask` passes, and
+returns a frozen dataclass the window turns into a status message. Nothing here
+touches a widget, so every job can run on the writer pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.engine.domain import Feed, SearchHit
+from app.engine.errors import AppError, Cancelled, ImportFileError
+from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
+from app.engine.ingest import add_sources, is_url
+from app.engine.paths import demo_dir
+from app.engine.pipeline import Pipeline, PipelineReport
+from app.engine.search import semantic_search
+from app.engine.store import Store
+from app.engine.store import feeds as feed_store
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class FeedsAdded:
+    """Feeds added (and then read) by one action, and what could not be added."""
+
+    feeds: tuple[Feed, ...]
+    skipped: tuple[tuple[str, str], ...]  # (source, why)
+    report: PipelineReport | None
+
+
+def load_demo(pipeline: Pipeline, *, progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> FeedsAdded:
+    """Add the bundled demo outlets and ingest them, as ``main.py demo`` does."""
+    folder = demo_dir()
+    opml = folder / "outlets.opml"
+    feeds: list[Feed] = []
+    for entry in read_opml(opml.read_bytes(), path=str(opml)):
+        feeds += add_sources(pipeline.store, [str((folder / entry.url).resolve())], tags=entry.tags,
+                             title=entry.title)
+    report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel)
+    return FeedsAdded(tuple(feeds), (), report)
+
+
+def fetch(pipeline: Pipeline, feed_ids: Sequence[int] | None = None, *, force: bool = False,
+          progress: Progress | None = None, cancel: threading.Event | None = None) -> PipelineReport:
+    """Read the given feeds (None: every enabled feed), then embed and cluster their claims."""
+    feeds = None
+    if feed_ids is not None:
+        feeds = [feed_store.get_feed(pipeline.store.db, feed_id) for feed_id in feed_ids]
+    return pipeline.run(feeds, force=force, progress=progress, cancel=cancel)
+
+
+def add_and_fetch(pipeline: Pipeline, sources: Sequence[str], *, tags: Sequence[str] = (),
+                  title: str | None = None, progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> FeedsAdded:
+    """Add URLs, files or folders as feeds and read them at once.
+
+    A feed that cannot be read keeps its error on the feed; only sources that
+    cannot even be added (no such file) come back in ``skipped``.
+    """
+    feeds: list[Feed] = []
+    skipped: list[tuple[str, str]] = []
+    for source in sources:
+        try:
+            feeds += add_sources(pipeline.store, [source], tags=tags, title=title)
+        except AppError as exc:
+            skipped.append((source, str(exc)))
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("Stopped; the feeds were added and will be read at the next fetch.")
+    report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None
+    return FeedsAdded(tuple(feeds), tuple(skipped), report)
+
+
+def import_opml(pipeline: Pipeline, path: Path, *, tags: Sequence[str] = (), progress: Progress | None = None,
+                cancel: threading.Event | None = None) -> FeedsAdded:
+    """Add the feeds an OPML file lists (nested outlines become tags) and read them.
+
+    Relative ``xmlUrl`` paths are taken relative to the OPML file, as the command line does.
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be read or is not OPML.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
+    feeds: list[Feed] = []
+    skipped: list[tuple[str, str]] = []
+    for entry in read_opml(data, path=str(path)):
+        source = entry.url if is_url(entry.url) else str((Path(path).parent / entry.url).resolve())
+        try:
+            feeds += add_sources(pipeline.store, [source], tags=(*entry.tags, *tags), title=entry.title)
+        except AppError as exc:
+            skipped.append((entry.url, str(exc)))
+    report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None
+    return FeedsAdded(tuple(feeds), tuple(skipped), report)
+
+
+def export_opml(store: Store, path: Path) -> int:
+    """Write every feed, with its title and tags, to an OPML file; return how many.
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be written (the message names it).
+    """
+    entries = [OpmlFeed(url=f.url, title=f.title, tags=f.tags) for f in feed_store.list_feeds(store.db)]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(write_opml(entries))
+        tmp.replace(path)
+    except OSError as exc:
+        raise ImportFileError(str(path), f"could not be written: {exc.strerror or exc}") from exc
+    return len(entries)
+
+
+def search_meaning(pipeline: Pipeline, text: str, *, limit: int = 100, progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> list[SearchHit]:
+    """Claims closest in meaning to ``text`` (the model loads on first use)."""
+    if progress:
+        progress(0.0, "loading the model and the index")
+    index = pipeline.index(cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("Search cancelled.")
+    return semantic_search(pipeline.store, index, pipeline.embedder, text, limit=limit)
+
+
+def describe_report(report: PipelineReport | None) -> str:
+    """One status-bar line for a pipeline run."""
+    if report is None or report.ingest is None:
+        return "Nothing to read."
+    ingest = report.ingest
+    parts = [f"{ingest.feeds} feed(s) checked", f"{ingest.articles_new} new article(s)"]
+    if report.claims_embedded:
+        parts.append(f"{report.claims_embedded} claim(s) embedded")
+    if report.narratives_touched:
+        parts.append(f"{len(report.narratives_touched)} narrative(s) new or grown")
+    if ingest.skipped_backoff:
+        parts.append(f"{ingest.skipped_backoff} backing off")
+    text = ", ".join(parts) + "."
+    if ingest.failed:
+        text += f" {ingest.failed} feed(s) failed: see the feed list."
+    return text

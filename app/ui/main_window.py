@@ -1,0 +1,538 @@
+"""The main window: feeds on the left, narratives in the middle, the chosen narrative on the right.
+
+The window is a shell. It lays out the views, owns the window-level actions and
+their shortcuts, runs long work through :meth:`AppContext.run` (progress and
+Cancel in the status bar), sends every failure to the one error presenter, and
+remembers its geometry, splitters and docks in QSettings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
+    QToolBar, QWidget,
+)
+
+from app.engine.review import STATUSES
+from app.engine.store import feeds as feed_store
+
+from . import jobs
+from .context import AppContext
+from .error_presenter import ErrorPresenter
+from .feed_dialog import AddFeedDialog
+from .feeds_view import FeedsView
+from .fetch_schedule import FetchSchedule
+from .narrative_view import NarrativeView
+from .narratives_view import NarrativesView
+from .search_view import SearchBar, SearchResultsView, narrative_ids
+from .settings_dialog import SettingsDialog
+from .status_bar import TaskStatusBar
+from .welcome_view import WelcomeView
+from .workers import EngineTask
+
+log = logging.getLogger(__name__)
+
+CLOSE_WAIT_MS = 3000
+OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
+STATE_VERSION = 1
+
+
+def window_settings() -> QSettings:
+    """Window geometry, splitters and docks: per user, not per data folder."""
+    return QSettings()
+
+
+class MainWindow(QMainWindow):
+    """Narrative Radar's window over one data folder (an :class:`AppContext`)."""
+
+    reopen_requested = Signal(Path)  # the person chose another data folder
+    fetch_finished = Signal(object)  # PipelineReport | None, after any fetch ends
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, schedule: bool = True) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(f"Narrative Radar — {context.data_dir}")
+        self.setObjectName("mainWindow")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
+        self.presenter = ErrorPresenter(self)
+        self.status = TaskStatusBar(context.tasks, self)
+        self.setStatusBar(self.status)
+        self.fetch_task: EngineTask | None = None
+        self._closing = False
+        self.demo_task: EngineTask | None = None
+
+        self.narratives = NarrativesView(context, self.presenter)
+        self.detail = NarrativeView(context, self.presenter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.narratives)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        self.welcome = WelcomeView()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
+
+        self.feeds = FeedsView(context, self.presenter)
+        self.feeds_dock = self._dock("Feeds", "feedsDock", self.feeds, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.search_bar = SearchBar(context, self.presenter)
+        self.results = SearchResultsView()
+        self.results_dock = self._dock("Search results", "searchResultsDock", self.results,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.results_dock.hide()
+
+        self.schedule = FetchSchedule(self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._connect()
+        self._restore_state()
+        self._update_page()
+        self.schedule.changed.connect(self.status.set_next_fetch)
+        self.schedule.due.connect(self._on_schedule_due)
+        if schedule:
+            self.schedule.plan(context.settings.fetch_interval_minutes, self.feeds.model.feeds())
+
+    # Building
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, name: str, text: str, slot: Callable[[], Any], shortcuts: tuple[str, ...] = (),
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            text_keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
+            tip = f"{tip or text.replace('&', '').rstrip('…')} ({text_keys})"
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # window-wide: works whichever panel has the focus
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        a("add_feed", "&Add feed…", self.add_feed, ("Ctrl+N",), "Add a feed from a web address, a file or a folder")
+        a("import_opml", "&Import OPML…", self.import_opml)
+        a("export_opml", "&Export OPML…", self.export_opml)
+        a("load_demo", "Load &demo data", self.load_demo)
+        a("settings", "&Settings…", self.open_settings, ("Ctrl+,",))
+        a("quit", "&Quit", self.close, ("Ctrl+Q",))
+        a("fetch_all", "&Fetch now", self.fetch_all, ("F5",), "Read every enabled feed now")
+        a("fetch_selected", "Fetch &selected feeds", self.fetch_selected, ("Shift+F5",))
+        a("remove_feeds", "&Remove selected feeds…", lambda: self.feeds.remove_feeds(self.feeds.selected_feed_ids()))
+        a("edit_tags", "Edit &tags…", self._edit_current_tags)
+        a("mark_read", "&Mark all feeds as read", self.feeds.mark_all_read)
+        a("next_narrative", "&Next narrative", lambda: self.step_narrative(+1), ("J", "Ctrl+Down"))
+        a("previous_narrative", "&Previous narrative", lambda: self.step_narrative(-1), ("K", "Ctrl+Up"))
+        for number, status in enumerate(STATUSES, start=1):
+            # The detail view owns the status actions (checkable, they show the current status);
+            # the window gives them their shortcuts and makes them work from any panel.
+            action = self.detail.status_actions[status]
+            action.setShortcuts([QKeySequence(str(number)), QKeySequence(f"Ctrl+{number}")])
+            self.addAction(action)
+            self.actions_by_name[f"status_{status}"] = action
+        self.actions_by_name["undo_review"] = self.detail.undo_action
+        a("find", "&Search", self.focus_search, ("Ctrl+F",), "Search claims by words or by meaning")
+        a("clear_search", "Clear search", self.clear_search)
+        a("reindex", "Re-&index claims", self.reindex, (), "Rebuild the vector index from the stored vectors")
+        a("recluster", "Re-&cluster narratives", self.recluster, (),
+          "Group every claim into narratives again; reviewed narratives keep their claims")
+        a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, ("F1",))
+        a("about", "&About Narrative Radar", self.show_about)
+        below = a("detail_below", "Detail &below the list", lambda: self.set_detail_below(below.isChecked()), (),
+                  "Show the narrative under the list instead of beside it (for narrow screens)")
+        below.setCheckable(True)
+
+    def _build_menus_and_toolbar(self) -> None:
+        act = self.actions_by_name
+        menus = (
+            ("&File", ["add_feed", "import_opml", "export_opml", None, "load_demo", None, "settings", None, "quit"]),
+            ("F&eeds", ["fetch_all", "fetch_selected", None, "edit_tags", "remove_feeds", None, "mark_read"]),
+            ("&Narratives", ["next_narrative", "previous_narrative", None,
+                             *[f"status_{s}" for s in STATUSES], "undo_review", None, "find", "clear_search"]),
+            ("&Data", ["reindex", "recluster"]),
+        )
+        for title, names in menus:
+            menu = self.menuBar().addMenu(title)
+            for name in names:
+                menu.addSeparator() if name is None else menu.addAction(act[name])
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.feeds_dock.toggleViewAction())
+        view.addAction(self.results_dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(act["detail_below"])
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(act["shortcuts"])
+        help_menu.addAction(act["about"])
+
+        toolbar = QToolBar("Toolbar", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(act["fetch_all"])
+        toolbar.addAction(act["add_feed"])
+        toolbar.addSeparator()
+        self.search_bar.setMaximumWidth(560)
+        toolbar.addWidget(self.search_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def _connect(self) -> None:
+        self.narratives.narrative_selected.connect(self._on_narratives_narrative_selected)
+        self.detail.narratives_changed.connect(self.narratives.refresh)
+        self.narratives.search_cleared.connect(self._on_narratives_search_cleared)
+        self.feeds.fetch_requested.connect(self.fetch)
+        self.feeds.add_requested.connect(self.add_feed)
+        self.search_bar.searched.connect(self._on_search_bar_searched)
+        self.results.narrative_activated.connect(self.show_narrative)
+        self.welcome.demo_requested.connect(self.load_demo)
+        self.welcome.add_feed_requested.connect(self.add_feed)
+        self.welcome.import_opml_requested.connect(self.import_opml)
+        self.context.data_changed.connect(self._update_page)
+        self.context.tasks.started.connect(lambda _task: self._update_actions())
+        self.context.tasks.finished.connect(lambda _task: self._update_actions())
+
+    # Pages and narratives
+
+    def _update_page(self) -> None:
+        has_feeds = bool(self.feeds.model.feeds())
+        loading = self.demo_task is not None
+        self.pages.setCurrentWidget(self.splitter if has_feeds and not loading else self.welcome)
+        self.welcome.set_loading(loading)
+
+    def _update_actions(self) -> None:
+        busy_fetching = self.fetch_task is not None
+        self.actions_by_name["fetch_all"].setEnabled(not busy_fetching)
+        self.actions_by_name["fetch_selected"].setEnabled(not busy_fetching)
+
+    def _on_narratives_narrative_selected(self, narrative_id: int) -> None:
+        self.detail.show_narrative(narrative_id or None)
+
+    def show_narrative(self, narrative_id: int) -> None:
+        """Select a narrative in the list (or, when filters hide it there, show it in the detail alone)."""
+        if not self.narratives.select_id(narrative_id):
+            self.detail.show_narrative(narrative_id)
+
+    def step_narrative(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) narrative of the list."""
+        (self.narratives.select_next if step > 0 else self.narratives.select_previous)()
+
+    def set_detail_below(self, below: bool) -> None:
+        """Put the narrative detail under the list (narrow screens) or beside it."""
+        self.splitter.setOrientation(Qt.Orientation.Vertical if below else Qt.Orientation.Horizontal)
+        self.actions_by_name["detail_below"].setChecked(below)
+        self.layout().activate()  # the smallest window size changes now, not at the next event
+
+    # Search
+
+    def focus_search(self) -> None:
+        self.search_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_bar.edit.selectAll()
+
+    def clear_search(self) -> None:
+        self.search_bar.edit.clear()
+
+    def _on_narratives_search_cleared(self) -> None:
+        self.search_bar.edit.blockSignals(True)
+        self.search_bar.edit.clear()
+        self.search_bar.edit.blockSignals(False)
+        self.results.show_hits("", None)
+        self.results_dock.hide()
+
+    def _on_search_bar_searched(self, query: str, hits) -> None:
+        self.results.show_hits(query, hits)
+        if hits is None:
+            self.narratives.set_search_results(None)
+            self.results_dock.hide()
+            return
+        self.narratives.set_search_results(narrative_ids(hits))
+        self.results_dock.show()
+        self.status.show_result(f"{len(hits)} claim(s) found for “{query}”.")
+
+    # Running work
+
+    def run_job(self, title: str, doing: str, work: Callable[..., Any], *,
+                on_done: Callable[[Any], None] | None = None, writes: bool = True) -> EngineTask:
+        """Run work in the background; on any outcome the views re-read what may have changed."""
+        task = self.context.run(title, work, writes=writes)
+
+        def done(result: Any) -> None:
+            if self._closing:
+                return
+            self.context.data_changed.emit()
+            if on_done is not None:
+                on_done(result)
+            else:
+                self.status.show_result(f"{title}: done.")
+
+        def failed(error: object) -> None:
+            if self._closing:
+                return
+            self.status.show_result(f"{title}: failed.")
+            self.presenter.present(error, doing)
+            self.context.data_changed.emit()
+
+        def cancelled() -> None:
+            if self._closing:
+                return
+            self.status.show_result(f"{title}: cancelled. Work already done is kept.")
+            self.context.data_changed.emit()
+
+        task.signals.done.connect(done)
+        task.signals.failed.connect(failed)
+        task.signals.cancelled.connect(cancelled)
+        return task
+
+    def _fetch_done(self, result) -> None:
+        report = getattr(result, "report", result)
+        self.status.show_result(jobs.describe_report(report))
+        self.fetch_finished.emit(report)
+
+    def _track_fetch(self, task: EngineTask) -> EngineTask:
+        self.fetch_task = task
+
+        def ended(*_args) -> None:
+            if self._closing:
+                return
+            if self.fetch_task is task:
+                self.fetch_task = None
+            if task is self.demo_task:
+                self.demo_task = None
+            self.schedule.after_fetch(self.context.settings.fetch_interval_minutes,
+                                      feed_store.list_feeds(self.context.store.db))
+            self._update_actions()
+            self._update_page()
+
+        for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
+            signal.connect(ended)
+        self._update_actions()
+        return task
+
+    def fetch(self, feed_ids: list[int] | None = None, *, force: bool = True) -> EngineTask | None:
+        """Read feeds now (None: every enabled feed); feeds backing off are tried too unless scheduled."""
+        if self.fetch_task is not None:
+            self.status.show_result("Feeds are being read already.")
+            return None
+        title = "Fetching feeds" if feed_ids is None else f"Fetching {len(feed_ids)} feed(s)"
+        return self._track_fetch(self.run_job(
+            title, "reading the feeds",
+            lambda progress, cancel: jobs.fetch(self.context.pipeline, feed_ids, force=force,
+                                                progress=progress, cancel=cancel),
+            on_done=self._fetch_done))
+
+    def fetch_all(self) -> EngineTask | None:
+        return self.fetch(None)
+
+    def fetch_selected(self) -> EngineTask | None:
+        ids = self.feeds.selected_feed_ids()
+        if not ids:
+            self.status.show_result("Select one or more feeds (or a tag) first.")
+            return None
+        return self.fetch(ids)
+
+    def _on_schedule_due(self) -> None:
+        if self.fetch_task is None:
+            self.fetch(None, force=False)
+
+    def load_demo(self) -> EngineTask | None:
+        """Add the bundled demo outlets and read them, with progress in the status bar."""
+        if self.demo_task is not None:
+            return self.demo_task
+        self.demo_task = self._track_fetch(self.run_job(
+            "Loading the demo data", "loading the demo data",
+            lambda progress, cancel: jobs.load_demo(self.context.pipeline, progress=progress, cancel=cancel),
+            on_done=self._on_demo_done))
+        self._update_page()
+        return self.demo_task
+
+    def _on_demo_done(self, result: jobs.FeedsAdded) -> None:
+        self._fetch_done(result)
+        self.demo_task = None
+        self._update_page()
+        QTimer.singleShot(0, lambda: self.step_narrative(+1))
+
+    def add_feed(self) -> None:
+        dialog = AddFeedDialog(self.feeds.model.tags(), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add_sources([dialog.source()], tags=dialog.tags(), title=dialog.feed_title())
+
+    def add_sources(self, sources: list[str], *, tags: tuple[str, ...] = (), title: str | None = None) -> EngineTask:
+        """Add feeds and read them; a feed that fails shows its error on itself in the feeds panel."""
+        return self._track_fetch(self.run_job(
+            "Adding feeds", "adding the feed",
+            lambda progress, cancel: jobs.add_and_fetch(self.context.pipeline, sources, tags=tags, title=title,
+                                                        progress=progress, cancel=cancel),
+            on_done=self._on_feeds_added))
+
+    def _on_feeds_added(self, result: jobs.FeedsAdded) -> None:
+        self._fetch_done(result)
+        if result.skipped:
+            self.presenter.show_message("Some feeds were not added",
+                                        "\n".join(f"{source}: {why}" for source, why in result.skipped))
+        if result.feeds:
+            self.feeds.select_feed(result.feeds[-1].id)
+
+    def import_opml(self, path: str | Path | None = None) -> EngineTask | None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import feeds from OPML", "", OPML_FILTER)
+            if not path:
+                return None
+        return self._track_fetch(self.run_job(
+            "Importing OPML", "importing the OPML file",
+            lambda progress, cancel: jobs.import_opml(self.context.pipeline, Path(path), progress=progress,
+                                                      cancel=cancel),
+            on_done=self._on_feeds_added))
+
+    def export_opml(self, path: str | Path | None = None) -> int | None:
+        """Write the feed list as OPML (a quick read: done on the GUI thread)."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export feeds as OPML", "feeds.opml", OPML_FILTER)
+            if not path:
+                return None
+        try:
+            count = jobs.export_opml(self.context.store, Path(path))
+        except Exception as exc:  # an entry point: a file the person chose
+            self.presenter.present(exc, "exporting the feeds")
+            return None
+        self.status.show_result(f"Exported {count} feed(s) to {path}.")
+        return count
+
+    def reindex(self) -> EngineTask:
+        return self.run_job(
+            "Re-indexing claims", "rebuilding the index",
+            lambda progress, cancel: self.context.pipeline.reindex(progress=progress, cancel=cancel),
+            on_done=lambda n: self.status.show_result(f"Index rebuilt: {n} claim vector(s)."))
+
+    def recluster(self) -> EngineTask:
+        return self.run_job(
+            "Re-clustering narratives", "re-clustering the narratives",
+            lambda progress, cancel: self.context.pipeline.recluster(progress=progress, cancel=cancel),
+            on_done=lambda touched: self.status.show_result(f"Narratives rebuilt: {len(touched)} narrative(s)."))
+
+    def _edit_current_tags(self) -> None:
+        feed = self.feeds.current_feed()
+        if feed is None:
+            self.status.show_result("Select a feed first.")
+        else:
+            self.feeds.edit_tags(feed.id)
+
+    # Settings
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.context.settings, self.context.data_dir, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.settings(), dialog.new_data_dir)
+
+    def apply_settings(self, settings, new_data_dir: Path | None = None) -> EngineTask | None:
+        """Save settings; a new model re-embeds every claim as a task; a new folder reopens the window."""
+        old = self.context.settings
+        try:
+            self.context.update_settings(settings)
+        except Exception as exc:  # an entry point: writing the settings file
+            self.presenter.present(exc, "saving the settings")
+            return None
+        self.schedule.plan(settings.fetch_interval_minutes, self.feeds.model.feeds())
+        task = None
+        if (settings.model or "") != (old.model or ""):
+            task = self.run_job(
+                "Re-embedding claims for the new model", "re-embedding the claims",
+                lambda progress, cancel: self.context.pipeline.process_claims(progress=progress, cancel=cancel),
+                on_done=lambda report: self.status.show_result(
+                    f"Re-embedded {report.claims_embedded} claim(s) with the new model."))
+        elif (settings.flag_min_sources, settings.flag_hours, settings.window_days) != (
+                old.flag_min_sources, old.flag_hours, old.window_days):
+            self.status.show_result("Flag rules saved: they apply as narratives grow; "
+                                    "Data ▸ Re-cluster applies them to every narrative now.")
+        else:
+            self.status.show_result("Settings saved.")
+        if new_data_dir is not None and Path(new_data_dir) != self.context.data_dir:
+            QTimer.singleShot(0, lambda: self.reopen_requested.emit(Path(new_data_dir)))
+        return task
+
+    # Help
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for action in self.actions_by_name.values():
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+            if keys:
+                rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{' or '.join(keys)}</b></td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
+
+    def show_about(self) -> None:
+        from app import __version__
+
+        QMessageBox.about(self, "About Narrative Radar",
+                          f"Narrative Radar {__version__}\n\nOffline monitoring of news feeds for narratives "
+                          f"that spread across outlets and languages.\n\nData folder: {self.context.data_dir}")
+
+    # State
+
+    def _restore_state(self) -> None:
+        state = window_settings()
+        # Splitters first: their orientation sets the smallest width the geometry may have.
+        for splitter in (self.splitter, self.feeds.splitter):
+            sizes = state.value(f"window/{splitter.objectName()}")
+            if isinstance(sizes, QByteArray) and not sizes.isEmpty():
+                splitter.restoreState(sizes)  # restores the orientation too
+        self.actions_by_name["detail_below"].setChecked(self.splitter.orientation() == Qt.Orientation.Vertical)
+        docks = state.value("window/state")
+        has_docks = isinstance(docks, QByteArray) and not docks.isEmpty()
+        if has_docks:
+            self.restoreState(docks, STATE_VERSION)
+        geometry = state.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if not has_docks:
+            self.resizeDocks([self.feeds_dock], [300], Qt.Orientation.Horizontal)
+            self.splitter.setSizes([420, 560])
+
+    def save_state(self) -> None:
+        state = window_settings()
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("window/state", self.saveState(STATE_VERSION))
+        for splitter in (self.splitter, self.feeds.splitter):
+            state.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the layout, cancel every task and give them up to 3 s to stop."""
+        self.save_state()
+        self._closing = True
+        # Results still queued from the stopping tasks must not make the views read a closed database.
+        self.context.blockSignals(True)
+        self.schedule.plan(0, [])
+        deadline = time.monotonic() + CLOSE_WAIT_MS / 1000
+        tasks = self.context.tasks
+        for task in list(tasks.running):
+            task.cancel()
+        for pool in (tasks.writer_pool, tasks.reader_pool, QThreadPool.globalInstance()):
+            pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
+        if tasks.writer_pool.activeThreadCount() or tasks.reader_pool.activeThreadCount():
+            log.warning("closing with work still running; it stops at its next check")
+        else:
+            self.context.close()
+        event.accept()
+

@@ -1,0 +1,142 @@
+"""Search: a box on the toolbar (by words, or by meaning as a task) and a panel of matching claims.
+
+Words go through the full-text index on the GUI thread's store (milliseconds).
+Meaning needs the model and the vector index, which belong to the writer pool,
+so it runs as a task; a new search cancels the one still waiting.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.engine.domain import SearchHit
+from app.engine.search import keyword_search
+
+from .context import AppContext
+from .error_presenter import ErrorPresenter
+from .feeds_model import local_time
+from .jobs import search_meaning
+from .workers import EngineTask
+
+RESULT_LIMIT = 200
+
+
+def narrative_ids(hits: list[SearchHit]) -> list[int]:
+    """The narratives the hits belong to, best hit first, each once."""
+    return list(dict.fromkeys(h.narrative_id for h in hits if h.narrative_id is not None))
+
+
+class SearchBar(QWidget):
+    """The search box and its words/meaning toggle; emits the hits, or None when cleared."""
+
+    searched = Signal(str, object)  # query, list[SearchHit] | None
+
+    def __init__(self, context: AppContext, presenter: ErrorPresenter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.presenter = presenter
+        self.edit = QLineEdit()
+        self.edit.setObjectName("searchEdit")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.setMinimumWidth(260)
+        self.edit.returnPressed.connect(self.search)
+        self.edit.textChanged.connect(self._on_edit_text_changed)
+        self.meaning = QToolButton()
+        self.meaning.setText("By meaning")
+        self.meaning.setCheckable(True)
+        self.meaning.setToolTip("Off: claims containing the words (fast).\n"
+                                "On: claims that say the same thing, in any language (uses the model).")
+        self.meaning.toggled.connect(self._on_meaning_toggled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.meaning)
+        self._task: EngineTask | None = None
+        self._on_meaning_toggled(False)
+
+    def search(self) -> None:
+        text = self.edit.text().strip()
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if not text:
+            self.searched.emit("", None)
+            return
+        if not self.meaning.isChecked():
+            try:
+                hits = keyword_search(self.context.store, text, limit=RESULT_LIMIT)
+            except Exception as exc:  # an entry point: the person typed, the store answered badly
+                self.presenter.present(exc, "searching")
+                return
+            self.searched.emit(text, hits)
+            return
+        task = self.context.run(
+            "Searching by meaning",
+            lambda progress, cancel: search_meaning(self.context.pipeline, text, limit=RESULT_LIMIT,
+                                                    progress=progress, cancel=cancel))
+        self._task = task
+        task.signals.done.connect(lambda hits, t=task: self._on_task_done(t, text, hits))
+        task.signals.failed.connect(lambda error: self.presenter.present(error, "searching by meaning"))
+
+    def _on_task_done(self, task: EngineTask, text: str, hits: list[SearchHit]) -> None:
+        if task is self._task:
+            self._task = None
+            self.searched.emit(text, hits)
+
+    def _on_edit_text_changed(self, text: str) -> None:
+        if not text.strip():
+            self.search()
+
+    def _on_meaning_toggled(self, on: bool) -> None:
+        self.edit.setPlaceholderText("Search claims by meaning, any language (Ctrl+F, Enter)" if on
+                                     else "Search claims by words (Ctrl+F, Enter)")
+        if self.edit.text().strip():
+            self.search()
+
+
+class SearchResultsView(QWidget):
+    """The claims a search found, with their outlet, date and narrative."""
+
+    narrative_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel("Type in the search box and press Enter.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.tree = QTreeWidget()
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setHeaderLabels(["Claim", "Outlet", "Published", "Narrative", "Score"])
+        self.tree.itemActivated.connect(self._on_tree_item_activated)
+        self.tree.currentItemChanged.connect(lambda item, _prev: item and self._on_tree_item_activated(item))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+
+    def show_hits(self, query: str, hits: list[SearchHit] | None) -> None:
+        self.tree.clear()
+        if hits is None:
+            self.summary.setText("Type in the search box and press Enter.")
+            return
+        in_narratives = narrative_ids(hits)
+        self.summary.setText(f"{len(hits)} claim(s) match “{query}”, in {len(in_narratives)} narrative(s). "
+                             "The narratives list shows only those; clear the search to see all.")
+        for hit in hits:
+            item = QTreeWidgetItem([hit.text, hit.feed_title, local_time(hit.published_at),
+                                    f"#{hit.narrative_id}" if hit.narrative_id else "–", f"{hit.score:.2f}"])
+            item.setToolTip(0, f"{hit.text}\n\n{hit.article_title}")
+            item.setData(0, Qt.ItemDataRole.UserRole, hit.narrative_id)
+            self.tree.addTopLevelItem(item)
+        self.tree.resizeColumnToContents(1)
+        self.tree.setColumnWidth(0, max(320, self.tree.width() // 2))
+
+    def _on_tree_item_activated(self, item: QTreeWidgetItem) -> None:
+        narrative_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if narrative_id:
+            self.narrative_activated.emit(int(narrative_id))

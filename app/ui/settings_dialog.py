@@ -1,0 +1,208 @@
+"""The settings dialog: data folder, fetching, model, flag rules, evidence.
+
+Numbers come from spin boxes, so only what they cannot express is checked here:
+the proxy address, the User-Agent, and rules that depend on each other. OK stays
+disabled while anything is wrong, and the problem is said under the form.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from app.engine.embedding import DEFAULT_MODEL, MODELS
+from app.engine.settings import Settings
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def proxy_problem(proxy: str) -> str | None:
+    """Why a proxy address is unusable, or None (an empty address means no proxy).
+
+    Examples
+    --------
+    >>> proxy_problem("socks5://127.0.0.1:9050") is None
+    True
+    >>> proxy_problem("127.0.0.1:9050")
+    'The proxy needs a scheme: http://, https:// or socks5://, then host:port.'
+    """
+    proxy = proxy.strip()
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        return "The proxy needs a scheme: http://, https:// or socks5://, then host:port."
+    parts = urlsplit(proxy)
+    if parts.scheme.lower() not in PROXY_SCHEMES:
+        return f"Proxies of type {parts.scheme}:// are not supported; use http://, https:// or socks5://."
+    try:
+        port = parts.port
+    except ValueError:
+        return "The proxy's port must be a number from 1 to 65535."
+    if not parts.hostname or port is None:
+        return "The proxy needs a host and a port, like socks5://127.0.0.1:9050."
+    return None
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """Everything wrong with ``settings``, in plain words (empty when all is well)."""
+    problems = []
+    if message := proxy_problem(settings.proxy):
+        problems.append(message)
+    agent = settings.user_agent
+    if not agent.strip():
+        problems.append("The User-Agent cannot be empty: some sites refuse requests without one.")
+    elif any(ch in agent for ch in "\r\n") or not agent.isprintable():
+        problems.append("The User-Agent must be one line of printable text.")
+    if settings.flag_hours > settings.window_days * 24:
+        problems.append(f"The flag period ({settings.flag_hours} hours) is longer than the time window "
+                        f"({settings.window_days} days): claims older than the window are never compared.")
+    if settings.model and settings.model not in MODELS and not Path(settings.model).is_dir():
+        problems.append(f"The model {settings.model!r} is neither a bundled model nor a folder.")
+    if 0 < settings.fetch_interval_minutes < 5:
+        problems.append("Fetch at most every 5 minutes (or 0 to fetch only when asked).")
+    return problems
+
+
+def _spin(minimum: int, maximum: int, value: int, suffix: str = "", special: str | None = None) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(minimum, maximum)
+    box.setValue(value)
+    if suffix:
+        box.setSuffix(suffix)
+    if special:
+        box.setSpecialValueText(special)
+    box.setAccelerated(True)
+    return box
+
+
+class SettingsDialog(QDialog):
+    """Edit a copy of the settings; :meth:`settings` reads it back once accepted."""
+
+    def __init__(self, settings: Settings, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._original = settings
+        self._data_dir = Path(data_dir)
+        self.new_data_dir: Path | None = None
+
+        self.data_dir_edit = QLineEdit(str(self._data_dir))
+        self.data_dir_edit.setReadOnly(True)
+        self.data_dir_edit.setMinimumWidth(380)
+        change = QPushButton("Change…")
+        change.setToolTip("Open another data folder: the window reopens on it.")
+        change.clicked.connect(self._on_change_button_clicked)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.data_dir_edit, 1)
+        folder_row.addWidget(change)
+        self.retention = _spin(0, 36500, settings.evidence_retention_days, " days", "forever")
+        data = QFormLayout()
+        data.addRow("Data folder:", folder_row)
+        data.addRow("Keep fetched documents:", self.retention)
+
+        self.interval = _spin(0, 7 * 24 * 60, settings.fetch_interval_minutes, " min", "only when asked")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(1.0, 300.0)
+        self.timeout.setDecimals(0)
+        self.timeout.setSuffix(" s")
+        self.timeout.setValue(settings.fetch_timeout)
+        self.proxy = QLineEdit(settings.proxy)
+        self.proxy.setPlaceholderText("none; e.g. socks5://127.0.0.1:9050 for Tor")
+        self.user_agent = QLineEdit(settings.user_agent)
+        fetching = QFormLayout()
+        fetching.addRow("Fetch every:", self.interval)
+        fetching.addRow("Timeout:", self.timeout)
+        fetching.addRow("Proxy:", self.proxy)
+        fetching.addRow("User-Agent:", self.user_agent)
+
+        self.model = QComboBox()
+        for name, info in MODELS.items():
+            self.model.addItem(f"{name}: {info.languages}", name)
+            self.model.setItemData(self.model.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        current = settings.model or DEFAULT_MODEL
+        if self.model.findData(current) < 0:
+            self.model.addItem(f"{current} (folder)", current)
+        self.model.setCurrentIndex(self.model.findData(current))
+        self.threads = _spin(0, max(64, os.cpu_count() or 1), settings.threads, "", "automatic")
+        model_form = QFormLayout()
+        model_form.addRow("Model:", self.model)
+        model_form.addRow("Threads:", self.threads)
+        self.model_note = QLabel("Changing the model embeds every stored claim again, in the background.")
+        self.model_note.setWordWrap(True)
+        model_form.addRow(self.model_note)
+
+        self.min_sources = _spin(2, 1000, settings.flag_min_sources, " sources")
+        self.flag_hours = _spin(1, 24 * 3650, settings.flag_hours, " hours")
+        self.window_days = _spin(1, 3650, settings.window_days, " days")
+        rules = QFormLayout()
+        rules.addRow("Flag when told by at least:", self.min_sources)
+        rules.addRow("within:", self.flag_hours)
+        rules.addRow("Compare claims over the last:", self.window_days)
+
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        for title, form in (("Data", data), ("Fetching", fetching), ("Embedding model", model_form),
+                            ("Flag rules", rules)):
+            box = QGroupBox(title)
+            box.setLayout(form)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+            layout.addWidget(box)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.buttons)
+
+        for edit in (self.proxy, self.user_agent):
+            edit.textChanged.connect(self._validate)
+        for spin in (self.interval, self.min_sources, self.flag_hours, self.window_days):
+            spin.valueChanged.connect(self._validate)
+        self.model.currentIndexChanged.connect(self._validate)
+        self._validate()
+
+    def settings(self) -> Settings:
+        """The settings as edited (every field validated or bounded by its spin box)."""
+        model = self.model.currentData()
+        return self._original.replace(
+            evidence_retention_days=self.retention.value(),
+            fetch_interval_minutes=self.interval.value(),
+            fetch_timeout=float(self.timeout.value()),
+            proxy=self.proxy.text().strip(),
+            user_agent=self.user_agent.text().strip(),
+            model="" if model == DEFAULT_MODEL and not self._original.model else model,
+            threads=self.threads.value(),
+            flag_min_sources=self.min_sources.value(),
+            flag_hours=self.flag_hours.value(),
+            window_days=self.window_days.value(),
+        )
+
+    def problems(self) -> list[str]:
+        return settings_problems(self.settings())
+
+    def model_changed(self) -> bool:
+        return (self.settings().model or DEFAULT_MODEL) != (self._original.model or DEFAULT_MODEL)
+
+    def _validate(self) -> None:
+        problems = self.problems()
+        self.problem_label.setText("\n".join(f"• {p}" for p in problems))
+        self.problem_label.setVisible(bool(problems))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)
+        self.model_note.setText(
+            "The model changes when you press OK: every stored claim is embedded again in the background, "
+            "then narratives are re-clustered." if self.model_changed() else
+            "Changing the model embeds every stored claim again, in the background.")
+
+    def _on_change_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a data folder", str(self._data_dir))
+        if folder and Path(folder) != self._data_dir:
+            self.new_data_dir = Path(folder)
+            self.data_dir_edit.setText(f"{folder}   (reopens on OK)")

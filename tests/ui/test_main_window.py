@@ -1,0 +1,322 @@
+"""The window driven headless: first start, feeds and their errors, search, shortcuts, long work."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from app.engine.errors import Cancelled
+from app.engine.store import Store
+from app.engine.store import feeds as feed_store
+from app.engine.store import narratives as narrative_store
+from app.ui.feeds_model import UNTAGGED, FeedRole
+
+LONG = 120_000  # ms: loading the model on a slow CI machine
+
+
+@pytest.mark.slow
+def test_first_start_offers_the_demo_and_shows_flagged_narratives(demo_template, demo_data, make_window):
+    _folder, facts = demo_template
+    assert facts["offered"] and facts["demo_button_enabled"] and facts["task_started"]
+    assert "done" in facts["outcome"], facts["outcome"]
+    assert facts["page_after"] == "main"
+    assert facts["narratives_listed"] > 0
+    assert facts["selected_after"] > 0, "the first narrative is selected once the demo is in"
+    print(f"demo loaded through the window in {facts['seconds']:.1f} s")
+
+    window = make_window(demo_data)
+    assert window.pages.currentWidget() is window.splitter
+    flagged = narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    assert len(flagged) >= 3
+    window.step_narrative(+1)
+    first = window.narratives.current_id()
+    assert first == flagged[0].id
+    assert window.detail.narrative_id == first
+
+
+@pytest.mark.slow
+def test_a_broken_feed_shows_its_error_on_that_feed(demo_data, make_window, qtbot, tmp_path):
+    garbage = tmp_path / "garbage.xml"
+    garbage.write_bytes(b"\x00\x01 this is <not a feed at all \xff\xfe")
+    window = make_window(demo_data)
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.add_sources([str(garbage)], tags=("broken",))
+    feed = feed_store.get_feed(window.context.store.db, str(garbage.resolve()))
+    assert feed.health == "error" and feed.last_error
+    assert not window.presenter.open_boxes(), "a feed's error belongs on the feed, not in a message box"
+
+    [index] = [i for i in window.feeds.model.indexes_of(feed.id)]
+    assert index.parent().data(FeedRole.TAG) == "broken"
+    assert index.data(FeedRole.HEALTH) == "error"
+    assert feed.last_error in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert window.feeds.current_feed().id == feed.id, "the new feed is selected"
+    assert feed.last_error in window.feeds.details.status_label.text()
+    assert "failed" in window.status.task_label.text()
+
+
+def test_feeds_are_grouped_by_tag_with_untagged_last(make_window, tmp_path):
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    feed_store.add_feed(store.db, "https://a.example/rss", kind="http", title="Alpha", tags=["watchlist", "ru"])
+    feed_store.add_feed(store.db, "https://b.example/rss", kind="http", title="Beta")
+    store.close()
+    window = make_window(folder)
+    groups = window.feeds.model.groups()
+    assert list(groups) == ["ru", "watchlist", UNTAGGED]
+    model = window.feeds.model
+    titles = {tag: [model.index(r, 0, index).data() for r in range(model.rowCount(index))]
+              for tag, index in groups.items()}
+    assert titles == {"ru": ["Alpha"], "watchlist": ["Alpha"], UNTAGGED: ["Beta"]}
+    assert window.pages.currentWidget() is window.splitter
+
+
+def test_unread_counts_clear_when_the_feed_is_looked_at(demo_data, make_window):
+    window = make_window(demo_data)
+    model = window.feeds.model
+    feed = model.feeds()[0]
+    assert model.seen.unread(feed) == feed.entries > 0
+    [index, *_] = model.indexes_of(feed.id)
+    assert index.data(FeedRole.UNREAD) == feed.entries
+    window.feeds.select_feed(feed.id)
+    assert model.seen.unread(model.feed(feed.id)) == 0
+    assert model.indexes_of(feed.id)[0].data(FeedRole.UNREAD) == 0
+    assert window.feeds.details.articles.count() > 0
+
+
+@pytest.mark.slow
+def test_cancel_button_stops_loading_the_demo(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "empty")
+    assert window.pages.currentWidget() is window.welcome
+    window.welcome.demo_button.click()
+    task = window.demo_task
+    assert task is not None and not window.welcome.demo_button.isEnabled()
+    qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=5000)
+    with qtbot.waitSignal(task.signals.cancelled, timeout=LONG):
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.status.cancel_button.isVisible(), timeout=5000)
+    assert "cancelled" in window.status.task_label.text()
+    assert window.demo_task is None and window.fetch_task is None
+    assert window.welcome.demo_button.isEnabled() or window.pages.currentWidget() is window.splitter
+
+
+def test_cancel_stops_a_long_job_and_the_window_stays_responsive(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "data")
+    ticks = []
+
+    def long_job(progress, cancel: threading.Event):
+        for step in range(3000):
+            if cancel.is_set():
+                raise Cancelled("Stopped.")
+            progress(step / 3000, f"step {step}")
+            time.sleep(0.01)
+        return "finished"
+
+    task = window.run_job("Counting slowly", "counting", long_job)
+    qtbot.waitUntil(lambda: window.status.progress_bar.value() > 0, timeout=5000)
+    assert window.status.cancel_button.isVisible()
+    assert "Counting slowly" in window.status.task_label.text()
+    started = time.monotonic()
+    while time.monotonic() - started < 0.3:  # the GUI thread keeps running while the job does
+        QApplication.processEvents()
+        ticks.append(time.monotonic())
+    assert len(ticks) > 10
+    with qtbot.waitSignal(task.signals.cancelled, timeout=5000):
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.status.progress_bar.isVisible(), timeout=5000)
+    assert "cancelled" in window.status.task_label.text()
+    assert not window.presenter.open_boxes()
+
+
+def test_a_failed_task_is_told_in_plain_words(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "data")
+
+    def broken(progress, cancel):
+        raise KeyError("internal_table_name")
+
+    with qtbot.waitSignal(window.presenter.presented, timeout=5000) as shown:
+        window.run_job("Doing something", "doing something", broken)
+    title, message = shown.args
+    assert "failed" in title.lower()
+    assert "doing something" in message and "Traceback" not in message and "internal_table_name" not in message
+    [box] = window.presenter.open_boxes()
+    assert box.text() == message
+    window.presenter.present(KeyError("again"), "doing something")
+    assert len(window.presenter.open_boxes()) == 1, "the same message is not stacked twice"
+
+
+def test_close_cancels_running_work_within_three_seconds(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "data")
+    seen_cancel = threading.Event()
+
+    def stubborn(progress, cancel):
+        while not cancel.wait(0.05):
+            pass
+        seen_cancel.set()
+        raise Cancelled()
+
+    window.run_job("Waiting", "waiting", stubborn)
+    qtbot.waitUntil(lambda: bool(window.context.tasks.running), timeout=2000)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 3.5
+    assert seen_cancel.is_set()
+
+
+@pytest.mark.slow
+def test_keyword_search_filters_the_narratives_list(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    everything = window.narratives.model.total_count()
+    window.focus_search()
+    window.search_bar.edit.setText("agriculture minister")
+    window.search_bar.search()
+    assert window.results_dock.isVisible()
+    hits = window.results.tree.topLevelItemCount()
+    assert hits > 0
+    listed = window.narratives.model.total_count()
+    assert 0 < listed < everything
+    window.results.tree.setCurrentItem(window.results.tree.topLevelItem(0))
+    assert window.detail.narrative_id == window.results.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole)
+    window.search_bar.edit.clear()
+    assert not window.results_dock.isVisible()
+    assert window.narratives.model.total_count() == everything
+
+
+@pytest.mark.slow
+def test_semantic_search_runs_as_a_task(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    window.search_bar.meaning.setChecked(True)
+    window.search_bar.edit.setText("the farming minister said small farmers should vanish")
+    with qtbot.waitSignal(window.search_bar.searched, timeout=LONG) as found:
+        window.search_bar.search()
+    query, hits = found.args
+    assert hits and any("Aldous" in h.text or "agricultur" in h.text.lower() for h in hits[:10])
+
+
+@pytest.mark.slow
+def test_shortcuts_move_through_narratives_and_set_the_status(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    window.narratives.table.setFocus()
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_J)
+    first = window.narratives.current_id()
+    assert first > 0 and window.detail.narrative_id == first
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_J)
+    second = window.narratives.current_id()
+    assert second not in (0, first)
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert window.narratives.current_id() == first
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: narrative_store.get_narrative(window.context.store.db, first).summary.status
+                    == "reviewing", timeout=10000)
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: narrative_store.get_narrative(window.context.store.db, first).summary.status
+                    == "dismissed", timeout=10000)
+    qtbot.keyClick(window.narratives.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search_bar.edit.hasFocus()
+    qtbot.keyClicks(window.search_bar.edit, "jk12")
+    assert window.search_bar.edit.text() == "jk12", "letters typed in the search box are not shortcuts"
+
+
+def test_window_layout_is_remembered(make_window, qtbot, tmp_path):
+    folder = tmp_path / "data"
+    window = make_window(folder)
+    window.actions_by_name["detail_below"].trigger()
+    assert window.splitter.orientation() == Qt.Orientation.Vertical
+    assert window.minimumSizeHint().width() < 800, "with the detail below, the window fits a small screen"
+    window.resize(760, 601)
+    window.feeds_dock.hide()
+    window.close()
+    assert isinstance(QSettings().value("window/state"), QByteArray)
+    again = make_window(folder)
+    assert (again.size().width(), again.size().height()) == (760, 601)
+    assert not again.feeds_dock.isVisible()
+    assert again.splitter.orientation() == Qt.Orientation.Vertical
+    assert again.actions_by_name["detail_below"].isChecked()
+    again.feeds_dock.show()
+    again.close()
+
+
+def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
+    source = tmp_path / "source"
+    store = Store.open(source)
+    # Port 9 (discard) refuses at once: the imported feeds get their error without a network.
+    feed_store.add_feed(store.db, "http://127.0.0.1:9/state.xml", kind="http", title="State wire",
+                        tags=["state-media", "watchlist"])
+    feed_store.add_feed(store.db, "http://127.0.0.1:9/plain.xml", kind="http", title="Plain news")
+    store.close()
+    exported = tmp_path / "feeds.opml"
+    window = make_window(source)
+    assert window.export_opml(exported) == 2
+    assert b"State wire" in exported.read_bytes()
+
+    other = make_window(tmp_path / "other")
+    with qtbot.waitSignal(other.fetch_finished, timeout=LONG):
+        other.import_opml(exported)
+    feeds = {f.title: f for f in other.feeds.model.feeds()}
+    assert set(feeds) == {"State wire", "Plain news"}
+    assert feeds["State wire"].tags == ("state-media", "watchlist")
+    assert feeds["State wire"].health == "error", "each imported feed was read, and its failure kept on it"
+    assert list(other.feeds.model.groups()) == ["state-media", "watchlist", UNTAGGED]
+    assert other.pages.currentWidget() is other.splitter
+
+
+def test_export_to_an_unwritable_place_is_a_plain_message(make_window, tmp_path):
+    window = make_window(tmp_path / "data")
+    assert window.export_opml(tmp_path / "no such folder" / "feeds.opml") is None
+    [box] = window.presenter.open_boxes()
+    assert "feeds.opml" in box.text() and "Traceback" not in box.text()
+
+
+def test_removing_a_feed_asks_first(make_window, qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    feed, _ = feed_store.add_feed(store.db, "https://gone.example/rss", kind="http", title="Gone")
+    store.close()
+    window = make_window(folder)
+    asked = []
+    monkeypatch.setattr("app.ui.feeds_view.confirm", lambda *args: asked.append(args) or False)
+    window.feeds.remove_feeds([feed.id])
+    assert asked and window.feeds.model.feed(feed.id) is not None
+    monkeypatch.setattr("app.ui.feeds_view.confirm", lambda *args: True)
+    with qtbot.waitSignal(window.context.data_changed, timeout=5000):
+        window.feeds.remove_feeds([feed.id])
+    assert window.feeds.model.feed(feed.id) is None
+    assert window.pages.currentWidget() is window.welcome, "no feeds left: the first page again"
+
+
+def test_tags_and_enabling_are_saved(make_window, qtbot, tmp_path):
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    feed, _ = feed_store.add_feed(store.db, "https://x.example/rss", kind="http", title="X")
+    store.close()
+    window = make_window(folder)
+    with qtbot.waitSignal(window.context.data_changed, timeout=5000):
+        window.feeds.set_tags(feed.id, ("fact-checker", "EU desk"))
+    assert list(window.feeds.model.groups()) == ["eu-desk", "fact-checker"]
+    with qtbot.waitSignal(window.context.data_changed, timeout=5000):
+        window.feeds.set_enabled([feed.id], False)
+    assert window.feeds.model.feed(feed.id).enabled is False
+    index = window.feeds.model.indexes_of(feed.id)[0]
+    assert "(off)" in index.data() and "Disabled" in index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_scheduled_fetch_runs_in_the_background_without_forcing(make_window, qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    feed_store.add_feed(store.db, "http://127.0.0.1:9/rss", kind="http", title="Local")
+    store.close()
+    window = make_window(folder, schedule=True)
+    assert window.schedule.next_at is not None
+    assert "Next fetch" in window.status.next_fetch_label.text()
+    calls = []
+    monkeypatch.setattr("app.ui.jobs.fetch", lambda pipeline, ids, *, force, progress, cancel: calls.append(
+        (ids, force)))
+    with qtbot.waitSignal(window.fetch_finished, timeout=5000):
+        window.schedule.due.emit()
+    assert calls == [(None, False)]
+    assert window.schedule.next_at is not None

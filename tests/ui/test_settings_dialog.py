@@ -1,0 +1,107 @@
+"""The settings dialog refuses what cannot work and says why; the window applies what it accepts."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.engine.settings import Settings, load_settings
+from app.ui.settings_dialog import SettingsDialog, proxy_problem, settings_problems
+
+
+@pytest.mark.parametrize("proxy, ok", [
+    ("", True), ("socks5://127.0.0.1:9050", True), ("http://proxy.lan:3128", True),
+    ("127.0.0.1:9050", False), ("ftp://proxy:21", False), ("socks5://127.0.0.1", False),
+    ("http://host:99999", False), ("http://:3128", False),
+])
+def test_proxy_addresses(proxy, ok):
+    assert (proxy_problem(proxy) is None) is ok
+
+
+def test_settings_problems_cover_cross_field_rules():
+    assert settings_problems(Settings()) == []
+    [problem] = settings_problems(Settings(flag_hours=100, window_days=2))
+    assert "100 hours" in problem and "2 days" in problem
+    assert settings_problems(Settings(user_agent="  "))
+    assert settings_problems(Settings(user_agent="a\nb"))
+    assert settings_problems(Settings(model="no-such-model"))
+    assert settings_problems(Settings(fetch_interval_minutes=2))
+    assert not settings_problems(Settings(fetch_interval_minutes=0))
+
+
+def test_dialog_disables_ok_and_says_why(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings(), tmp_path)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled() and dialog.problem_label.isHidden()
+
+    dialog.proxy.setText("127.0.0.1:9050")
+    assert not ok.isEnabled()
+    assert "scheme" in dialog.problem_label.text()
+    dialog.proxy.setText("socks5://127.0.0.1:9050")
+    assert ok.isEnabled()
+
+    dialog.window_days.setValue(1)
+    dialog.flag_hours.setValue(72)
+    assert not ok.isEnabled() and "time window" in dialog.problem_label.text()
+    dialog.window_days.setValue(3)
+    assert ok.isEnabled()
+
+    dialog.user_agent.setText("")
+    assert not ok.isEnabled() and "User-Agent" in dialog.problem_label.text()
+    dialog.user_agent.setText("Desk/1.0")
+
+    dialog.interval.setValue(0)
+    assert dialog.interval.text() == "only when asked"
+    dialog.min_sources.setValue(4)
+    dialog.threads.setValue(2)
+    result = dialog.settings()
+    assert result == Settings(proxy="socks5://127.0.0.1:9050", window_days=3, flag_hours=72, user_agent="Desk/1.0",
+                              fetch_interval_minutes=0, flag_min_sources=4, threads=2)
+    assert not dialog.model_changed()
+    dialog.model.setCurrentIndex(dialog.model.findData("minilm"))
+    assert dialog.model_changed() and dialog.settings().model == "minilm"
+    assert "embedded again" in dialog.model_note.text()
+
+
+def test_spin_boxes_bound_what_can_be_typed(qtbot, tmp_path):
+    dialog = SettingsDialog(Settings(), tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.min_sources.setValue(1)
+    assert dialog.min_sources.value() == 2, "one source is not a narrative"
+    dialog.timeout.setValue(0)
+    assert dialog.timeout.value() == 1
+
+
+def test_window_saves_settings_and_reschedules(make_window, tmp_path):
+    folder = tmp_path / "data"
+    window = make_window(folder)
+    task = window.apply_settings(window.context.settings.replace(fetch_interval_minutes=0, proxy="socks5://h:1"))
+    assert task is None
+    assert load_settings(folder).proxy == "socks5://h:1"
+    assert window.schedule.next_at is None
+    assert window.status.next_fetch_label.text() == "Automatic fetching off"
+
+
+@pytest.mark.slow
+def test_a_new_model_re_embeds_every_claim_as_a_task(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    claims = window.context.store.db.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    task = window.apply_settings(window.context.settings.replace(model="minilm"))
+    assert task is not None
+    progress = []
+    task.signals.progress.connect(lambda fraction, message: progress.append(message))
+    with qtbot.waitSignal(task.signals.done, timeout=600_000) as done:
+        pass
+    assert done.args[0].claims_embedded == claims
+    assert any("re-embedding" in m for m in progress)
+    models = {r[0] for r in window.context.store.db.conn.execute("SELECT DISTINCT model FROM vectors")}
+    assert models == {"minilm"}
+
+
+def test_choosing_another_data_folder_reopens_the_window(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "one")
+    window.reopen_requested.disconnect()  # the test stands in for the app, which would open the new folder
+    with qtbot.waitSignal(window.reopen_requested, timeout=2000) as asked:
+        window.apply_settings(window.context.settings, tmp_path / "two")
+    assert asked.args == [tmp_path / "two"]
