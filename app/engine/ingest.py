@@ -35,6 +35,14 @@ Progress = Callable[[float, str], None]
 # Saved feeds often have no ending at all (a URL's last segment); README.md and the like are skipped.
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ""}
 FIRST_RETRY_MINUTES = 5
+# Dates outside these bounds are feed bugs (year 0001, a clock years ahead): the fetch
+# time, marked as estimated, is closer to the truth.
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=2)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -138,10 +146,11 @@ def entry_to_draft(entry: ParsedEntry, parsed: ParsedFeed, fetched_at: str, sett
     language = detect_language(f"{title}\n{text}") or _short_language(parsed.language)
     claims = extract_claims(title, text, language, min_chars=settings.claim_min_chars,
                             max_chars=settings.claim_max_chars)
-    published = to_utc_text(entry.published) if entry.published else fetched_at
+    trusted = entry.published is not None and EARLIEST_DATE <= entry.published <= _now() + FUTURE_SLACK
+    published = to_utc_text(entry.published) if trusted else fetched_at
     return ArticleDraft(
         guid=entry.guid, link=entry.link, title=title, author=entry.author, text=text,
-        language=language, published_at=published, published_estimated=entry.published is None,
+        language=language, published_at=published, published_estimated=not trusted,
         content_sha256=entry.content_hash,
         claims=tuple((c.position, c.text, c.is_title) for c in claims),
     )

@@ -197,3 +197,13 @@ def test_every_shared_feed_file_is_ingested_without_crash(store, shared_data):
         feed = stored[str(f.resolve())]
         if parsed.bozo and not parsed.entries and not data.lstrip().startswith(b"{"):
             assert feed.last_error, f"{f} is malformed with nothing recoverable but no error was recorded"
+
+
+def test_absurd_dates_fall_back_to_fetch_time_marked_estimated(store, tmp_path):
+    data = rss(item(1), item(2)).replace(b"Tue, 10 Nov 2026 08:00:00 GMT", b"Mon, 01 Jan 0001 00:00:00 GMT", 1)
+    data = data.replace(b"Tue, 10 Nov 2026 08:00:00 GMT", b"Fri, 01 Jan 2100 00:00:00 GMT")
+    [feed] = add_sources(store, [str(write(tmp_path / "dates.xml", data))])
+    ingest(store, [feed])
+    articles = article_store.list_articles(store.db)
+    assert len(articles) == 2 and all(a.published_estimated for a in articles)
+    assert all(a.published_at == a.fetched_at for a in articles)

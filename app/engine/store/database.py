@@ -26,7 +26,9 @@ def utc_now() -> str:
 
 def to_utc_text(moment: datetime) -> str:
     """Return an aware datetime as sortable UTC text (``2026-11-09T12:00:00Z``)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(timezone.utc)
+    # strftime's %Y does not pad years before 1000 on every platform; text must sort.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def explain_sqlite_error(exc: sqlite3.Error) -> str:
