@@ -71,7 +71,7 @@ def _text_cell(text: str, after: str = "", attrs: str = "") -> str:
     """A table cell holding feed text (then ``after``, markup), right-aligned when the text is
     right-to-left (Arabic, Hebrew)."""
     if is_rtl(text):
-        return f'<td{attrs} dir="rtl" class="rtl">{_e(text)}{after}</td>'
+        return f'<td{attrs} dir="rtl" align="right" class="rtl">{_e(text)}{after}</td>'
     return f"<td{attrs}>{_e(text)}{after}</td>"
 
 

@@ -143,7 +143,7 @@ def test_right_to_left_text_is_marked(memory_store):
         ids += add_article(memory_store, feed_id, text, [], f"2026-11-1{n}T08:00:00Z", language=language)[1]
     narrative = make_narrative(memory_store, ids)
     html = render_html(brief_of(memory_store, ids=(narrative,)))
-    assert 'dir="rtl" class="rtl">السد سينهار' in html
+    assert 'dir="rtl" align="right" class="rtl">السد سينهار' in html
     assert "<td>Το φράγμα θα καταρρεύσει" in html and "<td>泄露文件称大坝将在几天内崩溃" in html
     assert "Arabic" in html and "Greek" in html and "Chinese" in html
 
