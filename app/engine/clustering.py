@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .errors import Cancelled
+from .factchecks import factcheck_flags
 from .flags import FlagRules, Sighting, evaluate
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .settings import Settings
@@ -247,7 +248,8 @@ class Clusterer:
                 continue
             sightings = [Sighting(r[1], r[2], tuple(r[5].split("\x1f")) if r[5] else (), r[3], r[4])
                          for r in rows]
-            flags, score, flagged = evaluate(sightings, self.rules)
+            # A match with a known fact-check (not rejected by a reviewer) is a flag of its own.
+            flags, score, flagged = evaluate(sightings, self.rules, extra=factcheck_flags(conn, narrative_id))
             label = self._most_central(narrative_id)
             members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
                                score=score, flagged=flagged)
