@@ -57,7 +57,7 @@ section.narrative { border-top: 3px solid #1a365d; margin-top: 30px; }
 # QTextDocument ignores @media; it gets these rules instead (page breaks before each narrative).
 PRINT_CSS = CSS.split("@media print")[0] + """
 body { margin: 0; max-width: none; font-size: 9pt; }
-table { font-size: 8.5pt; }
+table { font-size: 8.5pt; margin: 4px 0 0 0; }
 td, th { padding: 2px 4px; }
 h2.narrative-title { page-break-before: always; }
 """
@@ -118,9 +118,9 @@ def _cover(brief: Brief) -> list[str]:
         out.append('<p class="note">No narrative matches this filter.</p></div>')
         return out
     out += ["<h2>Summary</h2>", '<table class="summary">',
-            '<tr><th width="3%">#</th><th width="37%">Narrative</th><th width="8%">Status</th>'
-            '<th width="14%">Flags</th><th width="8%" class="num">Claims</th><th width="9%" class="num">Sources</th>'
-            '<th width="11%">Languages</th><th width="10%">Active (UTC)</th></tr>']
+            '<tr><th width="4%">#</th><th width="34%">Narrative</th><th width="11%">Status</th>'
+            '<th width="14%">Flags</th><th width="7%" class="num">Claims</th><th width="8%" class="num">Sources</th>'
+            '<th width="11%">Languages</th><th width="11%">Active (UTC)</th></tr>']
     for number, b in enumerate(brief.narratives, 1):
         s = b.narrative.summary
         flags = (_e(", ".join(FLAG_NAMES.get(f.kind, f.kind) for f in s.flags)) if s.flags
