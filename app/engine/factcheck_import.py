@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Cancelled, ImportFileError
@@ -87,6 +87,10 @@ class _Tally:
 
 
 def _save_batch(store: Store, batch: list[FactCheckDraft], source: str, tally: _Tally, touched: set[int]) -> None:
+    from .text import detect_language
+
+    # The language decides whether a match must cross languages; guess it where the file is silent.
+    batch[:] = [d if d.language else replace(d, language=detect_language(d.claim)) for d in batch]
     with write_transaction(store.db) as conn:
         for draft in batch:
             factcheck_id, outcome = save_draft(conn, draft, source=source, touched=touched)

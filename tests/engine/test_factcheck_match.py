@@ -1,0 +1,235 @@
+"""Matching claims with known fact-checks: ranking, flags on narratives, review of matches, feeds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.engine import clustering, factchecks
+from app.engine.clustering import Thresholds
+from app.engine.factcheck_import import import_factchecks, sync_feed_factchecks
+from app.engine.factcheck_match import FactCheckMatcher, match_all, match_claims
+from app.engine.factchecks import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
+                                   set_claim_match_status, set_match_status)
+from app.engine.pipeline import Pipeline
+from app.engine.review import audit_trail
+from app.engine.settings import Settings
+from app.engine.store import narratives as narrative_store
+from tests.engine.helpers import add_article, add_feed
+from tests.fakes import HashingEmbedder
+
+LIBRARY = [
+    {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",
+     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/corvax",
+     "date": "2026-11-12", "language": "en"},
+    {"id": "fc-2", "claim": "Forty thousand dead voters cast ballots in the Valdoria run-off election",
+     "rating": "Misleading", "publisher": "Verifica Sur", "url": "https://verifica.example/dead-voters",
+     "date": "2026-11-13", "language": "en"},
+    {"id": "fc-3", "claim": "Drinking hot water every fifteen minutes kills the flu virus",
+     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/hot-water",
+     "date": "2026-11-01", "language": "en"},
+    {"id": "fc-4", "claim": "Petrol prices rose 50% since January in Port Carrow",
+     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/petrol",
+     "date": "2026-11-02", "language": "en"},
+]
+VACCINE = "Leaked files show the Corvax flu vaccine contains TraceLume microchips that track people"
+
+
+@pytest.fixture(autouse=True)
+def fake_thresholds(monkeypatch):
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
+                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
+    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
+                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=0.5, cross_language=0.8))
+
+
+@pytest.fixture
+def library(store, tmp_path):
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(LIBRARY), encoding="utf-8")
+    import_factchecks(store, [path])
+    return {fc.external_id: fc for fc in list_factchecks(store.db)}
+
+
+def test_a_claim_finds_its_factcheck_first_and_an_unrelated_one_finds_nothing(store, library):
+    matcher = FactCheckMatcher(store, HashingEmbedder())
+    assert matcher.prepare() == 4
+    vaccine, unrelated = matcher.match_texts(
+        [VACCINE, "The city orchestra announced its winter programme of concerts"], top=3, languages=["en", "en"])
+    assert vaccine[0].factcheck.external_id == "fc-1" and vaccine[0].score >= 0.6
+    assert all(m.score < 0.4 for m in unrelated)
+    assert vaccine[0].as_json()["factcheck_id"] == library["fc-1"].id
+    assert vaccine[0].as_json()["external_id"] == "fc-1"
+
+
+def test_scores_are_ranked_best_first_and_top_is_respected(store, library):
+    [found] = FactCheckMatcher(store, HashingEmbedder()).match_texts(["flu virus vaccine"], top=2, languages=["en"])
+    assert len(found) == 2 and found[0].score >= found[1].score
+
+
+def test_claims_stating_other_numbers_do_not_match(store, library):
+    [found] = FactCheckMatcher(store, HashingEmbedder()).match_texts(
+        ["Petrol prices rose 5% since January in Port Carrow"], languages=["en"])
+    assert all(m.factcheck.external_id != "fc-4" or m.score == 0 for m in found)
+    [same] = FactCheckMatcher(store, HashingEmbedder()).match_texts(
+        ["Petrol prices rose 50% since January in Port Carrow, drivers say"], languages=["en"])
+    assert same[0].factcheck.external_id == "fc-4" and same[0].score >= 0.6
+
+
+def test_across_languages_only_the_cosine_counts_against_its_own_bar(store, library):
+    # The fake "translation" shares no words with the fact-check; synonyms make its vector close.
+    words = "corvax flu vaccine contains tracelume microchips that track people".split()
+    german = "korvax grippe impfstoff enthaelt tracelumex mikrochips die verfolgen menschen"
+    synonyms = dict(zip(german.split(), words))
+    matcher = FactCheckMatcher(store, HashingEmbedder(synonyms))
+    [found] = matcher.match_texts([german], languages=["de"])
+    assert found[0].factcheck.external_id == "fc-1" and found[0].lexical == 0.0
+    assert found[0].score >= 0.6  # cosine near 1 clears the cross-language bar of 0.8
+
+
+def _vaccine_narrative(store):
+    outlets = [add_feed(store, name) for name in ("open-eyes", "stimme", "faro")]
+    for hour, feed in enumerate(outlets):
+        add_article(store, feed, [VACCINE], published=f"2026-11-10T0{hour + 1}:00:00Z")
+    add_article(store, outlets[0], ["The city orchestra announced its winter programme of concerts"],
+                published="2026-11-10T05:00:00Z")
+    return outlets
+
+
+def test_pipeline_flags_the_narrative_that_repeats_a_factcheck(store, library):
+    _vaccine_narrative(store)
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    flag = next(f for f in summary.flags if f.kind == "fact-checked")
+    assert flag.reason == ("Previously fact-checked: rated False by ClaimCheck Desk (2026-11-12): "
+                           "https://claimcheck.example/corvax")
+    assert flag.weight == 3.0
+    [matched] = narrative_factchecks(store.db, summary.id)
+    assert matched.factcheck.external_id == "fc-1" and matched.status == "new" and matched.flagging
+    assert len(matched.claim_ids) == 3
+
+
+def test_rejecting_a_match_stops_flagging_even_as_the_narrative_grows(store, library):
+    outlets = _vaccine_narrative(store)
+    pipeline = Pipeline(store, Settings(), embedder=HashingEmbedder())
+    pipeline.process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    fc_id = library["fc-1"].id
+    assert set_match_status(store, summary.id, fc_id, "rejected", actor="tester") == 3
+    narrative = narrative_store.get_narrative(store.db, summary.id)
+    assert "fact-checked" not in {f.kind for f in narrative.summary.flags}
+    entry = audit_trail(store, summary.id)[0]
+    assert (entry.action, entry.actor) == ("factcheck-match", "tester")
+    assert json.loads(entry.detail)["to"] == "rejected"
+    # A fourth outlet repeats the claim: the rejected fact-check still does not flag it.
+    add_article(store, add_feed(store, "fourth"), [VACCINE], published="2026-11-10T06:00:00Z")
+    pipeline.process_claims()
+    narrative = narrative_store.get_narrative(store.db, summary.id)
+    assert len(narrative.members) == 4
+    assert "fact-checked" not in {f.kind for f in narrative.summary.flags}
+    [matched] = narrative_factchecks(store.db, summary.id)
+    assert matched.status == "rejected" and not matched.flagging and len(matched.claim_ids) == 4
+    set_match_status(store, summary.id, fc_id, "confirmed")
+    narrative = narrative_store.get_narrative(store.db, summary.id)
+    assert "fact-checked" in {f.kind for f in narrative.summary.flags}
+    assert outlets  # the narrative was built from them
+
+
+def test_match_status_errors(store, library):
+    _vaccine_narrative(store)
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    with pytest.raises(FactCheckError):
+        set_match_status(store, summary.id, library["fc-1"].id, "maybe")
+    with pytest.raises(FactCheckError):
+        set_match_status(store, summary.id, library["fc-3"].id, "rejected")
+    with pytest.raises(FactCheckError):
+        set_claim_match_status(store, 999999, library["fc-1"].id, "rejected")
+
+
+def test_rejecting_one_claims_match_is_audited_on_its_narrative(store, library):
+    _vaccine_narrative(store)
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [matched] = narrative_factchecks(store.db, summary.id)
+    set_claim_match_status(store, matched.claim_ids[0], matched.factcheck.id, "rejected")
+    assert audit_trail(store, summary.id)[0].action == "factcheck-match"
+    # One rejected claim is enough: the reviewer said this fact-check is not this narrative's.
+    assert narrative_factchecks(store.db, summary.id)[0].status == "rejected"
+
+
+def test_claims_are_matched_once_and_again_after_the_library_changes(store, library, tmp_path):
+    _vaccine_narrative(store)
+    embedder = HashingEmbedder()
+    Pipeline(store, Settings(), embedder=embedder).process_claims()
+    assert match_claims(store, embedder).claims_checked == 0  # nothing new
+    path = tmp_path / "more.json"
+    path.write_text(json.dumps([{"id": "fc-9", "claim": "The city orchestra announced its winter programme",
+                                 "rating": "True", "publisher": "Desk"}]), encoding="utf-8")
+    import_factchecks(store, [path])
+    report = match_all(store, embedder)
+    assert report.claims_checked == 4 and report.flagging >= 4
+    orchestra = store.db.conn.execute(
+        "SELECT count(*) FROM factcheck_matches m JOIN factchecks f ON f.id = m.factcheck_id"
+        " WHERE f.external_id = 'fc-9'").fetchone()[0]
+    assert orchestra == 1
+
+
+def test_an_empty_library_checks_nothing_so_the_first_import_reaches_every_claim(store, tmp_path):
+    _vaccine_narrative(store)
+    embedder = HashingEmbedder()
+    Pipeline(store, Settings(), embedder=embedder).process_claims()
+    assert store.db.conn.execute("SELECT count(*) FROM factcheck_checked").fetchone()[0] == 0
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(LIBRARY), encoding="utf-8")
+    import_factchecks(store, [path])
+    report = match_claims(store, embedder)
+    assert report.claims_checked == 4 and len(report.narratives_touched) == 1
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    assert "fact-checked" in {f.kind for f in summary.flags}
+
+
+FACT_CHECK_ARTICLE = ("Claim: The Corvax flu vaccine contains TraceLume microchips that track people. Rating: False. "
+                      "We found no evidence of any microchip in the vaccine.")
+
+
+def test_articles_of_fact_checker_feeds_enter_the_library(store):
+    desk = add_feed(store, "claimcheck", tags=("fact-checker",))
+    article_id = add_article(store, desk, ["Fact check: No, the Corvax vaccine has no microchips",
+                                           FACT_CHECK_ARTICLE], published="2026-11-12T09:00:00Z")
+    added = sync_feed_factchecks(store)
+    assert len(added) == 1 and sync_feed_factchecks(store) == []
+    [fc] = list_factchecks(store.db)
+    assert fc.claim == "The Corvax flu vaccine contains TraceLume microchips that track people."
+    assert (fc.rating, fc.verdict, fc.publisher, fc.review_date) == ("False", "false", "claimcheck", "2026-11-12")
+    assert fc.title == "Fact check: No, the Corvax vaccine has no microchips"
+    assert fc.article_id == article_id and fc.source.startswith("feed:")
+
+
+def test_a_fact_checker_article_without_a_claim_line_gives_its_first_claim(store):
+    desk = add_feed(store, "desk", tags=("fact-checker",))
+    add_article(store, desk, ["Is the bridge closing for a year?", "The bridge will close for a whole year, posts say."])
+    sync_feed_factchecks(store)
+    [fc] = list_factchecks(store.db)
+    assert fc.claim == "The bridge will close for a whole year, posts say." and fc.rating is None
+    assert fc.verdict == "other"
+
+
+def test_a_fact_checker_feed_links_to_a_file_factcheck_of_the_same_url(store, library):
+    desk = add_feed(store, "desk", tags=("fact-checker",))
+    add_article(store, desk, ["Fact check", FACT_CHECK_ARTICLE])
+    article = store.db.conn.execute("SELECT id FROM articles").fetchone()[0]
+    store.db.conn.execute("UPDATE articles SET link = 'https://claimcheck.example/corvax' WHERE id = ?", (article,))
+    sync_feed_factchecks(store)
+    assert len(list_factchecks(store.db)) == 4  # not a fifth
+    fc = next(f for f in list_factchecks(store.db) if f.external_id == "fc-1")
+    assert fc.article_id == article and fc.publisher == "ClaimCheck Desk"  # the file's values kept
+
+
+def test_a_fact_checker_article_never_matches_its_own_factcheck(store):
+    desk = add_feed(store, "desk", tags=("fact-checker",))
+    add_article(store, desk, ["Fact check: No, the Corvax vaccine has no microchips", FACT_CHECK_ARTICLE])
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert store.db.conn.execute("SELECT count(*) FROM factcheck_matches").fetchone()[0] == 0
+    assert store.db.conn.execute("SELECT count(*) FROM factcheck_checked").fetchone()[0] == 2
