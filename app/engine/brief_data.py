@@ -135,6 +135,7 @@ class FactCheckMatch:
     claim: str
     date: str | None
     score: float | None
+    status: str = "match"  # "confirmed" by a reviewer, "match" (flags the narrative) or "possible"
 
 
 @dataclass(frozen=True)
@@ -248,11 +249,38 @@ def _evidence(claims: Sequence[ClaimRow], kept: dict[int, tuple]) -> tuple[Evide
     return tuple(seen.values())
 
 
-# The fact-check library is built separately (issue 5). Its matches arrive as a
-# "factchecks" list in the narrative JSON; until then briefs simply show none.
-# This is the only place that reads them, and it reads defensively.
+def _library_matches(store: Store, narrative: Narrative) -> tuple[FactCheckMatch, ...] | None:
+    """Matches from the fact-check library (:mod:`.factchecks`), or None when it cannot say."""
+    try:
+        from .factchecks import narrative_factchecks
+    except ImportError:
+        return None
+    try:
+        found = narrative_factchecks(store.db, narrative.summary.id)
+    except AppError:  # an older database without the library's tables
+        log.warning("fact-check matches of narrative %s could not be read", narrative.summary.id, exc_info=True)
+        return None
+    out = []
+    for match in found:
+        if match.status == "rejected":
+            continue
+        fc = match.factcheck
+        state = "confirmed" if match.status == "confirmed" else "match" if match.flagging else "possible"
+        out.append(FactCheckMatch(rating=fc.rating or fc.verdict or "unrated",
+                                  publisher=fc.publisher or "unknown publisher", url=fc.url, claim=fc.claim,
+                                  date=fc.review_date, score=match.score, status=state))
+    return tuple(out)
+
+
 def matched_factchecks(store: Store, narrative: Narrative, data: dict[str, Any]) -> tuple[FactCheckMatch, ...]:
-    """Return the fact-checks matched to a narrative, best first; rejected matches are left out."""
+    """Return the fact-checks matched to a narrative, best first; rejected matches are left out.
+
+    Read from the fact-check library; failing that, from a ``factchecks`` list in the
+    narrative JSON (read defensively: any shape it cannot use is skipped).
+    """
+    from_library = _library_matches(store, narrative)
+    if from_library is not None and (from_library or not isinstance(data.get("factchecks"), list)):
+        return from_library
     items = data.get("factchecks")
     if not isinstance(items, list):
         return ()
@@ -274,8 +302,9 @@ def matched_factchecks(store: Store, narrative: Narrative, data: dict[str, Any])
             publisher=text("publisher", "author", "source") or "unknown publisher",
             url=text("url", "link", "review_url") or None,
             claim=text("claim", "claim_text", "text", "title"),
-            date=text("date", "published_at", "review_date") or None,
+            date=text("review_date", "date", "published_at") or None,
             score=float(score) if isinstance(score, (int, float)) else None,
+            status=text("status") or "match",
         ))
     return tuple(out)
 

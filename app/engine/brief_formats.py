@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
                          safe_link)
-from .brief_html import FLAG_NAMES
+from .brief_html import FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
 from .errors import AppError, Cancelled
 from .flags import language_name
 
@@ -139,7 +139,7 @@ def narrative_brief_json(b: BriefNarrative) -> dict[str, Any]:
     data = dict(b.data)
     if "factchecks" not in data:
         data["factchecks"] = [{"rating": f.rating, "publisher": f.publisher, "url": f.url, "claim": f.claim,
-                               "date": f.date, "score": f.score} for f in b.factchecks]
+                               "date": f.date, "score": f.score, "status": f.status} for f in b.factchecks]
     data["evidence"] = [{"article_id": e.article_id, "outlet": e.outlet, "title": e.title, "link": e.link,
                          "published_at": e.published_at, "fetched_at": e.fetched_at,
                          "document_sha256": e.document_sha256, "content_sha256": e.content_sha256,
@@ -217,15 +217,17 @@ def _md_narrative(number: int, b: BriefNarrative, chart: str | None, companion_c
            f"{s.sources} sources · {', '.join(language_name(c) for c in s.languages) or '-'}  ",
            f"First seen **{format_time(s.first_seen)}** UTC · last seen **{format_time(s.last_seen)}** UTC", "",
            "### Why it is flagged", ""]
-    out += [f"- **{FLAG_NAMES.get(f.kind, f.kind)}**: {md(f.reason)}" for f in s.flags] or ["Not flagged."]
+    out += [f"- **{flag_name(f.kind)}**: {md(flag_reason(f))}" for f in s.flags] or ["Not flagged."]
     out += ["", "### Reviewer notes", ""]
     notes = clean_text(b.narrative.notes).strip()
     out += [f"> {md(line)}" if line.strip() else ">" for line in notes.splitlines()] if notes else ["No notes."]
     out += ["", "### Matched fact-checks", ""]
     if b.factchecks:
-        out += [_row("Rating", "Publisher", "Claim checked", "Date", "Link"), _row("---", "---", "---", "---", "---")]
-        out += [_row(f"**{md(f.rating)}**", md(f.publisher), md(f.claim), md(f.date or "-"), md_link(f.url))
-                for f in b.factchecks]
+        out += [_row("Rating", "Publisher", "Claim checked", "Date", "Match", "Link"),
+                _row("---", "---", "---", "---", "---", "---")]
+        out += [_row(f"**{md(f.rating)}**", md(f.publisher), md(f.claim), md(f.date or "-"),
+                     MATCH_NAMES.get(f.status, md(f.status)) + (f" ({f.score:.2f})" if f.score is not None else ""),
+                     md_link(f.url)) for f in b.factchecks]
     else:
         out.append("No matching fact-check in the library.")
     out += ["", "### Spread over time, per source", ""]

@@ -21,6 +21,19 @@ FLAG_NAMES = {
     "spread": "Spreading", "cross-language": "Across languages", "watchlist": "Watchlist source",
     "growth": "Growing fast", "fact-checked": "Previously fact-checked",
 }
+def flag_name(kind: str) -> str:
+    return FLAG_NAMES.get(kind, kind)
+
+
+def flag_reason(flag) -> str:
+    """The flag's reason without a repeat of the flag's name ("Previously fact-checked: ...")."""
+    name, reason = flag_name(flag.kind), flag.reason.strip()
+    if reason.lower().startswith(name.lower()):
+        reason = reason[len(name):].lstrip(":,.; ")
+    return reason[:1].upper() + reason[1:] if reason else "-"
+
+
+MATCH_NAMES = {"confirmed": "confirmed by a reviewer", "match": "match", "possible": "possible match"}
 STATUS_COLOURS = {"new": "#5b6675", "reviewing": "#b7791f", "confirmed": "#c53030", "dismissed": "#2f855a"}
 
 CSS = """
@@ -153,8 +166,8 @@ def _narrative(number: int, b: BriefNarrative, chart_html: str, companion_csv: s
            f"<b>{_e(format_time(s.last_seen))}</b> UTC</p>"]
     out.append("<h3>Why it is flagged</h3>")
     if s.flags:
-        out.append("<ul>" + "".join(f'<li><span class="flag">{_e(FLAG_NAMES.get(f.kind, f.kind))}</span>: '
-                                    f"{_e(f.reason)}</li>" for f in s.flags) + "</ul>")
+        out.append("<ul>" + "".join(f'<li><span class="flag">{_e(flag_name(f.kind))}</span>: '
+                                    f"{_e(flag_reason(f))}</li>" for f in s.flags) + "</ul>")
     else:
         out.append('<p class="muted">Not flagged.</p>')
     out.append("<h3>Reviewer notes</h3>")
@@ -163,11 +176,13 @@ def _narrative(number: int, b: BriefNarrative, chart_html: str, companion_csv: s
                else '<p class="muted">No notes.</p>')
     out.append("<h3>Matched fact-checks</h3>")
     if b.factchecks:
-        out += ['<table><tr><th width="12%">Rating</th><th width="18%">Publisher</th><th width="35%">Claim checked</th>'
-                '<th width="10%">Date</th><th width="25%">Link</th></tr>']
+        out += ['<table><tr><th width="10%">Rating</th><th width="15%">Publisher</th><th width="32%">Claim checked</th>'
+                '<th width="11%">Date</th><th width="11%">Match</th><th width="21%">Link</th></tr>']
         for f in b.factchecks:
+            score = f" ({f.score:.2f})" if f.score is not None else ""
             out.append(f"<tr><td><b>{_e(f.rating)}</b></td><td>{_e(f.publisher)}</td>{_text_cell(f.claim)}"
-                       f"<td>{_e(f.date or '-')}</td><td>{link_html(f.url)}</td></tr>")
+                       f"<td>{_e(f.date or '-')}</td><td>{_e(MATCH_NAMES.get(f.status, f.status))}{score}</td>"
+                       f'<td class="small">{link_html(f.url)}</td></tr>')
         out.append("</table>")
     else:
         out.append('<p class="muted">No matching fact-check in the library.</p>')

@@ -10,13 +10,13 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from app.engine import brief_data, review
 from app.engine.brief_chart import MAX_LANES, spread_svg
 from app.engine.brief_data import SHOWN_CLAIM_ROWS
+from app.engine.brief_html import flag_name, flag_reason
 from app.engine.briefs import (CSV_COLUMNS, BriefFilter, export_brief, format_for_path, gather_brief, render_html,
                                write_brief)
 from app.engine.errors import AppError, Cancelled
@@ -102,8 +102,9 @@ def test_html_holds_everything_and_loads_nothing_remote(memory_store, sample, tm
     assert "flagged only" in html  # the filter used
     vaccine = narrative_store.get_narrative(memory_store.db, sample.vaccine)
     assert vaccine.summary.label in html
-    for flag in vaccine.summary.flags:
-        assert flag.reason.replace("'", "&#x27;") in html
+    for flag in vaccine.summary.flags:  # each reason, its flag's name said once
+        assert f"{flag_name(flag.kind)}</span>: {flag_reason(flag)}".replace("'", "&#x27;") in html
+        assert f"{flag_name(flag.kind)}: {flag_name(flag.kind)}" not in html
     assert "Вакцина от гриппа содержит микрочипы слежения" in html
     assert "Denied by the &lt;b&gt;health&lt;/b&gt; office." in html  # notes escaped, not markup
     for ev in brief_of(memory_store, ids=(sample.vaccine,)).narratives[0].evidence:
@@ -168,6 +169,34 @@ def test_factchecks_are_shown_when_the_library_provides_them(memory_store, sampl
     html = render_html(brief)
     assert "ClaimCheck Desk" in html and 'href="https://claimcheck.example/fc-1"' in html
     assert "Rejected Desk" not in html
+
+
+def test_factchecks_come_from_the_library_and_rejected_ones_are_left_out(memory_store, sample, tmp_path):
+    from app.engine.factcheck_items import FactCheckDraft
+    from app.engine.factchecks import save_draft
+    from app.engine.store import write_transaction
+
+    with write_transaction(memory_store.db) as conn:
+        kept, _ = save_draft(conn, FactCheckDraft(
+            claim="Flu vaccines contain tracking microchips.", url="https://claimcheck.example/fc-1",
+            rating="False", publisher="ClaimCheck Desk", review_date="2026-11-13"), source="test.json")
+        rejected, _ = save_draft(conn, FactCheckDraft(
+            claim="Chips in vials", url="https://wrong.example/fc-2", rating="True", publisher="Wrong Desk"),
+            source="test.json")
+        for factcheck_id, status, score in [(kept, "confirmed", 0.83), (rejected, "rejected", 0.71)]:
+            conn.execute("INSERT INTO factcheck_matches (claim_id, factcheck_id, model, score, status, matched_at)"
+                         " VALUES (?, ?, 'fake-hashing', ?, ?, '2026-11-14T00:00:00Z')",
+                         (sample.vaccine_claims[0], factcheck_id, score, status))
+    brief = brief_of(memory_store, ids=(sample.vaccine,))
+    (match,) = brief.narratives[0].factchecks
+    assert (match.rating, match.publisher, match.url, match.date, match.status, match.score) == \
+        ("False", "ClaimCheck Desk", "https://claimcheck.example/fc-1", "2026-11-13", "confirmed", 0.83)
+    html = render_html(brief)
+    assert "confirmed by a reviewer (0.83)" in html and 'href="https://claimcheck.example/fc-1"' in html
+    assert "Wrong Desk" not in html
+    export_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), tmp_path / "b.json", "json")
+    (narrative,) = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["narratives"]
+    assert [(f["publisher"], f["status"]) for f in narrative["factchecks"]] == [("ClaimCheck Desk", "confirmed")]
 
 
 def test_without_factchecks_the_brief_says_so(memory_store, sample):
