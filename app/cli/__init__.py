@@ -14,6 +14,7 @@ import click
 from app import __version__
 
 from .brief import brief
+from .factchecks import factchecks
 from .feeds import feeds
 from .ingest import articles, demo, ingest
 from .narratives import narrative, narratives, recluster, reindex, search
@@ -53,6 +54,7 @@ def _data_dir_defaults(group: click.Group, data_dir: Path) -> dict:
 
 
 main.add_command(feeds)
+main.add_command(factchecks)
 main.add_command(ingest)
 main.add_command(articles)
 main.add_command(demo)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import click
 
 from app.engine.errors import Cancelled
+from app.engine.factcheck_import import import_factchecks
 from app.engine.ingest import add_sources
 from app.engine.ingest import ingest as run_ingest
 from app.engine.pipeline import Pipeline, PipelineReport
@@ -127,7 +128,10 @@ def demo(fmt: str, store, settings, quiet) -> None:
     feeds = []
     for entry in read_opml(opml.read_bytes(), path=str(opml)):
         feeds += add_sources(store, [str((folder / entry.url).resolve())], tags=entry.tags, title=entry.title)
+    # The fact-check library first, so that the claims are matched against it as they are processed.
+    library = import_factchecks(store, [folder / "factchecks.json"])
     report = _run(store, feeds, settings, True, quiet, True)
     _summarise(report, fmt, quiet)
+    say(quiet, f"Fact-check library: {library.summary()}")
     if fmt == "table":
         say(quiet, f"Data folder: {store.data_dir}. 'narratives' lists what was flagged.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from app.engine.errors import AppError
+from app.engine.factchecks import narrative_factchecks
 from app.engine.narrative_json import narrative_json, summary_json
 from app.engine.pipeline import Pipeline
 from app.engine.search import keyword_search, semantic_search
@@ -51,8 +52,9 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
     found = narrative_store.get_narrative(store.db, narrative_id)
     if found is None:
         raise AppError(f"No narrative {narrative_id}. 'narratives --all' lists them.")
+    matches = narrative_factchecks(store.db, narrative_id)
     if fmt == "json":
-        emit_json(narrative_json(found))
+        emit_json(narrative_json(found, matches))
         return
     s = found.summary
     click.echo(f"Narrative {s.id}: {s.label}")
@@ -60,6 +62,10 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
                f"languages {', '.join(s.languages) or '-'} · {s.first_seen} → {s.last_seen}")
     for flag in s.flags:
         click.echo(f"  ⚑ {flag.kind}: {flag.reason}")
+    for match in matches:
+        state = "flags" if match.flagging else match.status if match.status != "new" else "possible"
+        click.echo(f"  ✓ fact-check {match.factcheck.id} ({state}, score {match.score:.2f}): "
+                   f"{match.factcheck.describe()}")
     if found.notes:
         click.echo(f"Notes: {found.notes}")
     click.echo("")

@@ -336,6 +336,34 @@ def claim_factchecks(db: sqlite_utils.Database, claim_id: int) -> list[tuple[Fac
     return [(_factcheck(r[:-2]), r[-2], r[-1]) for r in rows]
 
 
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A claim that matched a fact-check, with its narrative (if any)."""
+
+    claim_id: int
+    text: str
+    narrative_id: int | None
+    score: float
+    status: str
+
+
+def factcheck_claims(db: sqlite_utils.Database, factcheck_id: int, *, limit: int = 200) -> list[ClaimMatch]:
+    """The claims that matched one fact-check, best first.
+
+    Raises
+    ------
+    StoreError
+        The database cannot be read.
+    """
+    with store_errors():
+        rows = db.conn.execute(
+            "SELECT m.claim_id, c.text, nc.narrative_id, m.score, m.status FROM factcheck_matches m"
+            " JOIN claims c ON c.id = m.claim_id LEFT JOIN narrative_claims nc ON nc.claim_id = m.claim_id"
+            " WHERE m.factcheck_id = ? ORDER BY m.score DESC, m.claim_id LIMIT ?",
+            (int(factcheck_id), int(limit))).fetchall()
+    return [ClaimMatch(*r) for r in rows]
+
+
 # --------------------------------------------------------------------------- review of matches
 
 
@@ -435,8 +463,8 @@ def describe_match_action(detail_json: str) -> str:
     return f"{verb} the match with fact-check {detail.get('factcheck_id')} ({len(detail.get('from', {}))} claims)"
 
 
-__all__ = ["FactCheck", "FactCheckError", "MATCH_STATUSES", "MODEL_THRESHOLDS", "MatchThresholds",
-           "NarrativeFactCheck", "claim_factchecks", "count_factchecks", "describe_match_action",
+__all__ = ["ClaimMatch", "FactCheck", "FactCheckError", "MATCH_STATUSES", "MODEL_THRESHOLDS", "MatchThresholds",
+           "NarrativeFactCheck", "claim_factchecks", "count_factchecks", "describe_match_action", "factcheck_claims",
            "factcheck_flags", "fold_text", "get_factcheck", "list_factchecks", "narrative_factchecks",
            "refresh_narratives", "remove_factchecks", "save_draft", "set_claim_match_status", "set_match_status",
            "text_key", "thresholds_for"]

@@ -5,9 +5,11 @@ Scripts rely on this shape (README, "Narrative JSON"): add keys, never rename th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .domain import Narrative, NarrativeSummary
+from .factchecks import NarrativeFactCheck
 
 
 def summary_json(summary: NarrativeSummary) -> dict[str, Any]:
@@ -27,8 +29,32 @@ def summary_json(summary: NarrativeSummary) -> dict[str, Any]:
     }
 
 
-def narrative_json(narrative: Narrative) -> dict[str, Any]:
-    """A narrative with every member claim and where it came from."""
+def factcheck_match_json(match: NarrativeFactCheck) -> dict[str, Any]:
+    """A fact-check a narrative's claims matched, with the match's score and review status."""
+    fc = match.factcheck
+    return {
+        "factcheck_id": fc.id,
+        "external_id": fc.external_id,
+        "claim": fc.claim,
+        "rating": fc.rating,
+        "verdict": fc.verdict,
+        "publisher": fc.publisher,
+        "url": fc.url,
+        "date": fc.review_date,
+        "language": fc.language,
+        "score": match.score,
+        "status": match.status,
+        "flagging": match.flagging,
+        "claim_ids": list(match.claim_ids),
+    }
+
+
+def narrative_json(narrative: Narrative, factchecks: Sequence[NarrativeFactCheck] | None = None) -> dict[str, Any]:
+    """A narrative with every member claim and where it came from.
+
+    With ``factchecks`` (:func:`app.engine.factchecks.narrative_factchecks`), the
+    key ``factchecks`` lists them, flagging ones first.
+    """
     data = summary_json(narrative.summary)
     data["notes"] = narrative.notes
     data["claims"] = [
@@ -46,4 +72,6 @@ def narrative_json(narrative: Narrative) -> dict[str, Any]:
         }
         for m in narrative.members
     ]
+    if factchecks is not None:
+        data["factchecks"] = [factcheck_match_json(m) for m in factchecks]
     return data
