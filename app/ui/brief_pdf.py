@@ -42,12 +42,19 @@ CHART_SCALE = 2.5          # raster pixels per SVG pixel: sharp when printed
 
 
 def ensure_gui_application() -> QGuiApplication:
-    """Return the running QGuiApplication, or start one (offscreen when there is no display)."""
+    """Return the running Qt application, or start one (offscreen when there is no display).
+
+    It is a QApplication, not a bare QGuiApplication: a process that exports a brief
+    from the command line may open widgets later (tests do), and Qt allows one
+    application object per process.
+    """
+    from PySide6.QtWidgets import QApplication
+
     app = QGuiApplication.instance()
     if app is None:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["narrative-radar"])
+        app = QApplication(["narrative-radar"])
     return app  # type: ignore[return-value]
 
 
