@@ -30,7 +30,9 @@ MAX_CLAIM_ROWS = 60
 SHOWN_CLAIM_ROWS = 30
 """How many of the earliest claims a summarised table still shows."""
 MAX_EVIDENCE_ROWS = 60
-"""Likewise for the evidence table (one row per article)."""
+"""Likewise for the evidence table (one row per article)..."""
+SHOWN_EVIDENCE_ROWS = 30
+"""...which then shows the earliest articles."""
 
 Progress = Callable[[float, str], None]
 
@@ -160,7 +162,7 @@ class BriefNarrative:
 
     @property
     def shown_evidence(self) -> tuple[Evidence, ...]:
-        return self.evidence[:SHOWN_CLAIM_ROWS] if len(self.evidence) > MAX_EVIDENCE_ROWS else self.evidence
+        return self.evidence[:SHOWN_EVIDENCE_ROWS] if len(self.evidence) > MAX_EVIDENCE_ROWS else self.evidence
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,7 @@ def matched_factchecks(store: Store, narrative: Narrative, data: dict[str, Any])
             claim=text("claim", "claim_text", "text", "title"),
             date=text("review_date", "date", "published_at") or None,
             score=float(score) if isinstance(score, (int, float)) else None,
-            status=text("status") or "match",
+            status="confirmed" if text("status").lower() == "confirmed" else "match",
         ))
     return tuple(out)
 
