@@ -42,6 +42,9 @@ Progress = Callable[[float, str], None]
 NEIGHBOURS = 24
 BATCH = 200
 LABEL_SAMPLE = 500
+# Below this cosine no model here calls two sentences the same claim, whatever words they
+# share; skipping them early keeps the cost per claim low.
+COSINE_FLOOR = 0.3
 STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
 
@@ -211,7 +214,7 @@ class Clusterer:
         # Only claims already seen: a claim is matched against the news before it, so
         # clustering a backlog at once agrees with clustering it as it arrived.
         cosines = {int(i): float(s) for s, i in zip(scores[0], ids[0])
-                   if i >= 0 and int(i) != claim.id and int(i) not in self._pending}
+                   if s >= COSINE_FLOOR and int(i) != claim.id and int(i) not in self._pending}
         infos = _claim_infos(self.store.db.conn, list(cosines))
         when = _time(claim.published_at)
         near = [n for n in infos.values()

@@ -21,6 +21,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d)[.,'\u00a0\u202f ](?=\d{3}(?!\d))")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
+TOKEN_CACHE = 50_000
+
 DocumentFrequencies = Callable[[Iterable[str]], tuple[Mapping[str, int], int]]
 
 
@@ -70,11 +72,21 @@ class LexicalScorer:
 
     def __init__(self, frequencies: DocumentFrequencies) -> None:
         self._frequencies = frequencies
+        self._tokens: dict[str, frozenset[str]] = {}
+
+    def _tokens_of(self, text: str) -> frozenset[str]:
+        # The same neighbours come up again and again within a run; folding is the cost.
+        found = self._tokens.get(text)
+        if found is None:
+            if len(self._tokens) > TOKEN_CACHE:
+                self._tokens.clear()
+            found = self._tokens[text] = tokens(text)
+        return found
 
     def scores(self, text: str, others: Iterable[str]) -> list[float]:
         """Return the lexical similarity of ``text`` with each of ``others``, in [0, 1]."""
-        query = tokens(text)
-        other_tokens = [tokens(o) for o in others]
+        query = self._tokens_of(text)
+        other_tokens = [self._tokens_of(o) for o in others]
         vocabulary = set(query).union(*other_tokens) if other_tokens else set(query)
         df, n_docs = self._frequencies(vocabulary)
         weights = {w: idf(df.get(w, 0), n_docs) for w in vocabulary}
@@ -82,19 +94,20 @@ class LexicalScorer:
 
 
 def store_frequencies(db: sqlite_utils.Database) -> DocumentFrequencies:
-    """Document frequencies of words among the stored claims, read from the FTS index."""
+    """Document frequencies of words among the stored claims, read from the FTS index.
+
+    The whole vocabulary is read once, on first use, and kept for the life of the
+    returned function (one clustering run): a lookup per word costs more than the
+    read, and IDF barely moves within a run.
+    """
+    cache: dict[str, int] = {}
+    total: list[int] = []
 
     def frequencies(words: Iterable[str]) -> tuple[Mapping[str, int], int]:
-        words = list(words)
-        n_docs = db.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
-        found: dict[str, int] = {}
-        for start in range(0, len(words), 900):
-            chunk = words[start:start + 900]
-            rows = db.conn.execute(
-                f"SELECT term, doc FROM claims_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk
-            )
-            found.update(rows)
-        return found, n_docs
+        if not total:
+            total.append(db.conn.execute("SELECT count(*) FROM claims").fetchone()[0])
+            cache.update(db.conn.execute("SELECT term, doc FROM claims_vocab"))
+        return cache, total[0]
 
     return frequencies
 
