@@ -105,6 +105,8 @@ def spread_svg(claims: Sequence[ClaimRow], *, width: int = 760) -> str:
                      f'font-size="11" fill="#222">{escape(_elide(clean_text(title), 28))}</text>')
     for at, label in time_ticks(low, high):
         x = x_of(at)
+        if x + 3.2 * len(label) > width:  # its label would be cut at the right edge
+            continue
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y + 4}" stroke="#d0d4da" '
                      'stroke-width="1"/>')
         parts.append(f'<text x="{x:.1f}" y="{axis_y + 17}" text-anchor="middle" font-family="{FONT}" '

@@ -251,69 +251,60 @@ def _evidence(claims: Sequence[ClaimRow], kept: dict[int, tuple]) -> tuple[Evide
     return tuple(seen.values())
 
 
-def _library_matches(store: Store, narrative: Narrative) -> tuple[FactCheckMatch, ...] | None:
-    """Matches from the fact-check library (:mod:`.factchecks`), or None when it cannot say."""
+def _library_factchecks(store: Store, narrative: Narrative) -> list | None:
+    """The fact-check library's matches of a narrative (:mod:`.factchecks`), or None when it cannot say."""
     try:
         from .factchecks import narrative_factchecks
     except ImportError:
         return None
     try:
-        found = narrative_factchecks(store.db, narrative.summary.id)
+        return narrative_factchecks(store.db, narrative.summary.id)
     except AppError:  # an older database without the library's tables
         log.warning("fact-check matches of narrative %s could not be read", narrative.summary.id, exc_info=True)
         return None
-    out = []
-    for match in found:
-        if match.status == "rejected":
-            continue
-        fc = match.factcheck
-        state = "confirmed" if match.status == "confirmed" else "match" if match.flagging else "possible"
-        out.append(FactCheckMatch(rating=fc.rating or fc.verdict or "unrated",
-                                  publisher=fc.publisher or "unknown publisher", url=fc.url, claim=fc.claim,
-                                  date=fc.review_date, score=match.score, status=state))
-    return tuple(out)
 
 
-def matched_factchecks(store: Store, narrative: Narrative, data: dict[str, Any]) -> tuple[FactCheckMatch, ...]:
-    """Return the fact-checks matched to a narrative, best first; rejected matches are left out.
+def _narrative_data(store: Store, narrative: Narrative) -> dict[str, Any]:
+    """The narrative JSON of ``narrative show --format json``, with its ``factchecks`` when the library has them."""
+    return narrative_json(narrative, _library_factchecks(store, narrative))
 
-    Read from the fact-check library; failing that, from a ``factchecks`` list in the
-    narrative JSON (read defensively: any shape it cannot use is skipped).
+
+def matched_factchecks(data: dict[str, Any]) -> tuple[FactCheckMatch, ...]:
+    """The fact-checks in a narrative JSON's ``factchecks`` list, best first, rejected ones left out.
+
+    Read defensively: an item of a shape it cannot use is skipped.
     """
-    from_library = _library_matches(store, narrative)
-    if from_library is not None and (from_library or not isinstance(data.get("factchecks"), list)):
-        return from_library
     items = data.get("factchecks")
     if not isinstance(items, list):
         return ()
     out = []
     for item in items:
-        if not isinstance(item, dict) or str(item.get("status", "")).lower() in ("rejected", "dismissed"):
+        if not isinstance(item, dict):
+            continue
+        status = str(item.get("status") or "").lower()
+        if status in ("rejected", "dismissed"):
             continue
 
         def text(*keys: str) -> str:
             for key in keys:
                 value = item.get(key)
-                if isinstance(value, (str, int, float)) and str(value).strip():
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
                     return str(value).strip()
             return ""
 
         score = item.get("score")
+        state = ("confirmed" if status == "confirmed"
+                 else "possible" if item.get("flagging") is False else "match")
         out.append(FactCheckMatch(
             rating=text("rating", "verdict", "textual_rating") or "unrated",
             publisher=text("publisher", "author", "source") or "unknown publisher",
             url=text("url", "link", "review_url") or None,
             claim=text("claim", "claim_text", "text", "title"),
-            date=text("review_date", "date", "published_at") or None,
-            score=float(score) if isinstance(score, (int, float)) else None,
-            status="confirmed" if text("status").lower() == "confirmed" else "match",
+            date=text("date", "review_date", "published_at") or None,
+            score=float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None,
+            status=state,
         ))
     return tuple(out)
-
-
-def _narrative_data(store: Store, narrative: Narrative) -> dict[str, Any]:
-    """The narrative JSON; the one place to switch to the fact-check aware JSON once it exists."""
-    return narrative_json(narrative)
 
 
 def brief_narrative(store: Store, narrative: Narrative) -> BriefNarrative:
@@ -333,7 +324,7 @@ def brief_narrative(store: Store, narrative: Narrative) -> BriefNarrative:
     )
     data = _narrative_data(store, narrative)
     return BriefNarrative(narrative, claims, _sources(claims), _evidence(claims, kept),
-                          matched_factchecks(store, narrative, data), data)
+                          matched_factchecks(data), data)
 
 
 def gather_brief(store: Store, brief_filter: BriefFilter, *, title: str = "", author: str = "",

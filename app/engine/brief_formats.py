@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
                          safe_link)
-from .brief_html import FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
+from .brief_html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
 from .errors import AppError, Cancelled
 from .flags import language_name
 
@@ -189,7 +189,8 @@ def render_markdown(brief: Brief, chart_files: dict[int, str], *, companion_csv:
            _row("**Generated**", f"{format_time(brief.generated_at)} UTC"),
            _row("**Filter**", md(brief.filter.describe())),
            _row("**Period**", f"{format_time(start)} to {format_time(end)} UTC (first to last claim)"),
-           _row("**In this brief**", f"{len(brief.narratives)} narratives, {brief.claim_count:,} claims"), ""]
+           _row("**In this brief**", f"{len(brief.narratives)} narrative{'' if len(brief.narratives) == 1 else 's'}, "
+                f"{brief.claim_count:,} claims"), ""]
     if not brief.narratives:
         out += ["No narrative matches this filter.", ""]
     else:
@@ -202,7 +203,7 @@ def render_markdown(brief: Brief, chart_files: dict[int, str], *, companion_csv:
                             ", ".join(FLAG_NAMES.get(f.kind, f.kind) for f in s.flags) or "none", f"{s.size:,}",
                             str(s.sources), ", ".join(language_name(c) for c in s.languages) or "-",
                             format_time(s.first_seen), format_time(s.last_seen)))
-        out.append("")
+        out += ["", f"*Times are UTC. {EVIDENCE_NOTE}*", ""]
     for number, b in enumerate(brief.narratives, 1):
         out += _md_narrative(number, b, chart_files.get(b.narrative.summary.id), companion_csv)
     out += ["---", "", f"*Generated {format_time(brief.generated_at)} UTC by {md(brief.generator)}. "
@@ -220,7 +221,8 @@ def _md_narrative(number: int, b: BriefNarrative, chart: str | None, companion_c
     out += [f"- **{flag_name(f.kind)}**: {md(flag_reason(f))}" for f in s.flags] or ["Not flagged."]
     out += ["", "### Reviewer notes", ""]
     notes = clean_text(b.narrative.notes).strip()
-    out += [f"> {md(line)}" if line.strip() else ">" for line in notes.splitlines()] if notes else ["No notes."]
+    # Two trailing spaces keep the note's own line breaks.
+    out += [f"> {md(line)}  " if line.strip() else ">" for line in notes.splitlines()] if notes else ["No notes."]
     out += ["", "### Matched fact-checks", ""]
     if b.factchecks:
         out += [_row("Rating", "Publisher", "Claim checked", "Date", "Match", "Link"),
@@ -247,9 +249,7 @@ def _md_narrative(number: int, b: BriefNarrative, chart: str | None, companion_c
     out += [_row("Published (UTC)", "Outlet", "Lang.", "Claim", "Link"), _row("---", "---", "---", "---", "---")]
     out += [_row(format_time(c.published_at), md(c.outlet), md(c.language or "-"), md(c.text), md_link(c.link))
             for c in b.shown_claims]
-    out += ["", "### Evidence", "",
-            "Per article: fetch time, SHA-256 of the exact feed document fetched, and of the entry "
-            "(title, link and text, whitespace collapsed, Unicode NFC).", ""]
+    out += ["", "### Evidence", ""]
     if len(b.evidence) > MAX_EVIDENCE_ROWS:
         out += [f"*{len(b.evidence):,} articles: the {len(b.shown_evidence)} earliest are shown.*", ""]
     out += [_row("Article", "Outlet", "Fetched (UTC)", "Document SHA-256", "Entry SHA-256"),

@@ -33,6 +33,10 @@ def flag_reason(flag) -> str:
     return reason[:1].upper() + reason[1:] if reason else "-"
 
 
+EVIDENCE_NOTE = (
+    "Evidence, per article: when it was fetched, the SHA-256 of the exact feed document fetched (kept in the "
+    "data folder's evidence/ unless pruned) and the SHA-256 of the entry (its title, link and text, whitespace "
+    "collapsed, Unicode NFC), so a quote can be verified after the page is deleted.")
 MATCH_NAMES = {"confirmed": "confirmed by a reviewer", "match": "match", "possible": "possible match"}
 STATUS_COLOURS = {"new": "#5b6675", "reviewing": "#b7791f", "confirmed": "#c53030", "dismissed": "#2f855a"}
 
@@ -148,9 +152,9 @@ def _cover(brief: Brief) -> list[str]:
             f'<td class="small">{_e(format_time(s.first_seen, short=True))} to<br/>'
             f"{_e(format_time(s.last_seen, short=True))}</td></tr>")
     out += ["</table>",
-            '<p class="muted small">Times are UTC. Each narrative follows on its own page (in print) with its '
+            '<p class="muted small">Times are UTC. Each narrative follows (in print, on a new page) with its '
             "flags, reviewer notes, matched fact-checks, a chart of its spread per source, its claims and the "
-            "evidence: the SHA-256 of every fetched feed document and of every entry's content.</p>",
+            f"evidence. {EVIDENCE_NOTE}</p>",
             "</div>"]
     return out
 
@@ -219,9 +223,6 @@ def _narrative(number: int, b: BriefNarrative, chart_html: str, companion_csv: s
     out.append("</table>")
 
     out.append("<h3>Evidence</h3>")
-    out.append('<p class="muted small">Per article: when it was fetched, the SHA-256 of the exact feed document '
-               "fetched (kept in the data folder's evidence/ unless pruned) and of the entry (its title, link and "
-               "text, whitespace collapsed, Unicode NFC). A quote can be verified after the page is deleted.</p>")
     if len(b.evidence) > MAX_EVIDENCE_ROWS:
         out.append(f'<p class="note">{len(b.evidence):,} articles: the {len(b.shown_evidence)} earliest are shown'
                    f"{'; every row of ' + _e(companion_csv) + ' carries its hashes' if companion_csv else ''}.</p>")

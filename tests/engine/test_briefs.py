@@ -196,7 +196,10 @@ def test_factchecks_come_from_the_library_and_rejected_ones_are_left_out(memory_
     assert "Wrong Desk" not in html
     export_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), tmp_path / "b.json", "json")
     (narrative,) = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["narratives"]
-    assert [(f["publisher"], f["status"]) for f in narrative["factchecks"]] == [("ClaimCheck Desk", "confirmed")]
+    # The narrative JSON of `narrative show --format json`: every match, with its review status.
+    assert [(f["publisher"], f["status"]) for f in narrative["factchecks"]] == \
+        [("ClaimCheck Desk", "confirmed"), ("Wrong Desk", "rejected")]
+    assert narrative["factchecks"][0]["url"] == "https://claimcheck.example/fc-1"
 
 
 def test_without_factchecks_the_brief_says_so(memory_store, sample):
