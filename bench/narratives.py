@@ -130,7 +130,8 @@ def tune(pipeline, store, gold, model, base: Thresholds) -> Thresholds:
     for same in [base.same_language + d for d in (-0.1, -0.05, 0.0, 0.05, 0.1)]:
         for centroid in [base.centroid + d for d in (-0.1, -0.05, 0.0, 0.05)]:
             candidate = Thresholds(same_language=round(same, 3), cross_language=base.cross_language,
-                                   centroid=round(centroid, 3), lexical_weight=base.lexical_weight)
+                                   centroid=round(centroid, 3), lexical_weight=base.lexical_weight,
+                                   seed_margin=base.seed_margin)
             result = evaluate(pipeline, store, gold, model, candidate)
             print(f"  {candidate} -> P={result['precision']:.3f} R={result['recall']:.3f}", flush=True)
             if result["precision"] >= 0.9 and result["recall"] > best_recall:
@@ -145,7 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     lines = ["# Narrative quality (pairwise precision / recall)", "",
              f"Run {time.strftime('%Y-%m-%d')} by `python bench/narratives.py {' '.join(sys.argv[1:])}`.", "",
-             "| model | thresholds (same-lang, cross-lang, centroid) | set | precision | recall | F1 | predicted pairs | gold pairs |",
+             "| model | thresholds (same-lang, cross-lang, centroid, seed margin) | set | precision | recall | F1 | predicted pairs | gold pairs |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for model in args.models.split(","):
         embedder = load_embedder(model)
@@ -168,7 +169,8 @@ def main() -> None:
                 result = evaluate(pipeline, store, gold, model, thresholds)
                 print(model, name, result, flush=True)
                 lines.append(
-                    f"| {model} | {thresholds.same_language}, {thresholds.cross_language}, {thresholds.centroid} "
+                    f"| {model} | {thresholds.same_language}, {thresholds.cross_language}, {thresholds.centroid}, "
+                    f"{thresholds.seed_margin} "
                     f"| {name} | {result['precision']:.3f} | {result['recall']:.3f} | {result['f1']:.3f} "
                     f"| {result['pairs']} | {result['gold']} |")
                 store.close()
