@@ -24,6 +24,7 @@ LANGUAGE_NAMES = {
 }
 
 WATCH_TAGS = ("watchlist",)
+DEBUNK_TAGS = ("fact-checker",)
 GROWTH_HOURS = 24
 GROWTH_MIN_NEW_SOURCES = 3
 
@@ -130,13 +131,15 @@ def evaluate(sightings: Sequence[Sighting], rules: FlagRules,
     """Return a narrative's flags, its score and whether it is flagged.
 
     ``extra`` carries flags decided elsewhere (a match with a known fact-check).
-    The score grows with the weight of the flags and, more slowly, with the number
-    of sources, so that a claim told by twelve outlets outranks one told by three.
+    Sources tagged ``fact-checker`` repeat a claim to debunk it: they never count as
+    spreading it. The score grows with the weight of the flags and, more slowly, with
+    the number of sources, so that a claim told by twelve outlets outranks one told by three.
     """
-    flags = [f for f in (spread_flag(sightings, rules), cross_language_flag(sightings),
-                         watchlist_flag(sightings), growth_flag(sightings)) if f]
+    spreading = [s for s in sightings if not any(t in DEBUNK_TAGS for t in s.feed_tags)]
+    flags = [f for f in (spread_flag(spreading, rules), cross_language_flag(spreading),
+                         watchlist_flag(spreading), growth_flag(spreading)) if f]
     flags.extend(extra)
-    sources = len({s.feed_id for s in sightings})
+    sources = len({s.feed_id for s in spreading})
     score = (1.0 + sum(f.weight for f in flags)) * math.log2(1 + sources)
     flagged = bool(flags) and sources >= 2
     return flags, round(score, 3), flagged

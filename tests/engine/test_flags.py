@@ -48,3 +48,13 @@ def test_watchlist_and_growth_and_score_ordering():
 
 def test_language_names():
     assert language_name("de") == "German" and language_name("xx") == "xx" and language_name(None) == "unknown language"
+
+
+def test_fact_checkers_repeating_a_claim_do_not_spread_it():
+    rules = FlagRules(min_sources=3, hours=24)
+    sightings = [s(1, "en", "2026-11-10T08:00:00Z"), s(2, "en", "2026-11-10T09:00:00Z"),
+                 s(3, "en", "2026-11-10T10:00:00Z", "ClaimCheck", tags=("fact-checker",))]
+    flags, _, flagged = evaluate(sightings, rules)
+    assert "spread" not in kinds(flags) and not flagged
+    flags, _, _ = evaluate(sightings[:2] + [s(4, "en", "2026-11-10T11:00:00Z")], rules)
+    assert "spread" in kinds(flags)
