@@ -1,6 +1,4 @@
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -175,8 +173,3 @@ def test_evidence_on_unwritable_folder_is_store_error(tmp_path):
     with pytest.raises(StoreError, match="evidence"):
         article_store.keep_document(blocker, "ab" + "0" * 62, b"data")
 
-
-def test_engine_does_not_import_qt():
-    code = "import sys, app.engine, app.engine.ingest, app.engine.store; print('PySide6' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
