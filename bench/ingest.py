@@ -18,12 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import measures_table, write_results  # noqa: E402
 from app.engine.ingest import add_sources, ingest  # noqa: E402
 from app.engine.settings import Settings  # noqa: E402
 from app.engine.store import Store  # noqa: E402
 
 FEEDS = ROOT.parent / "shared" / "data" / "feeds" / "fastfeedparser-realworld" / "benchmark_data"
-RESULTS = ROOT / "bench" / "results" / "ingest.md"
 
 
 def main() -> None:
@@ -54,13 +54,9 @@ def main() -> None:
         ("database size", f"{db_size / 1e6:.1f} MB"),
         ("peak memory (RSS)", f"{peak_mb:.0f} MB"),
     ]
-    lines = ["# Ingest: 200 real feeds, no embedding", "",
-             f"Run {time.strftime('%Y-%m-%d')} by `python bench/ingest.py` on 2 cores "
-             "(parse, clean, language, claims, store in SQLite with FTS5).", "",
-             "| measure | value |", "| --- | --- |", *[f"| {k} | {v} |" for k, v in rows]]
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_results("ingest.md", measures_table(
+        "Ingest: 200 real feeds, no embedding",
+        "by `python bench/ingest.py` on 2 cores (parse, clean, language, claims, store in SQLite with FTS5).", rows))
 
 
 if __name__ == "__main__":

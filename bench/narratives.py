@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.engine import clustering  # noqa: E402
+from bench.report import write_results  # noqa: E402
 from app.engine.clustering import Thresholds  # noqa: E402
 from app.engine.embedding import load_embedder  # noqa: E402
 from app.engine.ingest import add_sources, ingest  # noqa: E402
@@ -41,7 +42,6 @@ from app.engine.store import feeds as feed_store  # noqa: E402
 from app.engine.domain import ArticleDraft  # noqa: E402
 
 CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
-RESULTS = ROOT / "bench" / "results" / "narratives.md"
 
 
 def clean_tweet(text: str) -> str:
@@ -174,9 +174,7 @@ def main() -> None:
                     f"| {name} | {result['precision']:.3f} | {result['recall']:.3f} | {result['f1']:.3f} "
                     f"| {result['pairs']} | {result['gold']} |")
                 store.close()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_results("narratives.md", "\n".join(lines) + "\n", keep_from="\n## ")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import measures_table, write_results  # noqa: E402
 from app.engine.embedding import DEFAULT_MODEL, load_embedder  # noqa: E402
 from app.engine.ingest import add_sources, ingest  # noqa: E402
 from app.engine.pipeline import Pipeline  # noqa: E402
@@ -28,7 +29,6 @@ from app.engine.settings import Settings  # noqa: E402
 from app.engine.store import Store, write_transaction  # noqa: E402
 
 FEEDS = ROOT.parent / "shared" / "data" / "feeds" / "fastfeedparser-realworld" / "benchmark_data"
-RESULTS = ROOT / "bench" / "results" / "pipeline.md"
 
 
 def main() -> None:
@@ -73,13 +73,10 @@ def main() -> None:
         ("narratives / flagged", f"{narratives[0]} / {narratives[1] or 0}"),
         ("one more claim on this corpus", f"{one:.0f} ms (includes saving the index)"),
     ]
-    lines = ["# Pipeline throughput", "",
-             f"Run {time.strftime('%Y-%m-%d')} by `python bench/pipeline.py --claims {args.claims}` on 2 cores, "
-             "claims of the 200 real feeds in publication order.", "",
-             "| measure | value |", "| --- | --- |", *[f"| {k} | {v} |" for k, v in rows]]
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_results("pipeline.md", measures_table(
+        "Pipeline throughput",
+        f"by `python bench/pipeline.py --claims {args.claims}` on 2 cores, "
+        "claims of the 200 real feeds in publication order.", rows))
 
 
 if __name__ == "__main__":
