@@ -4,15 +4,17 @@ Claim-matching research found keyword search (BM25) as good as or better than
 multilingual embeddings within one language, and embeddings needed across
 languages. So candidates come from both, then are re-ranked:
 
-1. **Candidates**: the ``POOL`` best fact-checks by FTS5 BM25 over their claim and
-   title, and the ``POOL`` nearest by embedding cosine (a FAISS index over the
-   fact-checks' vectors, built in memory from the stored ones).
-2. **Score** of each candidate, in [0, 1]: within one language, a weighted sum of
-   the IDF-weighted word overlap (:mod:`.lexical`, with word frequencies from the
-   library) and the cosine, plus reciprocal-rank credit from the two lists;
-   across languages (where words are not shared) the cosine alone, shifted so
-   that the model's cross-language cosine bar lands on the same flag threshold.
-   Claims stating different numbers (2.3% and 4%) never match.
+1. **Candidates**: the ``POOL`` best fact-checks by BM25 over their claim and
+   title (a stemmed FTS5 index: "fires" finds "fire"; ``#HashTags`` are split into
+   words), and the ``POOL`` nearest by embedding cosine with their claim or their
+   title (a FAISS index over the stored vectors, built in memory).
+2. **Score** of each candidate, in [0, 1]: within one language, a weighted mean of
+   the cosine, the IDF-weighted word overlap (:mod:`.lexical`, with word
+   frequencies from the library), BM25 relative to the query's best, and
+   reciprocal-rank credit from the two lists; across languages (where words are not
+   shared) the cosine alone, shifted so that the model's cross-language cosine bar
+   lands on the same flag threshold. Claims stating different numbers (2.3% and 4%)
+   never match.
 
 Weights and thresholds per model are in :data:`app.engine.factchecks.MODEL_THRESHOLDS`,
 tuned on the CLEF-2020 CheckThat! train tweets and reported on its dev tweets by
@@ -29,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -52,9 +55,11 @@ POOL = 30  # candidates from each of BM25 and the vectors
 RRF_K = 60  # reciprocal-rank fusion's usual constant
 KEEP_PER_CLAIM = 3  # matches stored per claim, best first
 BATCH = 256
-# A word in more than this share of the library says nothing about which fact-check
-# is meant, and makes the full-text query slow: leave it out of the query.
-COMMON_WORD_SHARE = 0.05
+MAX_QUERY_WORDS = 64  # the rarest words of a long text are the ones that find it
+TITLE = "#title"  # suffix of the model name under which the titles' vectors are stored
+
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,9 @@ class Candidate:
     """The evidence that a text repeats one fact-check."""
 
     factcheck_id: int
-    cosine: float
+    cosine: float  # with the fact-check's claim or its title, whichever is closer
     lexical: float
+    bm25: float  # relative to the query's best BM25 score, in [0, 1]; 0 if not found by BM25
     bm25_rank: int | None  # 1 = best by BM25; None: not among its POOL best
     vector_rank: int | None
     cross_language: bool
@@ -73,21 +79,27 @@ class Candidate:
 def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
     """The candidate's score in [0, 1]; from ``thresholds.flag`` on, it flags.
 
-    Within one language: ``w * lexical + (1 - w) * cosine``, plus a small credit
-    for ranking high in both lists (reciprocal-rank fusion). Across languages the
-    cosine alone, shifted so that ``thresholds.cross_language`` maps to the flag
-    threshold. A candidate stating other numbers scores nothing.
+    Within one language, the weighted mean of the cosine (weight 1), the word overlap,
+    the relative BM25 score and the reciprocal-rank credit (:class:`MatchThresholds`).
+    Across languages the cosine alone, shifted so that ``thresholds.cross_language``
+    maps to the flag threshold. A candidate stating other numbers scores nothing.
     """
     if candidate.numbers_disagree:
         return 0.0
+    t = thresholds
     if candidate.cross_language:
-        score = candidate.cosine - thresholds.cross_language + thresholds.flag
+        score = candidate.cosine - t.cross_language + t.flag
     else:
-        w = thresholds.lexical_weight
-        score = w * candidate.lexical + (1 - w) * candidate.cosine
-        score += thresholds.rank_weight * RRF_K * sum(
-            1.0 / (RRF_K + rank) for rank in (candidate.bm25_rank, candidate.vector_rank) if rank) / 2
+        ranks = sum(RRF_K / (RRF_K + rank) for rank in (candidate.bm25_rank, candidate.vector_rank) if rank) / 2
+        score = (candidate.cosine + t.lexical_weight * candidate.lexical + t.bm25_weight * candidate.bm25
+                 + t.rank_weight * ranks) / (1 + t.lexical_weight + t.bm25_weight + t.rank_weight)
     return float(min(1.0, max(0.0, score)))
+
+
+def query_words(text: str) -> frozenset[str]:
+    """The words of a text as the full-text index folds them, with ``#CamelCase`` hashtags split too."""
+    split = " ".join(" ".join(_CAMEL_PART.findall(tag)) for tag in _HASHTAG.findall(text))
+    return tokens(text) | tokens(split) if split else tokens(text)
 
 
 @dataclass(frozen=True)
@@ -146,7 +158,9 @@ class FactCheckMatcher:
     # ------------------------------------------------------------------ library vectors
 
     def prepare(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> int:
-        """Embed fact-checks without a vector of this model, and load the index; return how many were embedded.
+        """Embed fact-checks (claims and titles) without a vector of this model, and load the index.
+
+        Returns how many texts were embedded.
 
         Raises
         ------
@@ -158,39 +172,48 @@ class FactCheckMatcher:
         from .index import VectorIndex
 
         model, db = self.embedder.name, self.store.db
-        missing_sql = ("SELECT f.id, f.claim FROM factchecks f WHERE NOT EXISTS (SELECT 1 FROM factcheck_vectors v"
-                       " WHERE v.factcheck_id = f.id AND v.model = ?) ORDER BY f.id LIMIT ?")
+        jobs = [(model, "f.claim", ""), (model + TITLE, "f.title", " AND f.title IS NOT NULL AND f.title != ''")]
+        missing = ("SELECT {what} FROM factchecks f WHERE NOT EXISTS (SELECT 1 FROM factcheck_vectors v"
+                   " WHERE v.factcheck_id = f.id AND v.model = ?){where}")
         with store_errors():
-            total = db.conn.execute(missing_sql.replace("f.id, f.claim", "count(*)").replace(" ORDER BY f.id LIMIT ?", ""),
-                                    (model,)).fetchone()[0]
+            total = sum(db.conn.execute(missing.format(what="count(*)", where=where), (key,)).fetchone()[0]
+                        for key, _, where in jobs)
         done = 0
-        while done < total:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("Stopped; the fact-checks embedded so far are kept.")
-            with store_errors():
-                rows = db.conn.execute(missing_sql, (model, BATCH)).fetchall()
-            if not rows:
-                break
-            vectors = self.embedder.encode([r[1] for r in rows], cancel=cancel)
-            with write_transaction(db) as conn:
-                conn.executemany("INSERT OR REPLACE INTO factcheck_vectors (factcheck_id, model, vector) VALUES (?, ?, ?)",
-                                 [(r[0], model, v.astype(np.float32).tobytes()) for r, v in zip(rows, vectors)])
-            done += len(rows)
-            if progress:
-                progress(done / total, f"embedding fact-checks: {done}/{total}")
-        ids, vectors = self._stored_vectors()
-        self._index = VectorIndex.build(ids, vectors, model=model, dim=self.embedder.dim) if len(ids) else None
+        for key, column, where in jobs:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("Stopped; the fact-checks embedded so far are kept.")
+                with store_errors():
+                    rows = db.conn.execute(missing.format(what=f"f.id, {column}", where=where)
+                                           + " ORDER BY f.id LIMIT ?", (key, BATCH)).fetchall()
+                if not rows:
+                    break
+                vectors = self.embedder.encode([r[1] for r in rows], cancel=cancel)
+                with write_transaction(db) as conn:
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO factcheck_vectors (factcheck_id, model, vector) VALUES (?, ?, ?)",
+                        [(r[0], key, v.astype(np.float32).tobytes()) for r, v in zip(rows, vectors)])
+                done += len(rows)
+                if progress:
+                    progress(done / max(total, 1), f"embedding fact-checks: {done}/{total}")
+        claims_ids, claims = self._stored_vectors()
+        title_ids, titles = self._stored_vectors(kind=TITLE)
+        # Both kinds in one index: claim i is 2i, its title 2i + 1.
+        ids = np.concatenate([claims_ids * 2, title_ids * 2 + 1])
+        self._index = (VectorIndex.build(ids, np.concatenate([claims, titles]), model=model, dim=self.embedder.dim)
+                       if len(ids) else None)
         return done
 
-    def _stored_vectors(self, ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _stored_vectors(self, ids: Sequence[int] | None = None, *, kind: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Stored vectors of the fact-checks' claims (or, with ``kind=TITLE``, titles)."""
         dim = self.embedder.dim
         sql = "SELECT factcheck_id, vector FROM factcheck_vectors WHERE model = ?"
-        params: list = [self.embedder.name]
+        params: list = [self.embedder.name + kind]
         if ids is not None:
             sql += " AND factcheck_id IN (SELECT value FROM json_each(?))"
             params.append("[" + ",".join(str(int(i)) for i in ids) + "]")
         with store_errors():
-            rows = self.store.db.conn.execute(sql, params).fetchall()
+            rows = self.store.db.conn.execute(sql + " ORDER BY factcheck_id", params).fetchall()
         if not rows:
             return np.zeros(0, np.int64), np.zeros((0, dim), np.float32)
         return (np.fromiter((r[0] for r in rows), np.int64, len(rows)),
@@ -198,65 +221,80 @@ class FactCheckMatcher:
 
     # ------------------------------------------------------------------ candidates
 
-    def _bm25(self, text: str, n_docs: int) -> list[int]:
-        """The ``pool`` best fact-checks by BM25 over claim and title, best first."""
-        words = sorted(tokens(text))
+    def _bm25(self, words: frozenset[str]) -> list[tuple[int, float]]:
+        """The ``pool`` best fact-checks by BM25 over claim and title, with their scores, best first."""
         if not words:
             return []
         df, _ = self._frequencies(words)
-        limit = max(2, COMMON_WORD_SHARE * n_docs)
-        useful = [w for w in words if df.get(w, 0) and df[w] <= limit] or [w for w in words if df.get(w, 0)]
-        if not useful:
+        # Words the library has never seen find nothing; of a long text, the rarest find most.
+        known = sorted((w for w in words if df.get(w)), key=lambda w: (df[w], w))[:MAX_QUERY_WORDS]
+        if not known:
             return []
-        query = " OR ".join(f'"{w}"' for w in useful)
+        query = " OR ".join(f'"{w}"' for w in known)
         with store_errors():
             rows = self.store.db.conn.execute(
-                "SELECT rowid FROM factchecks_fts WHERE factchecks_fts MATCH ? ORDER BY bm25(factchecks_fts, 1.0, 0.5)"
-                " LIMIT ?", (query, self.pool)).fetchall()
-        return [r[0] for r in rows]
+                "SELECT rowid, -bm25(factchecks_stem, 1.0, 1.0) AS score FROM factchecks_stem"
+                " WHERE factchecks_stem MATCH ? ORDER BY score DESC LIMIT ?", (query, self.pool)).fetchall()
+        return [(r[0], float(r[1])) for r in rows]
 
     def candidates(self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None],
                    exclude_articles: Sequence[int | None] | None = None) -> list[list[Candidate]]:
-        """The candidates of each text with their evidence (unsorted)."""
+        """The candidates of each text with their evidence (unsorted).
+
+        ``exclude_articles`` gives, per text, the article it comes from: a fact-check made
+        from that very article (a fact-checker's own feed) is not a match.
+        """
         if self._index is None and count_factchecks(self.store.db):
             self.prepare()
-        n_docs = count_factchecks(self.store.db)
-        if not n_docs or not len(texts):
+        if not count_factchecks(self.store.db) or not len(texts):
             return [[] for _ in texts]
+        vectors = np.asarray(vectors, np.float32)
         by_vector: list[list[int]] = [[] for _ in texts]
         if self._index is not None:
-            _, found = self._index.search(np.asarray(vectors, np.float32), min(self.pool, len(self._index)))
-            by_vector = [[int(i) for i in row if i >= 0] for row in found]
-        by_words = [self._bm25(text, n_docs) for text in texts]
-        wanted = sorted({i for ids in by_vector + by_words for i in ids})
+            # Twice the pool: a fact-check's claim and title may both be near.
+            _, found = self._index.search(vectors, min(2 * self.pool, len(self._index)))
+            by_vector = [list(dict.fromkeys(int(i) // 2 for i in row if i >= 0))[:self.pool] for row in found]
+        words = [query_words(text) for text in texts]
+        by_words = [self._bm25(w) for w in words]
+        wanted = sorted({i for ids in by_vector for i in ids} | {i for hits in by_words for i, _ in hits})
         info = self._library_rows(wanted)
-        ids, stored = self._stored_vectors(wanted)
-        vector_of = dict(zip(ids.tolist(), stored))
+        closest = self._closest(wanted, vectors)
         all_tokens = {i: tokens(f"{row[1]} {row[2] or ''}") for i, row in info.items()}
         result = []
         for n, text in enumerate(texts):
-            pool = [i for i in dict.fromkeys(by_words[n] + by_vector[n]) if i in info]
+            bm25 = dict(by_words[n])
+            best_bm25 = max(bm25.values(), default=0.0) or 1.0
+            pool = [i for i in dict.fromkeys([i for i, _ in by_words[n]] + by_vector[n]) if i in info]
             if exclude_articles is not None and exclude_articles[n] is not None:
                 pool = [i for i in pool if info[i][4] != exclude_articles[n]]
-            query = tokens(text)
+            query = words[n]
             vocabulary = set(query).union(*(all_tokens[i] for i in pool)) if pool else set(query)
             df, total = self._frequencies(vocabulary)
             weights = {w: idf(df.get(w, 0), total) for w in vocabulary}
-            word_rank = {i: r for r, i in enumerate(by_words[n], 1)}
+            word_rank = {i: r for r, (i, _) in enumerate(by_words[n], 1)}
             vector_rank = {i: r for r, i in enumerate(by_vector[n], 1)}
             found = []
             for i in pool:
                 _, claim, _, language, _ = info[i]
-                vector = vector_of.get(i)
-                cosine = float(np.dot(vectors[n], vector)) if vector is not None else 0.0
                 found.append(Candidate(
-                    factcheck_id=i, cosine=cosine, lexical=weighted_cosine(query, all_tokens[i], weights),
-                    bm25_rank=word_rank.get(i), vector_rank=vector_rank.get(i),
+                    factcheck_id=i, cosine=float(closest.get(i, np.zeros(len(texts)))[n]),
+                    lexical=weighted_cosine(query, all_tokens[i], weights),
+                    bm25=max(0.0, bm25.get(i, 0.0) / best_bm25), bm25_rank=word_rank.get(i),
+                    vector_rank=vector_rank.get(i),
                     cross_language=bool(languages[n] and language and languages[n] != language),
                     numbers_disagree=numbers_disagree(text, claim),
                 ))
             result.append(found)
         return result
+
+    def _closest(self, ids: Sequence[int], vectors: np.ndarray) -> dict[int, np.ndarray]:
+        """Per fact-check, the cosine of each query with its claim or its title, whichever is closer."""
+        claim_ids, claims = self._stored_vectors(ids)
+        title_ids, titles = self._stored_vectors(ids, kind=TITLE)
+        best = dict(zip(claim_ids.tolist(), (claims @ vectors.T) if len(claim_ids) else []))
+        for i, row in zip(title_ids.tolist(), (titles @ vectors.T) if len(title_ids) else []):
+            best[i] = np.maximum(best[i], row) if i in best else row
+        return best
 
     def _library_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
         with store_errors():

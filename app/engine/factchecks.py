@@ -46,16 +46,18 @@ class MatchThresholds:
     CLEF-2020 CheckThat! train tweets for precision (``bench/factchecks.py``,
     ``bench/results/factchecks.md``): a flag a fact-checker opens should be right.
     ``suggest`` is the lowest score kept as a possible match, shown but not flagging.
-    ``lexical_weight`` weighs shared rare words against the embedding cosine
-    within one language, and ``rank_weight`` adds credit for ranking high by both
-    BM25 and the embeddings (reciprocal-rank fusion); ``cross_language`` is the
-    cosine a match needs across languages, where words are not shared.
+    Within one language the score is a weighted mean of the embedding cosine
+    (weight 1), the IDF-weighted word overlap (``lexical_weight``), the BM25 score
+    relative to the best of the query (``bm25_weight``) and reciprocal-rank credit for
+    ranking high in both lists (``rank_weight``). ``cross_language`` is the cosine a
+    match needs across languages, where words are not shared.
     """
 
     flag: float
     suggest: float
     lexical_weight: float
     cross_language: float
+    bm25_weight: float = 0.0
     rank_weight: float = 0.0
 
 

@@ -41,7 +41,7 @@ def fake_thresholds(monkeypatch):
     monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
                         Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
     monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
-                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=0.5, cross_language=0.8))
+                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8))
 
 
 @pytest.fixture
