@@ -1,0 +1,119 @@
+"""The fact-check library dialog: import in the background, list and search, problems, remove, re-match."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.engine import clustering, factchecks
+from app.engine.clustering import Thresholds
+from app.engine.factchecks import MatchThresholds, count_factchecks
+from app.engine.store import narratives as narrative_store
+from tests.engine.helpers import add_article, add_feed
+from tests.fakes import HashingEmbedder
+
+LIBRARY = [
+    {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",
+     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/corvax",
+     "date": "2026-11-12", "language": "en"},
+    {"id": "fc-2", "claim": "Forty thousand dead voters cast ballots in the Valdoria run-off election",
+     "rating": "Misleading", "publisher": "Verifica Sur", "url": "https://verifica.example/dead-voters",
+     "date": "2026-11-13", "language": "en"},
+]
+VACCINE = "Leaked files show the Corvax flu vaccine contains TraceLume microchips that track people"
+
+
+@pytest.fixture(autouse=True)
+def fake_thresholds(monkeypatch):
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
+                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
+    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
+                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8))
+
+
+@pytest.fixture
+def context(qapp, tmp_path):
+    from app.ui.context import AppContext
+
+    ctx = AppContext(tmp_path / "data")
+    ctx.pipeline._embedder = HashingEmbedder()
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def dialog(qtbot, context):
+    from app.ui.factchecks_dialog import FactChecksDialog
+
+    widget = FactChecksDialog(context)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path
+
+
+def test_import_lists_the_library_and_shows_problems_with_file_and_line(qtbot, dialog, tmp_path):
+    assert dialog.table.rowCount() == 0 and "empty" in dialog.count_label.text()
+    good = _write(tmp_path, "library.json", LIBRARY)
+    bad = _write(tmp_path, "bad.csv", "claim,rating\nThe bridge closes,False\n,True\n")
+    task = dialog.import_files([good, bad])
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    assert dialog.table.rowCount() == 3 and "3 fact-checks" in dialog.count_label.text()
+    assert "3 fact-check(s) added" in dialog.status.text()
+    assert dialog.problems.isVisibleTo(dialog)
+    assert f"{bad}, line 3: no claim text" in dialog.problems.toPlainText()
+    dialog.search_edit.setText("microchips")
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "False" and "Corvax" in dialog.table.item(0, 5).text()
+    dialog.search_edit.setText("")
+    dialog.verdict_box.setCurrentIndex(dialog.verdict_box.findData("misleading"))
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "Verifica Sur"
+
+
+def test_import_flags_existing_narratives_and_remove_unflags_them(qtbot, dialog, context, tmp_path):
+    for hour, name in enumerate(("alpha", "beta", "gamma"), 1):
+        add_article(context.pipeline.store, add_feed(context.pipeline.store, name), [VACCINE],
+                    published=f"2026-11-10T0{hour}:00:00Z")
+    context.pipeline.process_claims()
+    [before] = narrative_store.list_narratives(context.store.db)
+    assert "fact-checked" not in {f.kind for f in before.flags}
+    changed = []
+    dialog.library_changed.connect(lambda: changed.append(True))
+    task = dialog.import_files([_write(tmp_path, "library.json", LIBRARY)])
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    assert changed and "claims matched" in dialog.status.text()
+    [after] = narrative_store.list_narratives(context.store.db)
+    assert "fact-checked" in {f.kind for f in after.flags}
+    dialog.search_edit.setText("microchips")
+    dialog.table.selectRow(0)
+    assert dialog.remove_button.isEnabled()
+    task = dialog.remove_ids(dialog.selected_ids())
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    assert count_factchecks(context.store.db) == 1
+    [gone] = narrative_store.list_narratives(context.store.db)
+    assert "fact-checked" not in {f.kind for f in gone.flags}
+    task = dialog.match_all()
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    assert "3 claims matched" in dialog.status.text()
+
+
+def test_a_file_that_cannot_be_read_is_reported_not_raised(qtbot, dialog, tmp_path):
+    task = dialog.import_files([tmp_path / "missing.json"])
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    assert "missing.json" in dialog.problems.toPlainText() and "cannot be opened" in dialog.problems.toPlainText()
+    assert "1 file(s) unreadable" in dialog.status.text()
