@@ -47,7 +47,8 @@ from app.engine.store import Store  # noqa: E402
 CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
 RESULTS = ROOT / "bench" / "results" / "factchecks.md"
 TARGET_PRECISION = 0.95
-LEXICAL_WEIGHTS = [0.0, 0.25, 0.5, 1.0, 1.5, 2.0]
+SUGGEST_PRECISION = 0.5
+LEXICAL_WEIGHTS = [0.5, 1.0, 2.0, 4.0]
 BM25_WEIGHTS = [0.0, 0.25, 0.5, 1.0]
 RANK_WEIGHTS = [0.0, 0.1, 0.2, 0.4]
 
@@ -132,12 +133,12 @@ def flag_points(split: Split, thresholds) -> list[tuple[float, bool]]:
     return points
 
 
-def pick_threshold(points: list[tuple[float, bool]]) -> float:
-    """The lowest score from which flags are right at least TARGET_PRECISION of the time."""
+def pick_threshold(points: list[tuple[float, bool]], target: float = TARGET_PRECISION) -> float:
+    """The lowest score from which flags are right at least ``target`` of the time."""
     best = 1.0
     for threshold in sorted({round(s, 2) for s, _ in points}, reverse=True):
         above = [right for s, right in points if s >= threshold]
-        if above and sum(above) / len(above) >= TARGET_PRECISION:
+        if above and sum(above) / len(above) >= target:
             best = threshold
         elif len(above) > 20:
             break
@@ -169,15 +170,20 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
     train = Split(matcher, vectors, library_ids, external, load_tweets("train"))
     dev = Split(matcher, vectors, library_ids, external, load_tweets("dev"))
 
+    # One score serves the ranking a person reads and the flags: the weights maximise
+    # train MAP@5 plus the share of train tweets flagged at the precision asked for.
     base = thresholds_for(name)
-    best, best_map = base, -1.0
+    best, best_objective = base, -1.0
     for w, bw, rw in itertools.product(LEXICAL_WEIGHTS, BM25_WEIGHTS, RANK_WEIGHTS):
         trial = replace(base, lexical_weight=w, bm25_weight=bw, rank_weight=rw)
-        score = metrics([[i for i, _ in r] for r in train.fused(trial)], train.golds)["MAP@5"]
-        if score > best_map + 1e-9:
-            best, best_map = trial, score
-    threshold = pick_threshold(flag_points(train, best))
-    tuned = replace(best, flag=threshold)
+        ranking = metrics([[i for i, _ in r] for r in train.fused(trial)], train.golds)["MAP@5"]
+        points = flag_points(train, trial)
+        recall = at_threshold(points, pick_threshold(points), len(train.golds))[1]
+        if ranking + recall > best_objective + 1e-9:
+            best, best_objective = trial, ranking + recall
+    points = flag_points(train, best)
+    threshold = pick_threshold(points)
+    tuned = replace(best, flag=threshold, suggest=min(threshold, pick_threshold(points, SUGGEST_PRECISION)))
     dev_flags = at_threshold(flag_points(dev, tuned), threshold, len(dev.golds))
     train_flags = at_threshold(flag_points(train, tuned), threshold, len(train.golds))
 
@@ -200,7 +206,7 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
         "fused_train": metrics([[i for i, _ in r] for r in train.fused(tuned)], train.golds),
         "bm25_train": metrics(train.bm25_rankings, train.golds),
         "pool_recall": dev.pool_recall(), "weights": (tuned.lexical_weight, tuned.bm25_weight, tuned.rank_weight),
-        "threshold": threshold, "train_flags": train_flags, "dev_flags": dev_flags,
+        "threshold": threshold, "suggest": tuned.suggest, "train_flags": train_flags, "dev_flags": dev_flags,
         "latency_ms": (1000 * statistics.median(latencies), 1000 * sorted(latencies)[int(0.95 * len(latencies))]),
         "retrieval_ms": 1000 * statistics.median(retrieval), "current": MODEL_THRESHOLDS.get(name),
     }
@@ -246,15 +252,18 @@ def write_results(rows: list[dict], args) -> None:
         f"Picked on train as the lowest score whose flags are right at least {TARGET_PRECISION:.0%} of the time, "
         "each tweet asked with its fact-check in the library and again with it left out. *recall*: tweets "
         "flagged with their own fact-check; *false flags*: tweets flagged with a wrong one (mostly when theirs "
-        "is absent), per tweet.",
+        "is absent), per tweet. The *suggest* threshold (matches kept and shown as possible, not flagging) is "
+        f"where train matches are right {SUGGEST_PRECISION:.0%} of the time.",
         "",
-        "| model | threshold | train precision | train recall | dev precision | dev recall | dev false flags |",
-        "|---|---|---|---|---|---|---|",
+        "| model | flag threshold | suggest threshold | train precision | train recall | dev precision | "
+        "dev recall | dev false flags |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         tp, tr, _ = r["train_flags"]
         dp, dr, df = r["dev_flags"]
-        lines.append(f"| {r['model']} | {r['threshold']:.2f} | {tp:.3f} | {tr:.3f} | {dp:.3f} | {dr:.3f} | {df:.3f} |")
+        lines.append(f"| {r['model']} | {r['threshold']:.2f} | {r['suggest']:.2f} | {tp:.3f} | {tr:.3f} | {dp:.3f} | "
+                     f"{dr:.3f} | {df:.3f} |")
     lines += [
         "",
         "## Speed",

@@ -14,7 +14,7 @@ languages. So candidates come from both, then are re-ranked:
    reciprocal-rank credit from the two lists; across languages (where words are not
    shared) the cosine alone, shifted so that the model's cross-language cosine bar
    lands on the same flag threshold. Claims stating different numbers (2.3% and 4%)
-   never match.
+   lose a penalty.
 
 Weights and thresholds per model are in :data:`app.engine.factchecks.MODEL_THRESHOLDS`,
 tuned on the CLEF-2020 CheckThat! train tweets and reported on its dev tweets by
@@ -44,7 +44,7 @@ from .errors import Cancelled
 from .factcheck_import import sync_feed_factchecks
 from .factchecks import (COLUMNS, FactCheck, MatchThresholds, count_factchecks, refresh_narratives,
                          thresholds_for)
-from .lexical import idf, numbers_disagree, tokens, weighted_cosine
+from .lexical import idf, numbers, tokens, weighted_cosine
 from .store import Store, store_errors, utc_now, write_transaction
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ MAX_QUERY_WORDS = 64  # the rarest words of a long text are the ones that find i
 TITLE = "#title"  # suffix of the model name under which the titles' vectors are stored
 
 _HASHTAG = re.compile(r"#(\w+)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -73,7 +74,7 @@ class Candidate:
     bm25_rank: int | None  # 1 = best by BM25; None: not among its POOL best
     vector_rank: int | None
     cross_language: bool
-    numbers_disagree: bool
+    numbers_clash: bool
 
 
 def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
@@ -82,10 +83,9 @@ def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
     Within one language, the weighted mean of the cosine (weight 1), the word overlap,
     the relative BM25 score and the reciprocal-rank credit (:class:`MatchThresholds`).
     Across languages the cosine alone, shifted so that ``thresholds.cross_language``
-    maps to the flag threshold. A candidate stating other numbers scores nothing.
+    maps to the flag threshold. A candidate stating other numbers than the text (2.3%
+    and 4%) loses ``thresholds.numbers_penalty``.
     """
-    if candidate.numbers_disagree:
-        return 0.0
     t = thresholds
     if candidate.cross_language:
         score = candidate.cosine - t.cross_language + t.flag
@@ -93,7 +93,20 @@ def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
         ranks = sum(RRF_K / (RRF_K + rank) for rank in (candidate.bm25_rank, candidate.vector_rank) if rank) / 2
         score = (candidate.cosine + t.lexical_weight * candidate.lexical + t.bm25_weight * candidate.bm25
                  + t.rank_weight * ranks) / (1 + t.lexical_weight + t.bm25_weight + t.rank_weight)
+    if candidate.numbers_clash:
+        score -= t.numbers_penalty
     return float(min(1.0, max(0.0, score)))
+
+
+def _stated_numbers(text: str) -> frozenset[str]:
+    # Years place a claim in time ("in August 2019") more than they state it.
+    return frozenset(n for n in numbers(text) if not _YEAR.fullmatch(n))
+
+
+def numbers_clash(text: str, claim: str) -> bool:
+    """True when both state numbers, years aside, and share none (2.3% and 4%)."""
+    first, second = _stated_numbers(text), _stated_numbers(claim)
+    return bool(first) and bool(second) and not (first & second)
 
 
 def query_words(text: str) -> frozenset[str]:
@@ -124,17 +137,23 @@ class FactCheckMatch:
 
 
 def library_frequencies(db: sqlite_utils.Database):
-    """Document frequencies of words among the fact-checks (claim and title), from the FTS index."""
+    """Document frequencies of words among the fact-checks (claim and title), read from the FTS index.
+
+    Frequencies are remembered once read: build a new one after the library changes.
+    """
+    known: dict[str, int] = {}
+    size: list[int] = []
 
     def frequencies(words):
-        words = list(words)
-        n_docs = db.conn.execute("SELECT count(*) FROM factchecks").fetchone()[0]
-        found: dict[str, int] = {}
-        for start in range(0, len(words), 900):
-            chunk = words[start:start + 900]
-            found.update(db.conn.execute(
+        if not size:
+            size.append(db.conn.execute("SELECT count(*) FROM factchecks").fetchone()[0])
+        missing = [w for w in words if w not in known]
+        for start in range(0, len(missing), 900):
+            chunk = missing[start:start + 900]
+            known.update(dict.fromkeys(chunk, 0))
+            known.update(db.conn.execute(
                 f"SELECT term, doc FROM factchecks_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk))
-        return found, n_docs
+        return known, size[0]
 
     return frequencies
 
@@ -196,6 +215,7 @@ class FactCheckMatcher:
                 done += len(rows)
                 if progress:
                     progress(done / max(total, 1), f"embedding fact-checks: {done}/{total}")
+        self._frequencies = library_frequencies(db)  # the library may have changed since
         claims_ids, claims = self._stored_vectors()
         title_ids, titles = self._stored_vectors(kind=TITLE)
         # Both kinds in one index: claim i is 2i, its title 2i + 1.
@@ -282,7 +302,7 @@ class FactCheckMatcher:
                     bm25=max(0.0, bm25.get(i, 0.0) / best_bm25), bm25_rank=word_rank.get(i),
                     vector_rank=vector_rank.get(i),
                     cross_language=bool(languages[n] and language and languages[n] != language),
-                    numbers_disagree=numbers_disagree(text, claim),
+                    numbers_clash=numbers_clash(text, claim),
                 ))
             result.append(found)
         return result

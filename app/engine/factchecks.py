@@ -50,7 +50,8 @@ class MatchThresholds:
     (weight 1), the IDF-weighted word overlap (``lexical_weight``), the BM25 score
     relative to the best of the query (``bm25_weight``) and reciprocal-rank credit for
     ranking high in both lists (``rank_weight``). ``cross_language`` is the cosine a
-    match needs across languages, where words are not shared.
+    match needs across languages, where words are not shared. A candidate stating
+    numbers the claim does not (and none it does) loses ``numbers_penalty``.
     """
 
     flag: float
@@ -59,6 +60,7 @@ class MatchThresholds:
     cross_language: float
     bm25_weight: float = 0.0
     rank_weight: float = 0.0
+    numbers_penalty: float = 0.1
 
 
 MODEL_THRESHOLDS: dict[str, MatchThresholds] = {

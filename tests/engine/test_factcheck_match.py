@@ -9,7 +9,7 @@ import pytest
 from app.engine import clustering, factchecks
 from app.engine.clustering import Thresholds
 from app.engine.factcheck_import import import_factchecks, sync_feed_factchecks
-from app.engine.factcheck_match import FactCheckMatcher, match_all, match_claims
+from app.engine.factcheck_match import FactCheckMatcher, match_all, match_claims, numbers_clash
 from app.engine.factchecks import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
                                    set_claim_match_status, set_match_status)
 from app.engine.pipeline import Pipeline
@@ -68,13 +68,27 @@ def test_scores_are_ranked_best_first_and_top_is_respected(store, library):
     assert len(found) == 2 and found[0].score >= found[1].score
 
 
-def test_claims_stating_other_numbers_do_not_match(store, library):
-    [found] = FactCheckMatcher(store, HashingEmbedder()).match_texts(
-        ["Petrol prices rose 5% since January in Port Carrow"], languages=["en"])
-    assert all(m.factcheck.external_id != "fc-4" or m.score == 0 for m in found)
-    [same] = FactCheckMatcher(store, HashingEmbedder()).match_texts(
-        ["Petrol prices rose 50% since January in Port Carrow, drivers say"], languages=["en"])
-    assert same[0].factcheck.external_id == "fc-4" and same[0].score >= 0.6
+def test_claims_stating_other_numbers_lose_the_penalty(store, library, monkeypatch):
+    matcher = FactCheckMatcher(store, HashingEmbedder())
+    [[same]] = matcher.match_texts(["Petrol prices rose 50% since January in Port Carrow"], top=1, languages=["en"])
+    [[other]] = matcher.match_texts(["Petrol prices rose 5% since January in Port Carrow"], top=1, languages=["en"])
+    assert same.factcheck.external_id == other.factcheck.external_id == "fc-4"
+    assert other.score < same.score - 0.1  # the penalty, and a word less in common
+    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing", MatchThresholds(
+        flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8, numbers_penalty=1.0))
+    strict = FactCheckMatcher(store, HashingEmbedder())
+    [found] = strict.match_texts(["Petrol prices rose 5% since January in Port Carrow"], languages=["en"])
+    assert all(m.score == 0 for m in found if m.factcheck.external_id == "fc-4")
+
+
+@pytest.mark.parametrize("text, claim, clash", [
+    ("Shares rose 2.3% on Monday", "Shares rose 4% on Monday", True),
+    ("40,000 ballots were cast", "40.000 votos fueron emitidos", False),
+    ("The ride collapsed, 26 injured", "A ride collapsed in India in July 2019", False),  # years are context
+    ("The fire burned for 3 weeks", "The Amazon was on fire", False),
+])
+def test_numbers_clash_sets_years_aside(text, claim, clash):
+    assert numbers_clash(text, claim) is clash
 
 
 def test_across_languages_only_the_cosine_counts_against_its_own_bar(store, library):
