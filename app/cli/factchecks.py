@@ -12,7 +12,8 @@ import click
 
 from app.engine.errors import AppError, Cancelled
 from app.engine.factcheck_import import import_factchecks
-from app.engine.factcheck_match import FactCheckMatcher, match_all
+from app.engine.factcheck_claims import match_all, match_library_changes
+from app.engine.factcheck_match import FactCheckMatcher
 from app.engine.factchecks import (factcheck_claims, get_factcheck, list_factchecks, remove_factchecks,
                                    refresh_narratives, set_claim_match_status, set_match_status)
 from app.engine.factcheck_values import VERDICTS
@@ -49,7 +50,8 @@ def import_(files: tuple[Path, ...], no_match: bool, fmt: str, store, settings, 
 
     Re-importing a file updates its fact-checks. Every item that cannot be read is
     listed on stderr with its file and line or item; the others are stored (exit
-    code 3). Afterwards every stored claim is matched against the library again.
+    code 3). Afterwards the stored claims that may repeat the new fact-checks are
+    matched again ('factchecks match-all' matches every claim).
     """
     progress = Progress(quiet)
     cancel = threading.Event()
@@ -58,8 +60,10 @@ def import_(files: tuple[Path, ...], no_match: bool, fmt: str, store, settings, 
         progress.finish()
         matched = None
         if not no_match and report.stored and store.counts()["claims"]:
-            matched = match_all(store, Pipeline(store, settings).embedder, settings=settings, progress=progress,
-                                cancel=cancel)
+            pipeline = Pipeline(store, settings)
+            matched = match_library_changes(store, pipeline.embedder, report.factcheck_ids,
+                                            index=pipeline.index(progress, cancel), settings=settings,
+                                            progress=progress, cancel=cancel)
     except KeyboardInterrupt:
         raise Cancelled("Interrupted; the fact-checks and matches stored so far are kept.") from None
     finally:

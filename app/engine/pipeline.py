@@ -19,7 +19,7 @@ from .clustering import Clusterer
 from .domain import Feed
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import Cancelled, VectorIndexError
-from .factcheck_match import match_new_claims
+from .factcheck_claims import match_new_claims
 from .index import VectorIndex
 from .ingest import IngestReport, ingest
 from .settings import Settings
@@ -165,7 +165,7 @@ class Pipeline:
         if switching:
             self._finish_switch(switching, report, progress, cancel)
         # Fact-checkers' feeds into the library, then the new claims against it.
-        report.narratives_touched |= match_new_claims(self.store, embedder, self.settings,
+        report.narratives_touched |= match_new_claims(self.store, embedder, self.settings, index=self._index,
                                                       progress=_part(progress, 0.99, 1.0), cancel=cancel)
         return report
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.engine.factcheck_import import ImportReport, import_factchecks
-from app.engine.factcheck_match import MatchReport, match_all
+from app.engine.factcheck_claims import MatchReport, match_all, match_library_changes
 from app.engine.factcheck_values import VERDICTS
 from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks, refresh_narratives, remove_factchecks
 from app.engine.pipeline import Pipeline
@@ -60,12 +60,13 @@ def _part(progress: Progress | None, start: float, end: float) -> Progress | Non
 
 def import_and_match(pipeline: Pipeline, paths: Sequence[Path], *, progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> LibraryUpdate:
-    """Import fact-check files, then match every claim against the changed library."""
+    """Import fact-check files, then match again the claims that may repeat what changed."""
     report = import_factchecks(pipeline.store, paths, progress=_part(progress, 0.0, 0.3), cancel=cancel)
     matched = None
     if report.stored and pipeline.store.counts()["claims"]:
-        matched = match_all(pipeline.store, pipeline.embedder, settings=pipeline.settings,
-                            progress=_part(progress, 0.3, 1.0), cancel=cancel)
+        matched = match_library_changes(pipeline.store, pipeline.embedder, report.factcheck_ids,
+                                        index=pipeline.index(_part(progress, 0.3, 0.4), cancel),
+                                        settings=pipeline.settings, progress=_part(progress, 0.4, 1.0), cancel=cancel)
     return LibraryUpdate(report, matched)
 
 
@@ -244,7 +245,7 @@ class FactChecksDialog(QDialog):
             self.import_files([Path(p) for p in chosen])
 
     def import_files(self, paths: Sequence[Path]):
-        """Import files in the background, then match every claim; return the task."""
+        """Import files in the background, then match the claims they concern; return the task."""
         paths = list(paths)
         return self._start("Importing fact-checks",
                            lambda progress, cancel: import_and_match(self.context.pipeline, paths,

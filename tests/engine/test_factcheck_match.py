@@ -9,7 +9,8 @@ import pytest
 from app.engine import clustering, factchecks
 from app.engine.clustering import Thresholds
 from app.engine.factcheck_import import import_factchecks, sync_feed_factchecks
-from app.engine.factcheck_match import FactCheckMatcher, match_all, match_claims, numbers_clash
+from app.engine.factcheck_claims import match_all, match_claims, match_library_changes
+from app.engine.factcheck_match import FactCheckMatcher, numbers_clash
 from app.engine.factchecks import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
                                    set_claim_match_status, set_match_status)
 from app.engine.pipeline import Pipeline
@@ -247,3 +248,40 @@ def test_a_fact_checker_article_never_matches_its_own_factcheck(store):
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     assert store.db.conn.execute("SELECT count(*) FROM factcheck_matches").fetchone()[0] == 0
     assert store.db.conn.execute("SELECT count(*) FROM factcheck_checked").fetchone()[0] == 2
+
+
+def test_library_changes_recheck_only_the_claims_near_them(store, library, tmp_path):
+    _vaccine_narrative(store)
+    embedder = HashingEmbedder()
+    pipeline = Pipeline(store, Settings(), embedder=embedder)
+    pipeline.process_claims()
+    checked_before = dict(store.db.conn.execute("SELECT claim_id, checked_at FROM factcheck_checked"))
+    store.db.conn.execute("UPDATE factcheck_checked SET checked_at = 'old'")
+    path = tmp_path / "more.json"
+    path.write_text(json.dumps([{"id": "fc-9", "claim": "The city orchestra announced its winter programme",
+                                 "rating": "True", "publisher": "Desk"}]), encoding="utf-8")
+    report = import_factchecks(store, [path])
+    matched = match_library_changes(store, embedder, report.factcheck_ids, index=pipeline.index())
+    assert matched.claims_checked >= 1
+    rechecked = {r[0] for r in store.db.conn.execute("SELECT claim_id FROM factcheck_checked WHERE checked_at != 'old'")}
+    orchestra = store.db.conn.execute("SELECT id FROM claims WHERE text LIKE 'The city orchestra%'").fetchone()[0]
+    assert orchestra in rechecked and len(checked_before) == 4
+    [(fc,)] = store.db.conn.execute(
+        "SELECT f.external_id FROM factcheck_matches m JOIN factchecks f ON f.id = m.factcheck_id"
+        " WHERE m.claim_id = ?", (orchestra,)).fetchall()
+    assert fc == "fc-9"
+
+
+def test_a_fact_checker_feed_flags_an_old_narrative_at_the_next_run(store):
+    _vaccine_narrative(store)
+    pipeline = Pipeline(store, Settings(), embedder=HashingEmbedder())
+    pipeline.process_claims()
+    [summary] = narrative_store.list_narratives(store.db)
+    assert "fact-checked" not in {f.kind for f in summary.flags}
+    desk = add_feed(store, "desk", tags=("fact-checker",))
+    add_article(store, desk, ["Fact check: No, the Corvax vaccine has no microchips", FACT_CHECK_ARTICLE],
+                published="2026-11-12T09:00:00Z")
+    pipeline.process_claims()
+    summary = narrative_store.get_narrative(store.db, summary.id).summary
+    flag = next(f for f in summary.flags if f.kind == "fact-checked")
+    assert flag.reason.startswith("Previously fact-checked: rated False by desk (2026-11-12)")
