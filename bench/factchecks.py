@@ -200,7 +200,7 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
         retrieval.append(time.perf_counter() - middle)
     store.close()
     return {
-        "model": name, "factchecks": report.added, "import_s": import_seconds, "embed_s": embed_seconds,
+        "model": name, "factchecks": report.stored, "import_s": import_seconds, "embed_s": embed_seconds,
         "bm25": metrics(dev.bm25_rankings, dev.golds), "vector": metrics(dev.vector_rankings, dev.golds),
         "fused": metrics([[i for i, _ in r] for r in dev.fused(tuned)], dev.golds),
         "fused_train": metrics([[i for i, _ in r] for r in train.fused(tuned)], train.golds),

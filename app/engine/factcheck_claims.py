@@ -75,14 +75,16 @@ def match_claims(store: Store, embedder, *, settings=None, progress: Progress | 
     db = store.db
     if not count_factchecks(db):
         return MatchReport(0, 0, 0, frozenset(), 0.0)
-    matcher = matcher or FactCheckMatcher(store, embedder)
-    if matcher._index is None:
-        matcher.prepare(progress=_part(progress, 0.0, 0.2), cancel=cancel)
-    thresholds = matcher.thresholds
     with store_errors():
         total = db.conn.execute(
             "SELECT count(*) FROM claims c LEFT JOIN factcheck_checked k ON k.claim_id = c.id AND k.model = ?"
             " WHERE k.claim_id IS NULL", (embedder.name,)).fetchone()[0]
+    if not total:
+        return MatchReport(0, 0, 0, frozenset(), round(time.perf_counter() - started, 3))
+    matcher = matcher or FactCheckMatcher(store, embedder)
+    if matcher._index is None:
+        matcher.prepare(progress=_part(progress, 0.0, 0.2), cancel=cancel)
+    thresholds = matcher.thresholds
     checked = stored = flagging = 0
     touched: set[int] = set()
     while True:
