@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 
-EMBED_BATCH = 256
+EMBED_BATCH = 1024
 
 
 @dataclass
@@ -54,6 +54,15 @@ def _part(progress: Progress | None, start: float, end: float) -> Progress | Non
 def _check(cancel: threading.Event | None, message: str) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled(message)
+
+
+def encode_by_length(embedder: Embedder, texts: Sequence[str], cancel: threading.Event | None) -> np.ndarray:
+    """Encode texts shortest first, so each model batch pads to similar lengths; rows in input order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = embedder.encode([texts[i] for i in order], cancel=cancel)
+    result = np.empty_like(vectors)
+    result[order] = vectors
+    return result
 
 
 class Pipeline:
@@ -143,7 +152,7 @@ class Pipeline:
                 if not batch:
                     break
                 ids = np.array([row[0] for row in batch], dtype=np.int64)
-                vectors = embedder.encode([row[1] for row in batch], cancel=cancel)
+                vectors = encode_by_length(embedder, [row[1] for row in batch], cancel)
                 index.add(ids, vectors)
                 try:
                     with write_transaction(self.store.db) as conn:

@@ -128,3 +128,11 @@ def test_claims_told_together_by_the_same_articles_form_one_storyline(store):
     assert summary.size == 5 and summary.sources == 3 and summary.label == x
     facets = store.db.conn.execute("SELECT size FROM facets WHERE narrative_id = ? ORDER BY size", (summary.id,))
     assert [r[0] for r in facets] == [2, 3]
+
+
+def test_encoding_shortest_first_keeps_rows_in_input_order():
+    from app.engine.pipeline import encode_by_length
+
+    texts = ["a much longer sentence than the others", "short", "medium length"]
+    embedder = TableEmbedder({t: angle(10 * i) for i, t in enumerate(texts)}, dim=8)
+    np.testing.assert_allclose(encode_by_length(embedder, texts, None), embedder.encode(texts))
