@@ -171,9 +171,11 @@ def match(text: str | None, input_file, top: int, min_score: float, fmt: str, st
     matcher = _matcher(store, settings, quiet)
     if input_file is None:
         [found] = matcher.match_texts([text], top=top, min_score=min_score)
-        if fmt in ("json", "jsonl"):
-            emit_json([m.as_json() for m in found]) if fmt == "json" else click.echo(
-                json.dumps({"id": None, "matches": [m.as_json() for m in found]}, ensure_ascii=False))
+        if fmt == "json":
+            emit_json([m.as_json() for m in found])
+            return
+        if fmt == "jsonl":
+            click.echo(json.dumps({"id": None, "matches": [m.as_json() for m in found]}, ensure_ascii=False))
             return
         emit_table(["fact-check", "score", "rating", "publisher", "date", "lang", "claim", "url"],
                    [[m.factcheck.id, f"{m.score:.3f}", m.factcheck.rating, m.factcheck.publisher,
@@ -211,7 +213,8 @@ def match_all_(store, settings, quiet) -> None:
     try:
         report = match_all(store, Pipeline(store, settings).embedder, settings=settings, progress=progress)
     except KeyboardInterrupt:
-        raise Cancelled("Interrupted; 'factchecks match-all' goes on where it stopped... run it again.") from None
+        raise Cancelled("Interrupted; the claims matched so far keep their matches, the others are matched "
+                        "at the next fetch.") from None
     finally:
         progress.finish()
     say(quiet, f"{report.claims_checked} claim(s) matched in {report.seconds:.1f} s: {report.matches} match(es), "
