@@ -73,6 +73,9 @@ class NarrativeHeaderView(QWidget):
         while self.flags_layout.count():
             item = self.flags_layout.takeAt(0)
             if item.widget():
+                # Hidden now, deleted later: a label only scheduled for deletion is still
+                # painted, over the new narrative's flags.
+                item.widget().hide()
                 item.widget().deleteLater()
         if not summary.flags:
             note = QLabel("Not flagged: nothing about its spread stands out.")
