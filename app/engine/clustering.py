@@ -67,7 +67,7 @@ class Thresholds:
 
 
 MODEL_THRESHOLDS: dict[str, Thresholds] = {
-    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.75, centroid=0.67, seed_margin=0.05),
+    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.66, centroid=0.67, seed_margin=0.05),
     "e5-small": Thresholds(same_language=0.60, cross_language=0.90, centroid=0.90),
     "minilm": Thresholds(same_language=0.45, cross_language=0.75, centroid=0.72),
 }
