@@ -45,14 +45,14 @@ def main() -> None:
                 "DELETE FROM claims WHERE id NOT IN (SELECT c.id FROM claims c JOIN articles a ON a.id = c.article_id"
                 " ORDER BY a.published_at, c.id LIMIT ?)", (args.claims,))
         texts = [r[0] for r in store.db.conn.execute("SELECT text FROM claims")]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         embedder.encode(texts)
-        raw = len(texts) / (time.perf_counter() - start)
+        raw, raw_cpu = (len(texts) / (time.perf_counter() - start), len(texts) / (time.process_time() - cpu))
         pipeline = Pipeline(store, Settings(), embedder=embedder)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = pipeline.process_claims()
-        elapsed = time.perf_counter() - start
-        end_to_end = report.claims_embedded / elapsed
+        end_to_end = report.claims_embedded / (time.perf_counter() - start)
+        end_to_end_cpu = report.claims_embedded / (time.process_time() - cpu)
         narratives = store.db.conn.execute("SELECT count(*), sum(flagged) FROM narratives"
                                            " WHERE merged_into IS NULL").fetchone()
         # One more claim on top of the corpus: the cost of the next arrival.
@@ -60,23 +60,24 @@ def main() -> None:
             article = conn.execute("SELECT id FROM articles ORDER BY published_at DESC LIMIT 1").fetchone()[0]
             conn.execute("INSERT INTO claims (article_id, position, text, language) VALUES (?, 9999, ?, 'en')",
                          (article, "Officials confirmed the new bridge will open to traffic next spring."))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         pipeline.process_claims()
-        one = (time.perf_counter() - start) * 1000
+        one, one_cpu = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
         store.close()
     rows = [
         ("model", args.model),
         ("claims", f"{len(texts)}"),
-        ("raw encode", f"{raw:.0f} claims/s"),
-        ("end to end (embed, store, index, cluster, flag)", f"{end_to_end:.0f} claims/s"),
-        ("share of raw", f"{end_to_end / raw:.0%} (goal ≥ 80%)"),
+        ("raw encode, claims per second (per CPU-second)", f"{raw:.0f} ({raw_cpu:.0f})"),
+        ("end to end: embed, store, index, cluster, flag (per CPU-second)", f"{end_to_end:.0f} ({end_to_end_cpu:.0f})"),
+        ("share of raw, by CPU time (by wall time)", f"{end_to_end_cpu / raw_cpu:.0%} ({end_to_end / raw:.0%}); goal ≥ 80%"),
         ("narratives / flagged", f"{narratives[0]} / {narratives[1] or 0}"),
-        ("one more claim on this corpus", f"{one:.0f} ms (includes saving the index)"),
+        ("one more claim on this corpus, ms (CPU ms)", f"{one:.0f} ({one_cpu:.0f}), saving the index included"),
     ]
     write_results("pipeline.md", measures_table(
         "Pipeline throughput",
         f"by `python bench/pipeline.py --claims {args.claims}` on 2 cores, "
-        "claims of the 200 real feeds in publication order.", rows))
+        "claims of the 200 real feeds in publication order. CPU time is given beside wall time "
+        "because the machine was shared with other work.", rows))
 
 
 if __name__ == "__main__":
