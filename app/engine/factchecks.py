@@ -64,12 +64,19 @@ class MatchThresholds:
 
 
 MODEL_THRESHOLDS: dict[str, MatchThresholds] = {
-    "use-multilingual": MatchThresholds(flag=0.55, suggest=0.40, lexical_weight=0.5, cross_language=0.75),
-    "e5-small": MatchThresholds(flag=0.70, suggest=0.55, lexical_weight=0.5, cross_language=0.90),
-    "minilm": MatchThresholds(flag=0.60, suggest=0.45, lexical_weight=0.5, cross_language=0.75),
+    # Weights and thresholds from bench/factchecks.py (bench/results/factchecks.md); the
+    # cross-language cosines are the clustering's, calibrated on translations (MiniLM is
+    # English-only: across languages it matches next to nothing, on purpose).
+    "use-multilingual": MatchThresholds(flag=0.63, suggest=0.40, lexical_weight=1.0, bm25_weight=1.0,
+                                        rank_weight=0.2, cross_language=0.75),
+    "e5-small": MatchThresholds(flag=0.78, suggest=0.64, lexical_weight=0.5, bm25_weight=0.5, rank_weight=0.4,
+                                cross_language=0.90),
+    "minilm": MatchThresholds(flag=0.70, suggest=0.44, lexical_weight=0.5, bm25_weight=1.0, rank_weight=0.2,
+                              cross_language=0.90),
 }
 # A model folder the user brings has unknown scales: strict values.
-FALLBACK_THRESHOLDS = MatchThresholds(flag=0.70, suggest=0.55, lexical_weight=0.5, cross_language=0.85)
+FALLBACK_THRESHOLDS = MatchThresholds(flag=0.80, suggest=0.60, lexical_weight=1.0, bm25_weight=1.0,
+                                      rank_weight=0.2, cross_language=0.90)
 
 
 def thresholds_for(model: str) -> MatchThresholds:
