@@ -220,8 +220,8 @@ def write_results(rows: list[dict], args) -> None:
         "",
         f"Run by `bench/factchecks.py` on {platform.machine()}, Python {platform.python_version()}, "
         f"{args.threads} thread(s). Library: the {rows[0]['factchecks']:,} Snopes verified claims of CLEF-2020 "
-        "CheckThat! Task 2, imported by the app's JSON Lines import. Queries: its tweets (links and the "
-        "author/date footer removed), dev split unless marked; weights tuned on train. MAP@5 is the lab's "
+        "CheckThat! Task 2, imported by the app's JSON Lines import. Queries: its tweets (links removed, the "
+        "author/date footer cut to the author's name), dev split unless marked; weights tuned on train. MAP@5 is the lab's "
         "official metric (the lab's BM25 baseline scored 0.818 on the 2022 edition of this task).",
         "",
         "## Ranking quality on the dev tweets",
