@@ -31,19 +31,29 @@ def demo_library(memory_store):
     return memory_store
 
 
-@pytest.mark.parametrize("text, language, expected", [
-    # Same claim, other wording, other language than every fact-check of it but one.
+@pytest.mark.parametrize("text, language, expected, flags", [
+    # Reworded, and in a language that has a fact-check of its own: it flags.
     ("Laut geleakten Dokumenten enthält der Grippeimpfstoff Corvax-27 Mikrochips zur Überwachung.", "de",
-     {"fc-001", "fc-002"}),
-    ("В бюллетенях второго тура в Валдории 40 000 голосов отдали умершие избиратели.", "ru", {"fc-003", "fc-004"}),
-    ("Meridia Bank is about to go bust and will freeze every account on Friday.", "en", {"fc-007", "fc-008"}),
+     {"fc-001", "fc-002"}, True),
     ("Le ministre Aldous a dit que les agriculteurs qui ne sont pas compétitifs doivent disparaître.", "fr",
-     {"fc-005", "fc-006"}),
+     {"fc-005", "fc-006"}, True),
+    # Reworded into a language no fact-check of it is in: found first, shown as a possible match.
+    ("В бюллетенях второго тура в Валдории 40 000 голосов отдали умершие избиратели.", "ru", {"fc-003", "fc-004"},
+     False),
+    ("Meridia Bank is about to go bust and will freeze every account on Friday.", "en", {"fc-007", "fc-008"}, False),
 ])
-def test_claims_find_their_factcheck_across_languages(demo_library, embedder, text, language, expected):
-    matcher = FactCheckMatcher(demo_library, embedder)
-    [found] = matcher.match_texts([text], top=3, languages=[language])
-    assert found[0].factcheck.external_id in expected
+def test_claims_find_their_factcheck_across_languages(demo_library, embedder, text, language, expected, flags):
+    thresholds = thresholds_for(embedder.name)
+    [found] = FactCheckMatcher(demo_library, embedder).match_texts([text], top=3, languages=[language])
+    assert found[0].factcheck.external_id in expected, found
+    assert found[0].score >= (thresholds.flag if flags else thresholds.suggest), found
+
+
+def test_a_translation_flags_across_languages(demo_library, embedder):
+    """Word for word in another language, where no word is shared: the cosine alone clears its bar."""
+    text = "Вакцина от гриппа Corvax-27 содержит микрочипы TraceLume, которые отслеживают всех, кто получил прививку."
+    [found] = FactCheckMatcher(demo_library, embedder).match_texts([text], top=3, languages=["ru"])
+    assert found[0].factcheck.external_id in {"fc-001", "fc-002"}
     assert found[0].score >= thresholds_for(embedder.name).flag, found
 
 
