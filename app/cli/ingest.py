@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 import click
 
 from app.engine.errors import Cancelled
-from app.engine.factcheck_import import import_factchecks
+from app.engine.demo import add_demo
 from app.engine.ingest import add_sources
 from app.engine.ingest import ingest as run_ingest
 from app.engine.pipeline import Pipeline, PipelineReport
-from app.engine.paths import demo_dir
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
@@ -120,16 +119,9 @@ def parse_since(value: str | None) -> str | None:
 @format_option("table", "json")
 @data_dir_option
 def demo(fmt: str, store, settings, quiet) -> None:
-    """Load the bundled demo feeds (eight outlets, five languages) and ingest them."""
-    from app.engine.feeds.opml import read_opml
-
-    folder = demo_dir()
-    opml = folder / "outlets.opml"
-    feeds = []
-    for entry in read_opml(opml.read_bytes(), path=str(opml)):
-        feeds += add_sources(store, [str((folder / entry.url).resolve())], tags=entry.tags, title=entry.title)
-    # The fact-check library first, so that the claims are matched against it as they are processed.
-    library = import_factchecks(store, [folder / "factchecks.json"])
+    """Load the bundled demo feeds (eight outlets, six languages) and ingest them."""
+    added = add_demo(store)
+    library, feeds = added.library, list(added.feeds)
     report = _run(store, feeds, settings, True, quiet, True)
     _summarise(report, fmt, quiet)
     say(quiet, f"Fact-check library: {library.summary()}")

@@ -15,6 +15,7 @@ from .domain import AuditEntry
 from .errors import AppError
 from .settings import Settings
 from .store import Store, store_errors, utc_now, write_transaction
+from .factchecks import describe_match_action
 from .store import memberships as members
 from .store.vectors import load_vectors
 
@@ -223,6 +224,8 @@ def describe(entry: AuditEntry) -> str:
         return f"merged narrative {detail['from']} in ({len(detail['claims'])} claims)"
     if entry.action == "split":
         return f"split {len(detail['claims'])} claims out into narrative {detail['into']}"
+    if entry.action == "factcheck-match":
+        return describe_match_action(entry.detail)
     if entry.action == "undo":
         return f"undid the {detail['action']} action #{detail['undid']}"
     return entry.action

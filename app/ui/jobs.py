@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.engine.demo import add_demo
 from app.engine.domain import Feed, SearchHit
 from app.engine.errors import AppError, Cancelled, ImportFileError
 from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
 from app.engine.ingest import add_sources, is_url
-from app.engine.paths import demo_dir
 from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.search import semantic_search
 from app.engine.store import Store
@@ -37,15 +37,10 @@ class FeedsAdded:
 
 def load_demo(pipeline: Pipeline, *, progress: Progress | None = None,
               cancel: threading.Event | None = None) -> FeedsAdded:
-    """Add the bundled demo outlets and ingest them, as ``main.py demo`` does."""
-    folder = demo_dir()
-    opml = folder / "outlets.opml"
-    feeds: list[Feed] = []
-    for entry in read_opml(opml.read_bytes(), path=str(opml)):
-        feeds += add_sources(pipeline.store, [str((folder / entry.url).resolve())], tags=entry.tags,
-                             title=entry.title)
-    report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel)
-    return FeedsAdded(tuple(feeds), (), report)
+    """Add the bundled demo outlets and fact-checks and ingest them, as ``main.py demo`` does."""
+    demo = add_demo(pipeline.store)
+    report = pipeline.run(list(demo.feeds), force=True, progress=progress, cancel=cancel)
+    return FeedsAdded(demo.feeds, (), report)
 
 
 def fetch(pipeline: Pipeline, feed_ids: Sequence[int] | None = None, *, force: bool = False,
