@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -47,10 +48,12 @@ class FeedDetails(QWidget):
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.articles = QListWidget()
         self.articles.setUniformItemSizes(True)
+        self.articles.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.articles.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.articles.itemActivated.connect(self._on_articles_item_activated)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -63,18 +66,21 @@ class FeedDetails(QWidget):
         self.articles.clear()
         if feed is None or context is None:
             self.title_label.setText("No feed selected")
-            self.status_label.setText("Select a feed to see its health and latest articles.")
+            self.status_label.setText("Select a feed to see its health; its latest articles show below.")
             return
         self.title_label.setText(feed.display_title)
-        lines = [feed.url, f"Health: {HEALTH_WORDS.get(feed.health, feed.health)}"]
+        words = HEALTH_WORDS.get(feed.health, feed.health)
+        lines = [html.escape(feed.url), f"<b>Health:</b> {html.escape(words)}"]
         if feed.last_error:
-            lines.append(f"Last error: {feed.last_error}")
-        if feed.health == "backing-off":
-            lines.append(f"Next try: {local_time(feed.next_fetch_at)}")
-        lines.append(f"Last read: {local_time(feed.last_success_at)}. {feed.entries} article(s), {unread} new.")
+            label = "Error" if feed.failures else "Problem"
+            lines.append(f"<b>{label}:</b> {html.escape(feed.last_error)}")
+        if feed.health in ("error", "backing-off"):
+            lines.append(f"<b>Next try:</b> {local_time(feed.next_fetch_at)} (Fetch now tries at once)")
+        lines.append(f"<b>Last read:</b> {local_time(feed.last_success_at)}. "
+                     f"{feed.entries} article(s), {unread} new.")
         if not feed.enabled:
-            lines.append("Disabled: scheduled fetches skip it.")
-        self.status_label.setText("\n".join(lines))
+            lines.append("<b>Disabled:</b> scheduled fetches skip it.")
+        self.status_label.setText("<br>".join(lines))
         found = article_store.list_articles(context.store.db, feed_id=feed.id, limit=ARTICLES_SHOWN)
         newest_ids = set(sorted((a.id for a in found), reverse=True)[:unread])
         for article in found:

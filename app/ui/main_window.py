@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.fetch_task: EngineTask | None = None
         self._closing = False
+        self._scheduling = schedule
         self.demo_task: EngineTask | None = None
 
         self.narratives = NarrativesView(context, self.presenter)
@@ -101,8 +102,7 @@ class MainWindow(QMainWindow):
         self._update_page()
         self.schedule.changed.connect(self.status.set_next_fetch)
         self.schedule.due.connect(self._on_schedule_due)
-        if schedule:
-            self.schedule.plan(context.settings.fetch_interval_minutes, self.feeds.model.feeds())
+        self._plan_fetches()
 
     # Building
 
@@ -318,8 +318,7 @@ class MainWindow(QMainWindow):
                 self.fetch_task = None
             if task is self.demo_task:
                 self.demo_task = None
-            self.schedule.after_fetch(self.context.settings.fetch_interval_minutes,
-                                      feed_store.list_feeds(self.context.store.db))
+            self._plan_fetches(after_fetch=True)
             self._update_actions()
             self._update_page()
 
@@ -349,6 +348,15 @@ class MainWindow(QMainWindow):
             self.status.show_result("Select one or more feeds (or a tag) first.")
             return None
         return self.fetch(ids)
+
+    def _plan_fetches(self, *, after_fetch: bool = False) -> None:
+        """(Re)arm the background fetch timer, unless this window was opened without one (tests)."""
+        if not self._scheduling:
+            self.status.set_next_fetch(None)
+            return
+        feeds = feed_store.list_feeds(self.context.store.db)
+        interval = self.context.settings.fetch_interval_minutes
+        (self.schedule.after_fetch if after_fetch else self.schedule.plan)(interval, feeds)
 
     def _on_schedule_due(self) -> None:
         if self.fetch_task is None:
@@ -451,7 +459,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # an entry point: writing the settings file
             self.presenter.present(exc, "saving the settings")
             return None
-        self.schedule.plan(settings.fetch_interval_minutes, self.feeds.model.feeds())
+        self._plan_fetches()
         task = None
         if (settings.model or "") != (old.model or ""):
             task = self.run_job(
@@ -508,6 +516,7 @@ class MainWindow(QMainWindow):
         if not has_docks:
             self.resizeDocks([self.feeds_dock], [300], Qt.Orientation.Horizontal)
             self.splitter.setSizes([420, 560])
+            self.feeds.splitter.setSizes([400, 320])
 
     def save_state(self) -> None:
         state = window_settings()

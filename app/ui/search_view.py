@@ -8,6 +8,7 @@ so it runs as a task; a new search cancels the one still waiting.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QLineEdit, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -44,6 +45,8 @@ class SearchBar(QWidget):
         self.edit.setMinimumWidth(260)
         self.edit.returnPressed.connect(self.search)
         self.edit.textChanged.connect(self._on_edit_text_changed)
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.edit, context=Qt.ShortcutContext.WidgetShortcut)
+        clear.activated.connect(self.edit.clear)
         self.meaning = QToolButton()
         self.meaning.setText("By meaning")
         self.meaning.setCheckable(True)
@@ -92,8 +95,8 @@ class SearchBar(QWidget):
             self.search()
 
     def _on_meaning_toggled(self, on: bool) -> None:
-        self.edit.setPlaceholderText("Search claims by meaning, any language (Ctrl+F, Enter)" if on
-                                     else "Search claims by words (Ctrl+F, Enter)")
+        self.edit.setPlaceholderText("Search claims by meaning, any language (Ctrl+F; Enter; Esc clears)" if on
+                                     else "Search claims by words (Ctrl+F; Enter; Esc clears)")
         if self.edit.text().strip():
             self.search()
 

@@ -6,6 +6,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
+PANEL_WIDTH = 640
+MARGIN = 28
+
 
 class WelcomeView(QWidget):
     """Offers the bundled demo so that a new user sees flagged narratives within a minute."""
@@ -38,9 +41,11 @@ class WelcomeView(QWidget):
         self.note.setWordWrap(True)
         panel = QFrame()
         panel.setFrameShape(QFrame.Shape.StyledPanel)
-        panel.setMaximumWidth(620)
+        panel.setFixedWidth(PANEL_WIDTH)
         inner = QVBoxLayout(panel)
-        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setContentsMargins(MARGIN, 24, MARGIN, 24)
+        # A wrapped label in a centred panel is otherwise given the height of a wider one, and clipped.
+        intro.setMinimumHeight(intro.heightForWidth(PANEL_WIDTH - 2 * MARGIN))
         inner.setSpacing(12)
         inner.addWidget(title)
         inner.addWidget(intro)

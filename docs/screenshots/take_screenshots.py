@@ -38,8 +38,27 @@ def settle(app, seconds: float = 0.6) -> None:
         time.sleep(0.01)
 
 
+def dark_palette():
+    """The palette a dark desktop theme hands Qt (Fusion's dark colours)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in ((roles.Window, "#2b2b2b"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#1e1e1e"),
+                         (roles.AlternateBase, "#262626"), (roles.Text, "#e6e6e6"), (roles.Button, "#353535"),
+                         (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#2f65ca"),
+                         (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, "#353535"),
+                         (roles.ToolTipText, "#e6e6e6"), (roles.PlaceholderText, "#8a8a8a"), (roles.Link, "#7fb0ff"),
+                         (roles.Light, "#4a4a4a"), (roles.Midlight, "#3c3c3c"), (roles.Mid, "#303030"),
+                         (roles.Dark, "#1a1a1a"), (roles.Shadow, "#000000")):
+        palette.setColor(role, QColor(colour))
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
+
+
 def main() -> None:
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import QSettings
 
     from app.ui.app import create_application, open_window
     from app.ui.settings_dialog import SettingsDialog
@@ -81,7 +100,8 @@ def main() -> None:
         dialog.grab().save(str(OUT / "settings.png"))
         dialog.close()
 
-        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        # A system dark scheme arrives as a dark palette; Xvfb has no theme to send one, so set it here.
+        app.setPalette(dark_palette())
         window.feeds.select_feed(window.feeds.model.feeds()[0].id)
         settle(app, 1.0)
         window.grab().save(str(OUT / "main-window-dark.png"))

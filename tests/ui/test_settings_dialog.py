@@ -74,8 +74,15 @@ def test_spin_boxes_bound_what_can_be_typed(qtbot, tmp_path):
 
 
 def test_window_saves_settings_and_reschedules(make_window, tmp_path):
+    from app.engine.store import Store
+    from app.engine.store import feeds as feed_store
+
     folder = tmp_path / "data"
-    window = make_window(folder)
+    store = Store.open(folder)
+    feed_store.add_feed(store.db, "http://127.0.0.1:9/rss", kind="http")
+    store.close()
+    window = make_window(folder, schedule=True)
+    assert window.schedule.next_at is not None
     task = window.apply_settings(window.context.settings.replace(fetch_interval_minutes=0, proxy="socks5://h:1"))
     assert task is None
     assert load_settings(folder).proxy == "socks5://h:1"
