@@ -154,6 +154,10 @@ class MainWindow(QMainWindow):
         self.actions_by_name["undo_review"] = self.detail.undo_action
         a("find", "&Search", self.focus_search, ("Ctrl+F",), "Search claims by words or by meaning")
         a("clear_search", "Clear search", self.clear_search)
+        a("export_brief", "&Export brief…", self.export_brief, ("Ctrl+E",),
+          "Export the selected narratives as a brief: PDF, HTML, Markdown, CSV or JSON")
+        a("factchecks", "&Fact-check library…", self.open_factchecks, ("Ctrl+L",),
+          "Import, search and re-match the known fact-checks")
         a("reindex", "Re-&index claims", self.reindex, (), "Rebuild the vector index from the stored vectors")
         a("recluster", "Re-&cluster narratives", self.recluster, (),
           "Group every claim into narratives again; reviewed narratives keep their claims")
@@ -170,7 +174,7 @@ class MainWindow(QMainWindow):
             ("F&eeds", ["fetch_all", "fetch_selected", None, "edit_tags", "remove_feeds", None, "mark_read"]),
             ("&Narratives", ["next_narrative", "previous_narrative", None,
                              *[f"status_{s}" for s in STATUSES], "undo_review", None, "find", "clear_search"]),
-            ("&Data", ["reindex", "recluster"]),
+            ("&Data", ["export_brief", "factchecks", None, "reindex", "recluster"]),
         )
         for title, names in menus:
             menu = self.menuBar().addMenu(title)
@@ -191,11 +195,28 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(act["fetch_all"])
         toolbar.addAction(act["add_feed"])
+        toolbar.addAction(act["export_brief"])
         toolbar.addSeparator()
         self.search_bar.setMaximumWidth(560)
         toolbar.addWidget(self.search_bar)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+
+    def export_brief(self) -> None:
+        """Export the narratives selected in the list (the current one if none is)."""
+        from .brief_dialog import open_brief_dialog
+
+        ids = self.narratives.selected_ids()
+        if not ids and self.narratives.current_id():
+            ids = [self.narratives.current_id()]
+        open_brief_dialog(self, self.context, ids)
+
+    def open_factchecks(self) -> None:
+        from .factchecks_dialog import FactChecksDialog
+
+        dialog = FactChecksDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # window-modal, without a nested event loop
 
     def _connect(self) -> None:
         self.narratives.narrative_selected.connect(self._on_narratives_narrative_selected)

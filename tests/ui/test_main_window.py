@@ -320,3 +320,20 @@ def test_scheduled_fetch_runs_in_the_background_without_forcing(make_window, qtb
         window.schedule.due.emit()
     assert calls == [(None, False)]
     assert window.schedule.next_at is not None
+
+
+def test_export_brief_and_fact_check_library_open_from_the_window(demo_data, make_window, qtbot):
+    from app.ui.brief_dialog import BriefDialog
+    from app.ui.factchecks_dialog import FactChecksDialog
+
+    window = make_window(demo_data)
+    qtbot.waitUntil(lambda: window.narratives.model.rowCount() > 0, timeout=5000)
+    window.narratives.select_next()
+    window.actions_by_name["export_brief"].trigger()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(BriefDialog)), timeout=3000)
+    for dialog in window.findChildren(BriefDialog):
+        dialog.close()
+    window.actions_by_name["factchecks"].trigger()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(FactChecksDialog)), timeout=3000)
+    for dialog in window.findChildren(FactChecksDialog):
+        dialog.close()
