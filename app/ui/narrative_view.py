@@ -26,6 +26,7 @@ from app.engine.store import narratives as narrative_store
 from .article_view import ArticleView, format_time
 from .claims_model import ClaimsModel
 from .error_presenter import ErrorPresenter
+from .factcheck_matches_view import FactCheckMatchesView
 from .narrative_header_view import STATUS_TITLES, NarrativeHeaderView
 from .review_dialogs import MergeDialog, run_review, show_error
 from .timeline_chart import TimelineChart
@@ -206,6 +207,11 @@ class NarrativeView(QWidget):
         self.tabs.addTab(self.timeline, "Spread over time")
         self.tabs.addTab(notes_page, "Notes")
         self.tabs.addTab(self.history, "History")
+        self.factchecks = FactCheckMatchesView(self._context, self._presenter)
+        self.factchecks.count_changed.connect(
+            lambda n: self.tabs.setTabText(self.tabs.indexOf(self.factchecks),
+                                           f"Fact-checks ({n})" if n else "Fact-checks"))
+        self.tabs.addTab(self.factchecks, "Fact-checks")
 
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.claims)
@@ -262,6 +268,7 @@ class NarrativeView(QWidget):
             self.timeline.clear()
             self._set_notes("")
             self.history.clear()
+            self.factchecks.show_narrative(None)
             return
         self.stack.setCurrentWidget(self.page_scroll)
         self.header.show_summary(narrative.summary)
@@ -275,6 +282,7 @@ class NarrativeView(QWidget):
         elif not self._notes_dirty and self.notes.toPlainText() != narrative.notes:
             self._set_notes(narrative.notes)  # changed elsewhere (an undo); unsaved typing is never lost
         self._show_history(narrative.summary.id)
+        self.factchecks.show_narrative(narrative.summary.id)
 
     def _is_merged(self, narrative_id: int) -> bool:
         row = self._context.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",

@@ -337,3 +337,27 @@ def test_export_brief_and_fact_check_library_open_from_the_window(demo_data, mak
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(FactChecksDialog)), timeout=3000)
     for dialog in window.findChildren(FactChecksDialog):
         dialog.close()
+
+
+def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+               if any(f.kind == "fact-checked" for f in s.flags)]
+    assert flagged, "the demo has narratives matching its fact-checks"
+    window.detail.show_narrative(flagged[0])
+    view = window.detail.factchecks
+    assert view.list.topLevelItemCount() >= 1
+    view.list.setCurrentItem(view.list.topLevelItem(0))
+    assert view.reject_button.isEnabled() and "https://" in view.link.text()
+    ids = [view.list.topLevelItem(row).data(0, Qt.UserRole) for row in range(view.list.topLevelItemCount())]
+    for factcheck_id in ids:
+        window.detail.show_narrative(flagged[0])
+        item = next(view.list.topLevelItem(r) for r in range(view.list.topLevelItemCount())
+                    if view.list.topLevelItem(r).data(0, Qt.UserRole) == factcheck_id)
+        view.list.setCurrentItem(item)
+        with qtbot.waitSignal(window.context.data_changed, timeout=10000):
+            view.reject_button.click()
+    window.detail.show_narrative(flagged[0])
+    summary = narrative_store.list_narratives(window.context.store.db, ids=[flagged[0]])[0]
+    assert "fact-checked" not in {f.kind for f in summary.flags}, "a rejected match stops flagging"
+    assert "rejected" in view.list.topLevelItem(0).text(4)
