@@ -60,6 +60,7 @@ class IngestReport:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (feed, message)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    documents_pruned: int = 0
 
 
 def is_url(text: str) -> bool:
@@ -227,7 +228,16 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
     finally:
         if client is not None:
             client.close()
+    report.documents_pruned = prune_evidence(store, settings)
     return report
+
+
+def prune_evidence(store: Store, settings: Settings) -> int:
+    """Delete kept documents older than the retention setting; their SHA-256 stays as evidence."""
+    if store.evidence_dir is None:
+        return 0
+    cutoff = to_utc_text(_now() - timedelta(days=settings.evidence_retention_days))
+    return article_store.prune_documents(store.db, store.evidence_dir, older_than=cutoff)
 
 
 def _store_one(store: Store, feed: Feed, started: str, future: Future, settings: Settings,

@@ -207,3 +207,15 @@ def test_absurd_dates_fall_back_to_fetch_time_marked_estimated(store, tmp_path):
     articles = article_store.list_articles(store.db)
     assert len(articles) == 2 and all(a.published_estimated for a in articles)
     assert all(a.published_at == a.fetched_at for a in articles)
+
+
+def test_fetched_documents_older_than_the_retention_are_pruned_but_hashes_stay(store, tmp_path):
+    feed_file = write(tmp_path / "outlet.xml", rss(item(1)))
+    feeds = add_sources(store, [str(feed_file)])
+    ingest(store, feeds)
+    [article] = article_store.list_articles(store.db)
+    store.db.conn.execute("UPDATE documents SET stored_at = '2020-01-01T00:00:00Z'")
+    report = ingest(store, feeds, settings=Settings(evidence_retention_days=30))
+    assert report.documents_pruned == 1
+    assert article_store.read_document(store.evidence_dir, article.document_sha256) is None
+    assert article_store.list_articles(store.db)[0].document_sha256 == article.document_sha256
