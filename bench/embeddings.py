@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_results  # noqa: E402
 from app.engine.embedding import DEFAULT_MODEL, MODELS, load_embedder  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "stsb-multi-mt" / "dev.jsonl"
-RESULTS = ROOT / "bench" / "results" / "embeddings.md"
 SAME = ("en", "de", "fr", "es", "ru", "pl")
 CROSS = ("de", "fr", "es", "ru", "pl")
 
@@ -150,16 +150,7 @@ def main() -> None:
             f"| {name}{bold} | {dim} | {cells} | {100 * cross:.1f} | "
             f"{100 * q['retrieval@1']:.1f} | {q['speed1']:.0f} | {q['speed2']:.0f} | {q['cpu1']:.0f} |"
         )
-    text = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    if RESULTS.is_file():
-        # Keep the hand-written conclusions below the table across runs.
-        old = RESULTS.read_text(encoding="utf-8")
-        marker = "\n## Conclusion"
-        if marker in old:
-            text += old[old.index(marker) :]
-    RESULTS.write_text(text, encoding="utf-8")
-    print(text)
+    write_results("embeddings.md", "\n".join(lines) + "\n", keep_from="\n## Conclusion")
 
 
 if __name__ == "__main__":

@@ -51,11 +51,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_results  # noqa: E402
 from app.engine.embedding import DEFAULT_MODEL, load_embedder  # noqa: E402
 from app.engine.index import FLAT_LIMIT, VectorIndex  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "bench" / "results" / "index.md"
 CACHE = Path.home() / ".cache" / "narrative-radar-bench"
 N_QUERIES = 1_000
 N_TIMED = 300
@@ -276,15 +276,7 @@ def main() -> None:
             f"{r['recall']:.3f} | {r['size_mb']:.0f} | {r['flat_mb']:.0f} | {r['add_ms']:.2f} | "
             f"{r['remove_ms']:.1f} | {r['save_s']:.2f} | {r['load_s']:.2f} |"
         )
-    text = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    if RESULTS.is_file():
-        old = RESULTS.read_text(encoding="utf-8")
-        marker = "\n## "
-        if marker in old:
-            text += old[old.index(marker) :]
-    RESULTS.write_text(text, encoding="utf-8")
-    print(text)
+    write_results("index.md", "\n".join(lines) + "\n", keep_from="\n## ")
 
 
 if __name__ == "__main__":

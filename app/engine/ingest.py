@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .claims import extract_claims
 from .domain import ArticleDraft, Feed
-from .errors import Cancelled, FeedError, FeedParseError, StoreError
+from .errors import Cancelled, FeedError
 from .feeds.http import FetchOptions, FetchResult, fetch_feed, make_client
 from .feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
 from .settings import Settings
