@@ -31,6 +31,7 @@ Writes ``bench/results/gui_stall.md`` and prints it.
 from __future__ import annotations
 
 import argparse
+import gc
 import html
 import json
 import os
@@ -108,13 +109,25 @@ def measure(feed_folder: Path, data_dir: Path, narratives: bool) -> dict:
     from PySide6.QtCore import QSettings, QTimer
 
     from app.ui import jobs
-    from app.ui.app import create_application, open_window
+    from app.ui.app import create_application, open_window, settle_heap
 
     app = create_application()
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(data_dir / "qsettings"))
     window = open_window(data_dir, schedule=False)
     window.resize(1440, 900)
     window.show()
+    settle_heap()  # as run_window does once the window is up
+    collections: list[tuple[int, float]] = []  # (generation, ms) of every cyclic collection
+    gc_started: dict = {}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started[threading.get_ident()] = time.perf_counter()
+        elif threading.get_ident() in gc_started:
+            elapsed = (time.perf_counter() - gc_started.pop(threading.get_ident())) * 1000
+            collections.append((info["generation"], elapsed))
+
+    gc.callbacks.append(on_gc)
 
     # The writer thread's id, to see when the worker (holding the GIL) itself waited for a CPU.
     tasks = window.context.tasks
@@ -191,6 +204,7 @@ def measure(feed_folder: Path, data_dir: Path, narratives: bool) -> dict:
     settle = time.monotonic() + 2.0
     app_exec_until(app, lambda: time.monotonic() > settle)
     timer.stop()
+    gc.callbacks.remove(on_gc)
     if "failed" in outcome:
         raise SystemExit(f"ingest failed: {outcome['failed']}")
     finished, result = outcome["done"]
@@ -228,6 +242,7 @@ def measure(feed_folder: Path, data_dir: Path, narratives: bool) -> dict:
         "over_100": sum(g > GOAL_MS for g in busy_gaps),
         "ticks": len(busy_gaps),
         "worst": worst,
+        "gen2": [ms for generation, ms in collections if generation == 2],
     }
 
 
@@ -288,6 +303,8 @@ def render(result: dict, args: argparse.Namespace) -> str:
         f"{result['over_100_ours']} over {GOAL_MS} ms |",
         f"| longest gap while idle (baseline) | {result['idle_max']:.1f} ms |",
         f"| load average at the end (1/5/15 min) | {' / '.join(f'{x:.1f}' for x in result['load'])} |",
+        f"| full (gen-2) garbage collections: count, longest | {len(result['gen2'])}, "
+        f"{max(result['gen2'], default=0):.1f} ms |",
         f"| task duration | {result['seconds']:.0f} s |",
         f"| articles / claims stored | {result['articles']:,} / {result['claims']:,} |",
         f"| claims embedded / narratives | {result['embedded']:,} / {result['narratives']:,} |",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import sys
@@ -63,6 +64,18 @@ def _log_to_file(data_dir: Path) -> None:
         root.setLevel(logging.INFO)
 
 
+def settle_heap() -> None:
+    """Hide what was loaded at start (Qt, numpy, the engine, the window) from the cyclic collector.
+
+    A full collection holds the GIL wherever it runs; in the worker it stalls the
+    window for as long as it scans. Frozen, the start-up objects are skipped, so
+    each full collection scans only what the work itself allocated: gen-2 pauses
+    measured 29-46 ms before, 16-21 ms after (2,000 articles; bench/gui_stall.py).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def open_window(data_dir: Path, *, schedule: bool = True) -> MainWindow:
     """Open the window on a data folder (created if missing).
 
@@ -106,4 +119,5 @@ def run_window(data_dir: Path | None = None) -> int:
         QMessageBox.critical(None, "Narrative Radar cannot start", plain_message(exc, f"opening {folder}"))
         return 1
     window.show()
+    settle_heap()
     return app.exec()

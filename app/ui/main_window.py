@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
-    QToolBar, QWidget,
+    QDialog, QDockWidget, QFileDialog, QMainWindow, QSplitter, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
-from app.engine.review import STATUSES
+from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
 from . import jobs
+from .article_view import ArticleView
 from .context import AppContext
 from .error_presenter import ErrorPresenter
 from .feed_dialog import AddFeedDialog
@@ -36,6 +37,7 @@ from .search_view import SearchBar, SearchResultsView, narrative_ids
 from .settings_dialog import SettingsDialog
 from .status_bar import TaskStatusBar
 from .welcome_view import WelcomeView
+from .window_menus import build_actions, build_menus_and_toolbar
 from .workers import EngineTask
 
 log = logging.getLogger(__name__)
@@ -94,9 +96,8 @@ class MainWindow(QMainWindow):
         self.results_dock.hide()
 
         self.schedule = FetchSchedule(self)
-        self.actions_by_name: dict[str, QAction] = {}
-        self._build_actions()
-        self._build_menus_and_toolbar()
+        self.actions_by_name: dict[str, QAction] = build_actions(self)
+        self.toolbar = build_menus_and_toolbar(self)
         self._connect()
         self._restore_state()
         self._update_page()
@@ -112,95 +113,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _action(self, name: str, text: str, slot: Callable[[], Any], shortcuts: tuple[str, ...] = (),
-                tip: str = "") -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            text_keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
-            tip = f"{tip or text.replace('&', '').rstrip('…')} ({text_keys})"
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)  # window-wide: works whichever panel has the focus
-        self.actions_by_name[name] = action
-        return action
-
-    def _build_actions(self) -> None:
-        a = self._action
-        a("add_feed", "&Add feed…", self.add_feed, ("Ctrl+N",), "Add a feed from a web address, a file or a folder")
-        a("import_opml", "&Import OPML…", self.import_opml)
-        a("export_opml", "&Export OPML…", self.export_opml)
-        a("load_demo", "Load &demo data", self.load_demo)
-        a("settings", "&Settings…", self.open_settings, ("Ctrl+,",))
-        a("quit", "&Quit", self.close, ("Ctrl+Q",))
-        a("fetch_all", "&Fetch now", self.fetch_all, ("F5",), "Read every enabled feed now")
-        a("fetch_selected", "Fetch &selected feeds", self.fetch_selected, ("Shift+F5",))
-        a("remove_feeds", "&Remove selected feeds…", lambda: self.feeds.remove_feeds(self.feeds.selected_feed_ids()))
-        a("edit_tags", "Edit &tags…", self._edit_current_tags)
-        a("mark_read", "&Mark all feeds as read", self.feeds.mark_all_read)
-        a("next_narrative", "&Next narrative", lambda: self.step_narrative(+1), ("J", "Ctrl+Down"))
-        a("previous_narrative", "&Previous narrative", lambda: self.step_narrative(-1), ("K", "Ctrl+Up"))
-        for number, status in enumerate(STATUSES, start=1):
-            # The detail view owns the status actions (checkable, they show the current status);
-            # the window gives them their shortcuts and makes them work from any panel.
-            action = self.detail.status_actions[status]
-            action.setShortcuts([QKeySequence(str(number)), QKeySequence(f"Ctrl+{number}")])
-            self.addAction(action)
-            self.actions_by_name[f"status_{status}"] = action
-        self.actions_by_name["undo_review"] = self.detail.undo_action
-        a("find", "&Search", self.focus_search, ("Ctrl+F",), "Search claims by words or by meaning")
-        a("clear_search", "Clear search", self.clear_search)
-        a("export_brief", "&Export brief…", self.export_brief, ("Ctrl+E",),
-          "Export the selected narratives as a brief: PDF, HTML, Markdown, CSV or JSON")
-        a("factchecks", "&Fact-check library…", self.open_factchecks, ("Ctrl+L",),
-          "Import, search and re-match the known fact-checks")
-        a("reindex", "Re-&index claims", self.reindex, (), "Rebuild the vector index from the stored vectors")
-        a("recluster", "Re-&cluster narratives", self.recluster, (),
-          "Group every claim into narratives again; reviewed narratives keep their claims")
-        a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts, ("F1",))
-        a("about", "&About Narrative Radar", self.show_about)
-        below = a("detail_below", "Detail &below the list", lambda: self.set_detail_below(below.isChecked()), (),
-                  "Show the narrative under the list instead of beside it (for narrow screens)")
-        below.setCheckable(True)
-
-    def _build_menus_and_toolbar(self) -> None:
-        act = self.actions_by_name
-        menus = (
-            ("&File", ["add_feed", "import_opml", "export_opml", None, "load_demo", None, "settings", None, "quit"]),
-            ("F&eeds", ["fetch_all", "fetch_selected", None, "edit_tags", "remove_feeds", None, "mark_read"]),
-            ("&Narratives", ["next_narrative", "previous_narrative", None,
-                             *[f"status_{s}" for s in STATUSES], "undo_review", None, "find", "clear_search"]),
-            ("&Data", ["export_brief", "factchecks", None, "reindex", "recluster"]),
-        )
-        for title, names in menus:
-            menu = self.menuBar().addMenu(title)
-            for name in names:
-                menu.addSeparator() if name is None else menu.addAction(act[name])
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.feeds_dock.toggleViewAction())
-        view.addAction(self.results_dock.toggleViewAction())
-        view.addSeparator()
-        view.addAction(act["detail_below"])
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(act["shortcuts"])
-        help_menu.addAction(act["about"])
-
-        toolbar = QToolBar("Toolbar", self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(act["fetch_all"])
-        toolbar.addAction(act["add_feed"])
-        toolbar.addAction(act["export_brief"])
-        toolbar.addSeparator()
-        self.search_bar.setMaximumWidth(560)
-        toolbar.addWidget(self.search_bar)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.toolbar = toolbar
 
     def export_brief(self) -> None:
         """Export the narratives selected in the list (the current one if none is)."""
@@ -224,6 +136,7 @@ class MainWindow(QMainWindow):
         self.narratives.search_cleared.connect(self._on_narratives_search_cleared)
         self.feeds.fetch_requested.connect(self.fetch)
         self.feeds.add_requested.connect(self.add_feed)
+        self.feeds.article_activated.connect(self.show_article)
         self.search_bar.searched.connect(self._on_search_bar_searched)
         self.results.narrative_activated.connect(self.show_narrative)
         self.welcome.demo_requested.connect(self.load_demo)
@@ -458,7 +371,25 @@ class MainWindow(QMainWindow):
             lambda progress, cancel: self.context.pipeline.recluster(progress=progress, cancel=cancel),
             on_done=lambda touched: self.status.show_result(f"Narratives rebuilt: {len(touched)} narrative(s)."))
 
-    def _edit_current_tags(self) -> None:
+    def show_article(self, article_id: int) -> QDialog | None:
+        """Open a stored article (from the feed's list) in its own window, offline."""
+        article = article_store.get_article(self.context.store.db, article_id)
+        if article is None:
+            self.status.show_result("That article is no longer stored.")
+            return None
+        dialog = QDialog(self)
+        dialog.setWindowTitle(article.title)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view = ArticleView(dialog)
+        view.show_article(article)
+        layout = QVBoxLayout(dialog)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(view)
+        dialog.resize(760, 640)
+        dialog.show()
+        return dialog
+
+    def edit_current_tags(self) -> None:
         feed = self.feeds.current_feed()
         if feed is None:
             self.status.show_result("Select a feed first.")
@@ -497,23 +428,6 @@ class MainWindow(QMainWindow):
         if new_data_dir is not None and Path(new_data_dir) != self.context.data_dir:
             QTimer.singleShot(0, lambda: self.reopen_requested.emit(Path(new_data_dir)))
         return task
-
-    # Help
-
-    def show_shortcuts(self) -> None:
-        rows = []
-        for action in self.actions_by_name.values():
-            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
-            if keys:
-                rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{' or '.join(keys)}</b></td></tr>")
-        QMessageBox.information(self, "Keyboard shortcuts", "<table cellspacing=6>" + "".join(rows) + "</table>")
-
-    def show_about(self) -> None:
-        from app import __version__
-
-        QMessageBox.about(self, "About Narrative Radar",
-                          f"Narrative Radar {__version__}\n\nOffline monitoring of news feeds for narratives "
-                          f"that spread across outlets and languages.\n\nData folder: {self.context.data_dir}")
 
     # State
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from app.engine.errors import Cancelled
 from app.engine.store import Store
@@ -85,6 +85,11 @@ def test_unread_counts_clear_when_the_feed_is_looked_at(demo_data, make_window):
     assert model.seen.unread(model.feed(feed.id)) == 0
     assert model.indexes_of(feed.id)[0].data(FeedRole.UNREAD) == 0
     assert window.feeds.details.articles.count() > 0
+    item = window.feeds.details.articles.item(0)
+    window.feeds.details.articles.itemActivated.emit(item)
+    [dialog] = [d for d in window.findChildren(QDialog) if d.isVisible()]
+    assert dialog.windowTitle() in item.text()
+    dialog.close()
 
 
 @pytest.mark.slow
@@ -361,3 +366,15 @@ def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, m
     summary = narrative_store.list_narratives(window.context.store.db, ids=[flagged[0]])[0]
     assert "fact-checked" not in {f.kind for f in summary.flags}, "a rejected match stops flagging"
     assert "rejected" in view.list.topLevelItem(0).text(4)
+
+
+def test_every_shortcut_is_listed_once(make_window, tmp_path):
+    from app.ui.window_menus import shortcut_rows
+
+    window = make_window(tmp_path / "data")
+    rows = dict(shortcut_rows(window))
+    for what in ("Next narrative", "Previous narrative", "Fetch now", "Search", "Settings…", "Quit"):
+        assert what in rows
+    assert rows["Next narrative"] == "J or Ctrl+Down"
+    keys = [k for action in window.actions_by_name.values() for k in action.shortcuts()]
+    assert len(keys) == len(set(keys)), "no key is bound twice"
