@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self._update_page()
-        self.schedule.changed.connect(self.status.set_next_fetch)
+        self.schedule.changed.connect(self._on_schedule_changed)
         self.schedule.due.connect(self._on_schedule_due)
         self._plan_fetches()
 
@@ -291,6 +291,10 @@ class MainWindow(QMainWindow):
         feeds = feed_store.list_feeds(self.context.store.db)
         interval = self.context.settings.fetch_interval_minutes
         (self.schedule.after_fetch if after_fetch else self.schedule.plan)(interval, feeds)
+
+    def _on_schedule_changed(self, when) -> None:
+        interval_set = self._scheduling and self.context.settings.fetch_interval_minutes > 0
+        self.status.set_next_fetch(when, nothing_to_fetch=interval_set)
 
     def _on_schedule_due(self) -> None:
         if self.fetch_task is None:

@@ -43,10 +43,10 @@ class TaskStatusBar(QStatusBar):
         runner.finished.connect(self._on_runner_finished)
         self._set_busy(False)
 
-    def set_next_fetch(self, when: datetime | None) -> None:
-        """Show when the scheduled fetch runs next (None: fetching only on demand)."""
+    def set_next_fetch(self, when: datetime | None, *, nothing_to_fetch: bool = False) -> None:
+        """Show when the scheduled fetch runs next (None: fetching only on demand, or no feeds yet)."""
         if when is None:
-            self.next_fetch_label.setText("Automatic fetching off")
+            self.next_fetch_label.setText("No feeds to fetch" if nothing_to_fetch else "Automatic fetching off")
         else:
             same_day = when.date() == datetime.now().astimezone().date()
             stamp = when.strftime("%H:%M") if same_day else when.strftime("%a %d %b %H:%M")

@@ -28,7 +28,7 @@ class WelcomeView(QWidget):
             "Narrative Radar reads news feeds on this computer and flags claims that many outlets repeat, "
             "reworded or translated. Nothing you read or add leaves this computer.\n\n"
             "This data folder is empty. To see how it works, load the demo: eight fictional outlets in five "
-            "languages, 150 articles and six narratives to review. It takes about a minute.")
+            "languages, 150 articles and six narratives to review. It takes less than a minute.")
         intro.setWordWrap(True)
         self.demo_button = QPushButton("Load the demo data")
         self.demo_button.setDefault(True)

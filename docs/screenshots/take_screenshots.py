@@ -66,7 +66,7 @@ def main() -> None:
     app = create_application()
     with tempfile.TemporaryDirectory(prefix="screens-") as tmp:
         QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(Path(tmp) / "qsettings"))
-        window = open_window(Path(tmp) / "data", schedule=False)
+        window = open_window(Path(tmp) / "data")
         window.resize(*SIZE)
         window.show()
         settle(app)
