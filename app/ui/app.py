@@ -59,9 +59,13 @@ def _log_to_file(data_dir: Path) -> None:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
-    root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
+    if root.getEffectiveLevel() > logging.INFO:
+        # The file gets INFO; the console keeps what the command line asked for (-v or not).
+        for existing in root.handlers:
+            if existing.level == logging.NOTSET:
+                existing.setLevel(root.getEffectiveLevel())
         root.setLevel(logging.INFO)
+    root.addHandler(handler)
 
 
 def settle_heap() -> None:
