@@ -45,3 +45,15 @@ def store(data_dir: Path):
     store = Store.open(data_dir)
     yield store
     store.close()
+
+
+@pytest.fixture
+def sample(data_dir):
+    """A data folder with six outlets and three narratives of known flags (tests/narrative_data.py)."""
+    from app.engine.store import Store
+    from tests.narrative_data import sample_store
+
+    store = Store.open(data_dir)
+    made = sample_store(store)
+    store.close()
+    return made

@@ -11,16 +11,6 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.engine.briefs import CSV_COLUMNS
-from app.engine.store import Store
-from tests.narrative_data import sample_store
-
-
-@pytest.fixture
-def sample(data_dir):
-    store = Store.open(data_dir)
-    made = sample_store(store)
-    store.close()
-    return made
 
 
 @pytest.fixture

@@ -104,3 +104,13 @@ def make_window(qtbot) -> Iterator[Callable]:
             box.close()
         if window.isVisible():
             window.close()
+
+
+@pytest.fixture
+def context(data_dir, sample):
+    """The window's shared context over the sample data folder."""
+    from app.ui.context import AppContext
+
+    context = AppContext(data_dir)
+    yield context
+    context.close()

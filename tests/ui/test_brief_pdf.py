@@ -19,7 +19,6 @@ from app.engine.store import Store
 from app.ui import brief_dialog
 from app.ui.brief_dialog import open_brief_dialog
 from app.ui.brief_pdf import svg_image, svg_to_png, write_pdf
-from app.ui.context import AppContext
 from tests.narrative_data import add_article, add_feed, make_narrative, sample_store
 
 MULTILINGUAL = [
@@ -148,13 +147,6 @@ def test_chart_rasterises(qapp, store, sample):
 
 
 # --- The dialog ---
-
-@pytest.fixture
-def context(data_dir, sample):
-    context = AppContext(data_dir)
-    yield context
-    context.close()
-
 
 def test_dialog_exports_the_selected_narratives_and_opens_the_result(qtbot, context, sample, tmp_path, monkeypatch):
     made, _ = sample

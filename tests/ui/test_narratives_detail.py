@@ -9,27 +9,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from app.engine import review
 from app.engine.store import Store
 from app.engine.store import narratives as narrative_store
-from app.ui.context import AppContext
 from app.ui.narrative_view import NarrativeView
 from app.ui.narratives_model import Column
 from app.ui.narratives_view import NarrativesView
 from app.ui.review_dialogs import MergeDialog
-from tests.narrative_data import sample_store
-
-
-@pytest.fixture
-def sample(data_dir):
-    store = Store.open(data_dir)
-    made = sample_store(store)
-    store.close()
-    return made
-
-
-@pytest.fixture
-def context(data_dir, sample):
-    context = AppContext(data_dir)
-    yield context
-    context.close()
 
 
 @pytest.fixture

@@ -10,22 +10,7 @@ from app.engine.store.narratives import NarrativeFilter
 from app.ui.context import AppContext
 from app.ui.narratives_model import PAGE, Column, NarrativeRole, NarrativesModel
 from app.ui.narratives_view import NarrativesView
-from tests.narrative_data import bulk_narratives, sample_store
-
-
-@pytest.fixture
-def sample(data_dir):
-    store = Store.open(data_dir)
-    made = sample_store(store)
-    store.close()
-    return made
-
-
-@pytest.fixture
-def context(data_dir, sample):
-    context = AppContext(data_dir)
-    yield context
-    context.close()
+from tests.narrative_data import bulk_narratives
 
 
 @pytest.fixture
