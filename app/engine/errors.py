@@ -17,8 +17,20 @@ Entry points (the window, the command line) catch ``AppError`` and show it.
 from __future__ import annotations
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> "AppError":
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class AppError(Exception):
     """Base of all errors meant to be shown to the user."""
+
+    def __reduce__(self):
+        # Work run in a child process sends its error back pickled; subclasses whose
+        # __init__ takes other arguments than the message would not unpickle by default.
+        return _rebuild, (type(self), self.args, self.__dict__)
 
 
 class FeedError(AppError):

@@ -20,6 +20,7 @@ DATABASE_NAME = "radar.db"
 INDEX_NAME = "claims.faiss"
 EVIDENCE_DIR = "evidence"
 SETTINGS_NAME = "settings.toml"
+LOG_NAME = "narrative-radar.log"
 
 
 def default_data_dir() -> Path:

@@ -106,6 +106,10 @@ class Pipeline:
             self._index, _ = self._open_index(progress, cancel)
         return self._index
 
+    def forget_index(self) -> None:
+        """Drop the index kept in memory: another process has changed it; the next use reloads it."""
+        self._index = None
+
     def _open_index(self, progress, cancel) -> tuple[VectorIndex, bool]:
         embedder = self.embedder
         path = self.store.index_path

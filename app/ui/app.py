@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.engine.errors import AppError
-from app.engine.paths import APP_NAME, default_data_dir
+from app.engine.paths import APP_NAME, LOG_NAME, default_data_dir
 
 from .context import AppContext
 from .error_presenter import plain_message
@@ -20,7 +20,6 @@ from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-LOG_NAME = "narrative-radar.log"
 _windows: list[MainWindow] = []  # open windows, kept alive here
 
 

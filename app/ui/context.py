@@ -8,6 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.engine.child_process import Job, run_in_child
+from app.engine.paths import LOG_NAME
 from app.engine.pipeline import Pipeline
 from app.engine.settings import Settings, load_settings, save_settings
 from app.engine.store import Store
@@ -20,7 +22,9 @@ class AppContext(QObject):
 
     ``store`` is for reads on the GUI thread (small pages, WAL never blocks them).
     ``pipeline`` owns the embedder and the index with its own connection, and is
-    used only by tasks on the one-thread writer pool, one task at a time.
+    used by tasks off the GUI thread (searches, short writes). Long engine work
+    (fetching, embedding, clustering) runs in a child process when ``isolate`` is
+    true, as in the real window; tests that give ``pipeline`` a fake model set it false.
     """
 
     data_changed = Signal()        # articles, claims or narratives changed: views re-read
@@ -33,10 +37,26 @@ class AppContext(QObject):
         self.store = Store.open(self.data_dir)
         self.pipeline = Pipeline(Store.open(self.data_dir), self.settings)
         self.tasks = TaskRunner(self)
+        self.isolate = True
 
     def run(self, title: str, work: Callable[..., Any], *, writes: bool = True) -> EngineTask:
         """Run ``work(progress=, cancel=)`` in the background; connect to the task's signals."""
         return self.tasks.start(EngineTask(title, work), writes=writes)
+
+    def engine_work(self, job: Job) -> Callable[..., Any]:
+        """``job(pipeline, progress=, cancel=)`` as the work of a task (see :meth:`run`)."""
+        if not self.isolate:
+            return lambda progress, cancel: job(self.pipeline, progress=progress, cancel=cancel)
+
+        def work(progress, cancel):
+            try:
+                return run_in_child(job, self.data_dir, progress=progress, cancel=cancel,
+                                    log_file=self.data_dir / LOG_NAME)
+            finally:
+                # The child may have added vectors: searches here reload the index from its file.
+                self.pipeline.forget_index()
+
+        return work
 
     def update_settings(self, settings: Settings) -> None:
         save_settings(self.data_dir, settings)

@@ -1,7 +1,7 @@
 """The fact-check library: import files, search and list what is known, match every claim again.
 
-Import and matching run as background tasks on the writer pool (through the
-context's pipeline, which owns the embedder) with progress and cancel; the list
+Import and matching run as background tasks (``factcheck_jobs``, in a child process
+like the window's other long work) with progress and cancel; the list
 reads the library on the GUI thread, a page at a time. Problems of an import (a
 malformed item, a CSV row without a claim) are listed with their file and line.
 """
@@ -9,9 +9,8 @@ malformed item, a CSV row without a claim) are listed with their file and line.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
@@ -20,18 +19,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.engine.factcheck_import import ImportReport, import_factchecks
-from app.engine.factcheck_claims import MatchReport, match_all, match_library_changes
 from app.engine.factcheck_values import VERDICTS
-from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks, refresh_narratives, remove_factchecks
-from app.engine.pipeline import Pipeline
+from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks
 
 from .context import AppContext
 from .error_presenter import plain_message
+from .factcheck_jobs import LibraryUpdate, import_and_match, rematch, remove
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 PAGE = 300
 FILE_FILTER = ("Fact-checks (*.json *.jsonld *.jsonl *.ndjson *.csv *.tsv *.html *.htm);;"
@@ -39,49 +35,6 @@ FILE_FILTER = ("Fact-checks (*.json *.jsonld *.jsonl *.ndjson *.csv *.tsv *.html
                "All files (*)")
 SETTINGS_FOLDER = "factchecks/folder"
 COLUMNS = ("Rating", "Verdict", "Publisher", "Date", "Lang", "Claim", "Link")
-
-
-# --------------------------------------------------------------------------- work for the writer pool
-
-
-@dataclass(frozen=True)
-class LibraryUpdate:
-    """What an import (and the matching after it) did."""
-
-    imported: ImportReport | None
-    matched: MatchReport | None
-
-
-def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda fraction, message: progress(start + (end - start) * fraction, message)
-
-
-def import_and_match(pipeline: Pipeline, paths: Sequence[Path], *, progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> LibraryUpdate:
-    """Import fact-check files, then match again the claims that may repeat what changed."""
-    report = import_factchecks(pipeline.store, paths, progress=_part(progress, 0.0, 0.3), cancel=cancel)
-    matched = None
-    if report.stored and pipeline.store.counts()["claims"]:
-        matched = match_library_changes(pipeline.store, pipeline.embedder, report.factcheck_ids,
-                                        index=pipeline.index(_part(progress, 0.3, 0.4), cancel),
-                                        settings=pipeline.settings, progress=_part(progress, 0.4, 1.0), cancel=cancel)
-    return LibraryUpdate(report, matched)
-
-
-def rematch(pipeline: Pipeline, *, progress: Progress | None = None,
-            cancel: threading.Event | None = None) -> LibraryUpdate:
-    """Match every claim against the library again."""
-    return LibraryUpdate(None, match_all(pipeline.store, pipeline.embedder, settings=pipeline.settings,
-                                         progress=progress, cancel=cancel))
-
-
-def remove(pipeline: Pipeline, ids: Sequence[int], *, progress: Progress | None = None,
-           cancel: threading.Event | None = None) -> LibraryUpdate:
-    """Remove fact-checks and refresh the flags of the narratives that matched them."""
-    refresh_narratives(pipeline.store, sorted(remove_factchecks(pipeline.store, ids)), pipeline.settings)
-    return LibraryUpdate(None, None)
 
 
 def describe_update(update: LibraryUpdate) -> str:
@@ -248,8 +201,7 @@ class FactChecksDialog(QDialog):
         """Import files in the background, then match the claims they concern; return the task."""
         paths = list(paths)
         return self._start("Importing fact-checks",
-                           lambda progress, cancel: import_and_match(self.context.pipeline, paths,
-                                                                     progress=progress, cancel=cancel))
+                           self.context.engine_work(partial(import_and_match, paths=paths)))
 
     def _on_match_button_clicked(self) -> None:
         self.match_all()
@@ -257,7 +209,7 @@ class FactChecksDialog(QDialog):
     def match_all(self):
         """Match every claim against the library again, in the background; return the task."""
         return self._start("Matching claims with fact-checks",
-                           lambda progress, cancel: rematch(self.context.pipeline, progress=progress, cancel=cancel))
+                           self.context.engine_work(rematch))
 
     def _on_remove_button_clicked(self) -> None:
         ids = self.selected_ids()
@@ -273,8 +225,7 @@ class FactChecksDialog(QDialog):
         """Remove fact-checks in the background; return the task."""
         ids = list(ids)
         return self._start("Removing fact-checks",
-                           lambda progress, cancel: remove(self.context.pipeline, ids, progress=progress,
-                                                           cancel=cancel))
+                           self.context.engine_work(partial(remove, ids=ids)))
 
     def _on_stop_button_clicked(self) -> None:
         if self.task is not None:

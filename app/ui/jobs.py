@@ -1,9 +1,10 @@
 """The work the window hands to background tasks: plain functions over the engine.
 
-Each takes the writer's :class:`~app.engine.pipeline.Pipeline` (or store) plus the
-``progress`` and ``cancel`` that :class:`~app.ui.workers.EngineTask` passes, and
-returns a frozen dataclass the window turns into a status message. Nothing here
-touches a widget, so every job can run on the writer pool.
+Each takes a :class:`~app.engine.pipeline.Pipeline` (or store) plus the ``progress``
+and ``cancel`` that :class:`~app.ui.workers.EngineTask` passes, and returns a frozen
+dataclass the window turns into a status message. Nothing here touches a widget, and
+the pipeline jobs are module-level functions, so they can run in a child process
+(:meth:`AppContext.engine_work <app.ui.context.AppContext.engine_work>`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,24 @@ def export_opml(store: Store, path: Path) -> int:
     except OSError as exc:
         raise ImportFileError(str(path), f"could not be written: {exc.strerror or exc}") from exc
     return len(entries)
+
+
+def reindex(pipeline: Pipeline, *, progress: Progress | None = None,
+            cancel: threading.Event | None = None) -> int:
+    """Rebuild the vector index from the stored vectors; return how many."""
+    return pipeline.reindex(progress=progress, cancel=cancel)
+
+
+def recluster(pipeline: Pipeline, *, progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> set[int]:
+    """Rebuild every narrative the reviewers have not touched."""
+    return pipeline.recluster(progress=progress, cancel=cancel)
+
+
+def reembed(pipeline: Pipeline, *, progress: Progress | None = None,
+            cancel: threading.Event | None = None) -> PipelineReport:
+    """Embed and cluster the claims that have no vector of the current model (after a model switch)."""
+    return pipeline.process_claims(progress=progress, cancel=cancel)
 
 
 def search_meaning(pipeline: Pipeline, text: str, *, limit: int = 100, progress: Progress | None = None,

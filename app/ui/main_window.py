@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -269,8 +270,7 @@ class MainWindow(QMainWindow):
         title = "Fetching feeds" if feed_ids is None else f"Fetching {len(feed_ids)} feed(s)"
         return self._track_fetch(self.run_job(
             title, "reading the feeds",
-            lambda progress, cancel: jobs.fetch(self.context.pipeline, feed_ids, force=force,
-                                                progress=progress, cancel=cancel),
+            self.context.engine_work(partial(jobs.fetch, feed_ids=feed_ids, force=force)),
             on_done=self._fetch_done))
 
     def fetch_all(self) -> EngineTask | None:
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
             return self.demo_task
         self.demo_task = self._track_fetch(self.run_job(
             "Loading the demo data", "loading the demo data",
-            lambda progress, cancel: jobs.load_demo(self.context.pipeline, progress=progress, cancel=cancel),
+            self.context.engine_work(jobs.load_demo),
             on_done=self._on_demo_done))
         self._update_page()
         return self.demo_task
@@ -326,8 +326,7 @@ class MainWindow(QMainWindow):
         """Add feeds and read them; a feed that fails shows its error on itself in the feeds panel."""
         return self._track_fetch(self.run_job(
             "Adding feeds", "adding the feed",
-            lambda progress, cancel: jobs.add_and_fetch(self.context.pipeline, sources, tags=tags, title=title,
-                                                        progress=progress, cancel=cancel),
+            self.context.engine_work(partial(jobs.add_and_fetch, sources=sources, tags=tags, title=title)),
             on_done=self._on_feeds_added))
 
     def _on_feeds_added(self, result: jobs.FeedsAdded) -> None:
@@ -345,8 +344,7 @@ class MainWindow(QMainWindow):
                 return None
         return self._track_fetch(self.run_job(
             "Importing OPML", "importing the OPML file",
-            lambda progress, cancel: jobs.import_opml(self.context.pipeline, Path(path), progress=progress,
-                                                      cancel=cancel),
+            self.context.engine_work(partial(jobs.import_opml, path=Path(path))),
             on_done=self._on_feeds_added))
 
     def export_opml(self, path: str | Path | None = None) -> int | None:
@@ -366,13 +364,13 @@ class MainWindow(QMainWindow):
     def reindex(self) -> EngineTask:
         return self.run_job(
             "Re-indexing claims", "rebuilding the index",
-            lambda progress, cancel: self.context.pipeline.reindex(progress=progress, cancel=cancel),
+            self.context.engine_work(jobs.reindex),
             on_done=lambda n: self.status.show_result(f"Index rebuilt: {n} claim vector(s)."))
 
     def recluster(self) -> EngineTask:
         return self.run_job(
             "Re-clustering narratives", "re-clustering the narratives",
-            lambda progress, cancel: self.context.pipeline.recluster(progress=progress, cancel=cancel),
+            self.context.engine_work(jobs.recluster),
             on_done=lambda touched: self.status.show_result(f"Narratives rebuilt: {len(touched)} narrative(s)."))
 
     def show_article(self, article_id: int) -> QDialog | None:
@@ -420,7 +418,7 @@ class MainWindow(QMainWindow):
         if (settings.model or "") != (old.model or ""):
             task = self.run_job(
                 "Re-embedding claims for the new model", "re-embedding the claims",
-                lambda progress, cancel: self.context.pipeline.process_claims(progress=progress, cancel=cancel),
+                self.context.engine_work(jobs.reembed),
                 on_done=lambda report: self.status.show_result(
                     f"Re-embedded {report.claims_embedded} claim(s) with the new model."))
         elif (settings.flag_min_sources, settings.flag_hours, settings.window_days) != (

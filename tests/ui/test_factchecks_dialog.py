@@ -38,6 +38,7 @@ def context(qapp, tmp_path):
 
     ctx = AppContext(tmp_path / "data")
     ctx.pipeline._embedder = HashingEmbedder()
+    ctx.isolate = False  # the fake model lives in this process only
     yield ctx
     ctx.close()
 

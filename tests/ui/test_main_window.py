@@ -136,6 +136,19 @@ def test_cancel_stops_a_long_job_and_the_window_stays_responsive(make_window, qt
     assert not window.presenter.open_boxes()
 
 
+def test_engine_work_runs_in_a_child_process_with_progress_and_cancel(make_window, qtbot, tmp_path):
+    from tests.engine.test_child_process import wait_for_cancel
+
+    window = make_window(tmp_path / "data")
+    assert window.context.isolate, "the window runs long engine work outside its own interpreter"
+    task = window.run_job("Waiting in a child", "waiting", window.context.engine_work(wait_for_cancel))
+    qtbot.waitUntil(lambda: window.status.progress_bar.value() > 0, timeout=30_000)
+    with qtbot.waitSignal(task.signals.cancelled, timeout=10_000):
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in window.status.task_label.text(), timeout=5000)
+    assert not window.presenter.open_boxes()
+
+
 def test_a_failed_task_is_told_in_plain_words(make_window, qtbot, tmp_path):
     window = make_window(tmp_path / "data")
 
@@ -319,8 +332,9 @@ def test_scheduled_fetch_runs_in_the_background_without_forcing(make_window, qtb
     assert window.schedule.next_at is not None
     assert "Next fetch" in window.status.next_fetch_label.text()
     calls = []
-    monkeypatch.setattr("app.ui.jobs.fetch", lambda pipeline, ids, *, force, progress, cancel: calls.append(
-        (ids, force)))
+    window.context.isolate = False  # the patched job below lives in this process only
+    monkeypatch.setattr("app.ui.jobs.fetch", lambda pipeline, feed_ids, *, force, progress, cancel: calls.append(
+        (feed_ids, force)))
     with qtbot.waitSignal(window.fetch_finished, timeout=5000):
         window.schedule.due.emit()
     assert calls == [(None, False)]
