@@ -16,7 +16,10 @@ otherwise it waits alone until a later claim links to it.
 Those claim-level clusters are the *facets* of a narrative. When the same
 articles carry claims of two narratives (two outlets both say X and Y), the two
 are one storyline and are merged, facets intact: joining still needs closeness to
-one facet's centroid, so a storyline grows without its centroid blurring.
+one facet's centroid, so a storyline grows without its centroid blurring. The
+articles shared must be a large part of *both* narratives, so that a big narrative
+cannot absorb small ones whose few articles it happens to contain (see
+``_join_storyline``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ LABEL_SAMPLE = 500
 # Below this cosine no model here calls two sentences the same claim, whatever words they
 # share; skipping them early keeps the cost per claim low.
 COSINE_FLOOR = 0.3
+# Two narratives are one storyline when at least this many articles carry both, and those
+# articles are at least this share of each narrative's articles (of the larger one too).
 STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
 
@@ -191,8 +196,8 @@ class Clusterer:
 
         Two outlets that both carry claim X and claim Y tell one story, not two: when
         at least two articles hold claims of both narratives, and they make up half of
-        the smaller one, the younger narrative's facets move into the older one (the
-        older id survives, so ids stay stable). Narratives a reviewer touched are left alone.
+        each, the younger narrative's facets move into the older one (the older id
+        survives, so ids stay stable). Narratives a reviewer touched are left alone.
         """
         conn = self.store.db.conn
         if conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (narrative_id,)).fetchone()[0]:
@@ -201,7 +206,22 @@ class Clusterer:
         for other in members.sibling_narratives(conn, claim.article_id, narrative_id):
             theirs = members.articles_of(conn, other)
             shared = len(mine & theirs)
-            if shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * min(len(mine), len(theirs)):
+            # Measured against the smaller side only, the test chained: a narrative told by
+            # a tenth of the articles holds both articles of a two-article narrative once in
+            # a hundred pairs by chance alone, each merge grows it, and the next merge gets
+            # likelier, until one narrative held most claims of a corpus whose articles mix
+            # unrelated stories. Asking the shared articles to be half of the larger side too
+            # means "most outlets telling either tell both", which wire copies of one
+            # two-claim story meet, and it bounds a merge: the union is at most one and a
+            # half times the larger side, so a narrative cannot grow by swallowing ones much
+            # smaller than itself, and a narrative coherent on its own (told mostly by
+            # articles that do not carry the other) stays apart. A side claim told by few of
+            # a big story's outlets stays a narrative of its own, which a reviewer can merge.
+            # A test against chance (lift, shared * N / (|A| * |B|)) was not used: N depends
+            # on what else the store holds, and a store that follows one event (a journalist
+            # watching one election) makes every co-occurrence look like chance; the
+            # evidence that matters here is how much of each narrative the overlap explains.
+            if shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * max(len(mine), len(theirs)):
                 keep, gone = min(narrative_id, other), max(narrative_id, other)
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))

@@ -1,4 +1,5 @@
 import math
+import random
 
 import numpy as np
 import pytest
@@ -128,6 +129,68 @@ def test_claims_told_together_by_the_same_articles_form_one_storyline(store):
     assert summary.size == 5 and summary.sources == 3 and summary.label == x
     facets = store.db.conn.execute("SELECT size FROM facets WHERE narrative_id = ? ORDER BY size", (summary.id,))
     assert [r[0] for r in facets] == [2, 3]
+
+
+def one_hot_stories(count: int) -> dict[str, np.ndarray]:
+    """Claims of ``count`` unrelated stories, each orthogonal to every other."""
+    texts = [f"Officials in district {i} reported event {i} to the press" for i in range(count)]
+    return {text: np.eye(count, dtype=np.float32)[i] for i, text in enumerate(texts)}
+
+
+def add_mixed_articles(store, stories: list[str], *, articles: int, per_article: int, seed: int) -> None:
+    """Articles that each carry claims of several stories drawn at random, as a digest or a
+    live blog does: any two stories share articles now and then by chance alone."""
+    rng = random.Random(seed)
+    feeds = [add_feed(store, f"mixed{i}") for i in range(10)]
+    for n in range(articles):
+        add_article(store, feeds[n % len(feeds)], rng.sample(stories, per_article),
+                    published=f"2026-11-{10 + n // 24:02d}T{n % 24:02d}:00:00Z")
+
+
+def test_stories_mixed_in_the_same_articles_by_chance_do_not_chain_into_one_narrative(store):
+    # 120 stories, five per article: each story is told by about five articles, and when one
+    # narrative is big, the two articles of a young one are often both among its articles.
+    # Joining on overlap with the smaller side alone glued 97% of the claims into one narrative.
+    table = one_hot_stories(120)
+    add_mixed_articles(store, list(table), articles=120, per_article=5, seed=3)
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=120)).process_claims()
+    sizes = sorted((s.size for s in narrative_store.list_narratives(store.db)), reverse=True)
+    claims = store.db.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    assert sum(sizes) > 0.9 * claims  # the stories are found ...
+    assert sizes[0] <= 0.05 * claims  # ... and stay apart (up to a few chance merges of young ones)
+    stories_per_narrative = [len({m.text for m in narrative_store.get_narrative(store.db, s.id).members})
+                             for s in narrative_store.list_narratives(store.db)]
+    assert stories_per_narrative.count(1) > 0.6 * len(stories_per_narrative)
+
+
+def test_a_big_narrative_does_not_swallow_a_small_one_whose_articles_it_happens_to_hold(store):
+    table = one_hot_stories(2)
+    big, small = table
+    outlets = [add_feed(store, f"outlet{i}") for i in range(8)]
+    for hour, feed in enumerate(outlets):
+        add_article(store, feed, [big, small] if hour >= 6 else [big], published=f"2026-11-10T0{hour}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=2)).process_claims()
+    assert narratives_of(store) == [[big] * 8, [small] * 2]
+
+
+def test_wire_copies_of_one_two_claim_story_still_merge_amid_mixed_articles(store):
+    # Four outlets run the same agency story (claims X and Y), a fifth runs X with other news,
+    # a sixth Y alone; around them, digests mix unrelated stories as in the chaining test.
+    table = one_hot_stories(62)
+    x, y, *others = table
+    add_mixed_articles(store, others, articles=60, per_article=4, seed=5)
+    wire = [add_feed(store, f"wire{i}") for i in range(6)]
+    for hour, feed in enumerate(wire[:4]):
+        add_article(store, feed, [x, y], published=f"2026-11-11T{hour:02d}:30:00Z")
+    add_article(store, wire[4], [x, others[0], others[1]], published="2026-11-11T05:30:00Z")
+    add_article(store, wire[5], [y], published="2026-11-11T06:30:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=62)).process_claims()
+    [storyline] = [n for n in narratives_of(store) if x in n]
+    assert storyline == sorted([x] * 5 + [y] * 5)
+    [narrative_id] = {r[0] for r in store.db.conn.execute(
+        "SELECT nc.narrative_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id WHERE c.text = ?", (x,))}
+    facets = store.db.conn.execute("SELECT size FROM facets WHERE narrative_id = ? ORDER BY size", (narrative_id,))
+    assert [r[0] for r in facets] == [5, 5]
 
 
 def test_encoding_shortest_first_keeps_rows_in_input_order():
