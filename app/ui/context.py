@@ -41,22 +41,13 @@ class AppContext(QObject):
 
     def run(self, title: str, work: Callable[..., Any], *, writes: bool = True) -> EngineTask:
         """Run ``work(progress=, cancel=)`` in the background; connect to the task's signals."""
-        return self.tasks.start(EngineTask(title, work), writes=writes)
+        return self.tasks.start(EngineTask(title, work), writes=writes, in_child=isinstance(work, ChildWork))
 
     def engine_work(self, job: Job) -> Callable[..., Any]:
         """``job(pipeline, progress=, cancel=)`` as the work of a task (see :meth:`run`)."""
         if not self.isolate:
             return lambda progress, cancel: job(self.pipeline, progress=progress, cancel=cancel)
-
-        def work(progress, cancel):
-            try:
-                return run_in_child(job, self.data_dir, progress=progress, cancel=cancel,
-                                    log_file=self.data_dir / LOG_NAME)
-            finally:
-                # The child may have added vectors: searches here reload the index from its file.
-                self.pipeline.forget_index()
-
-        return work
+        return ChildWork(self, job)
 
     def update_settings(self, settings: Settings) -> None:
         save_settings(self.data_dir, settings)
@@ -71,3 +62,19 @@ class AppContext(QObject):
         self.tasks.cancel_all()
         self.pipeline.store.close()
         self.store.close()
+
+
+class ChildWork:
+    """A job run in a child process on the data folder of a context, as a task's work."""
+
+    def __init__(self, context: AppContext, job: Job) -> None:
+        self.context = context
+        self.job = job
+
+    def __call__(self, progress, cancel) -> Any:
+        try:
+            return run_in_child(self.job, self.context.data_dir, progress=progress, cancel=cancel,
+                                log_file=self.context.data_dir / LOG_NAME)
+        finally:
+            # The child may have added vectors: searches here reload the index from its file.
+            self.context.pipeline.forget_index()

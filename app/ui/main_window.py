@@ -474,9 +474,9 @@ class MainWindow(QMainWindow):
         tasks = self.context.tasks
         for task in list(tasks.running):
             task.cancel()
-        for pool in (tasks.writer_pool, tasks.reader_pool, QThreadPool.globalInstance()):
+        for pool in (*tasks.pools, QThreadPool.globalInstance()):
             pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
-        if tasks.writer_pool.activeThreadCount() or tasks.reader_pool.activeThreadCount():
+        if any(pool.activeThreadCount() for pool in tasks.pools):
             log.warning("closing with work still running; it stops at its next check")
         else:
             self.context.close()

@@ -67,8 +67,9 @@ def run_review(context, parent: QWidget, title: str, work: Callable[[Any], Any],
                on_done: Callable[[Any], None] | None = None, *,
                presenter: ErrorPresenter | None = None,
                on_failed: Callable[[], None] | None = None) -> EngineTask:
-    """Run ``work(store)`` on the writer thread with the pipeline's store (one writer at a
-    time: a review never races a running update), then tell every view that data changed.
+    """Run ``work(store)`` on the writer thread with the pipeline's store, then tell every
+    view that data changed. Reviews are short transactions: one is saved while a long
+    fetch runs in its child process, between the fetch's own transactions.
 
     Returns the task; it is already running, so wait for its end through
     ``context.tasks`` (``finished``) rather than connecting to its signals late.

@@ -3,7 +3,9 @@
 An :class:`EngineTask` runs one engine function off the GUI thread, passing it a
 ``progress`` callback and a ``cancel`` event, and reports through signals that Qt
 delivers on the GUI thread. It never touches widgets. Engine writes go through a
-pool of one thread (one writer to the database); each task opens its own Store.
+pool of one thread (quick writes such as reviews, one at a time); long engine work that
+runs in a child process waits on the engine pool's one thread, so a review is saved at
+once even during a long fetch (the database serialises the two writers' transactions).
 """
 
 from __future__ import annotations
@@ -105,13 +107,21 @@ class TaskRunner(QObject):
         self.writer_pool.setMaxThreadCount(1)
         self.reader_pool = QThreadPool(self)
         self.reader_pool.setMaxThreadCount(2)
+        self.engine_pool = QThreadPool(self)
+        self.engine_pool.setMaxThreadCount(1)
         self.running: list[EngineTask] = []
 
-    def start(self, task: EngineTask, *, writes: bool = True) -> EngineTask:
+    @property
+    def pools(self) -> tuple[QThreadPool, ...]:
+        return self.writer_pool, self.reader_pool, self.engine_pool
+
+    def start(self, task: EngineTask, *, writes: bool = True, in_child: bool = False) -> EngineTask:
+        """Queue a task: ``in_child`` work on the engine pool, else writes on the writer pool, reads on the readers'."""
         self.running.append(task)
         for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
             signal.connect(lambda *_, t=task: self._finish(t))
-        (self.writer_pool if writes else self.reader_pool).start(task)
+        pool = self.engine_pool if in_child else self.writer_pool if writes else self.reader_pool
+        pool.start(task)
         self.started.emit(task)
         return task
 
@@ -123,5 +133,5 @@ class TaskRunner(QObject):
     def cancel_all(self, wait_ms: int = 3000) -> None:
         for task in list(self.running):
             task.cancel()
-        self.writer_pool.waitForDone(wait_ms)
-        self.reader_pool.waitForDone(wait_ms)
+        for pool in self.pools:
+            pool.waitForDone(wait_ms)

@@ -149,6 +149,24 @@ def test_engine_work_runs_in_a_child_process_with_progress_and_cancel(make_windo
     assert not window.presenter.open_boxes()
 
 
+@pytest.mark.slow
+def test_a_review_is_saved_while_a_long_fetch_runs_in_its_child(demo_data, make_window, qtbot):
+    from tests.engine.test_child_process import wait_for_cancel
+
+    window = make_window(demo_data)
+    fetch = window.run_job("Fetching slowly", "fetching", window.context.engine_work(wait_for_cancel))
+    qtbot.waitUntil(lambda: window.status.progress_bar.value() > 0, timeout=30_000)
+    window.step_narrative(+1)
+    narrative_id = window.detail.narrative_id
+    with qtbot.waitSignal(window.detail.narratives_changed, timeout=10_000):
+        window.detail.set_status("confirmed")
+    stored = narrative_store.get_narrative(window.context.store.db, narrative_id, members=False)
+    assert stored.summary.status == "confirmed"
+    assert fetch in window.context.tasks.running, "the review did not wait for the fetch to end"
+    with qtbot.waitSignal(fetch.signals.cancelled, timeout=10_000):
+        fetch.cancel()
+
+
 def test_a_failed_task_is_told_in_plain_words(make_window, qtbot, tmp_path):
     window = make_window(tmp_path / "data")
 
