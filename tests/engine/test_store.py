@@ -55,6 +55,13 @@ def test_not_a_database_gives_clear_error(data_dir):
         Store.open(data_dir)
 
 
+def test_a_data_folder_that_cannot_be_created_gives_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="data folder .*a-file.*cannot be created"):
+        Store.open(blocker / "data")
+
+
 def test_feeds_add_list_tag_remove(memory_store):
     db = memory_store.db
     feed, created = feed_store.add_feed(db, "https://a.example/rss", kind="http", tags=["State media", "watchlist"])

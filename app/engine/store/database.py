@@ -70,7 +70,11 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
         if str(path) == ":memory:":
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"The data folder {Path(path).parent} cannot be created: "
+                                 f"{exc.strerror or exc}.") from exc
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         # We manage transactions ourselves (BEGIN IMMEDIATE for writers).
         conn.isolation_level = None
