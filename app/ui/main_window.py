@@ -133,7 +133,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.narratives.narrative_selected.connect(self._on_narratives_narrative_selected)
-        self.detail.narratives_changed.connect(self.narratives.refresh)
         self.narratives.search_cleared.connect(self._on_narratives_search_cleared)
         self.feeds.fetch_requested.connect(self.fetch)
         self.feeds.add_requested.connect(self.add_feed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
     QToolButton, QVBoxLayout, QWidget,
@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 
 MIN_LABEL_WIDTH = 200
 FOLD_ORDER = (Column.FIRST_SEEN, Column.LANGUAGES, Column.STATUS, Column.GROWTH)
+COLUMNS_KEY = "narratives/columns"  # the columns the user showed or hid, per user
+
+
+def chosen_columns() -> dict[Column, bool]:
+    """The columns the user showed or hid from the header's menu, as saved (unknown names are skipped)."""
+    chosen = {}
+    for item in str(QSettings().value(COLUMNS_KEY, "") or "").split(","):
+        name, _, on = item.partition("=")
+        if name in Column.__members__ and on in ("0", "1"):
+            chosen[Column[name]] = on == "1"
+    return chosen
 """Columns hidden, in this order, when the panel is too narrow for the label."""
 
 
@@ -142,9 +153,9 @@ class NarrativesView(QWidget):
         header.setSortIndicator(Column.SCORE, Qt.DescendingOrder)
         header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
         self._sort_column, self._sort_order = int(Column.SCORE), Qt.DescendingOrder
-        self._chosen_columns: dict[Column, bool] = {}
-        for column in HIDDEN_BY_DEFAULT:
-            table.setColumnHidden(column, True)
+        self._chosen_columns: dict[Column, bool] = chosen_columns()
+        for column in Column:
+            table.setColumnHidden(column, not self._chosen_columns.get(column, column not in HIDDEN_BY_DEFAULT))
         self.sort_combo.setCurrentIndex(self.sort_combo.findData(int(Column.SCORE)))
         self.sort_combo.currentIndexChanged.connect(self._on_sort_controls_changed)
         self.order_button.toggled.connect(self._on_sort_controls_changed)
@@ -223,6 +234,7 @@ class NarrativesView(QWidget):
     def set_column_shown(self, column: Column, shown: bool) -> None:
         """Show or hide a column by the user's choice (it is then never hidden for room)."""
         self._chosen_columns[column] = shown
+        QSettings().setValue(COLUMNS_KEY, ",".join(f"{c.name}={int(on)}" for c, on in self._chosen_columns.items()))
         self.table.setColumnHidden(column, not shown)
         self._fit_columns()
 

@@ -40,6 +40,14 @@ def window_settings_folder(qapp, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def fresh_user_choices(window_settings_folder):
+    """Each test starts with the columns a new user sees (a test that hides one leaves no trace)."""
+    from app.ui.narratives_view import COLUMNS_KEY
+
+    QSettings().remove(COLUMNS_KEY)
+
+
 @pytest.fixture(scope="session")
 def demo_template(qapp, tmp_path_factory) -> tuple[Path, dict]:
     """A data folder with the demo loaded from the first-start page, and what happened on the way."""

@@ -216,3 +216,14 @@ def test_narrow_panel_keeps_the_label_readable(view):
     view.set_column_shown(Column.SCORE, True)
     view.resize(1400, 600)
     assert not view.table.isColumnHidden(Column.SCORE) and not view.table.isColumnHidden(Column.LANGUAGES)
+
+
+def test_columns_the_user_shows_or_hides_are_remembered(view, context, qtbot):
+    view.set_column_shown(Column.SCORE, True)
+    view.set_column_shown(Column.GROWTH, False)
+    again = NarrativesView(context)
+    qtbot.addWidget(again)
+    again.show()
+    again.resize(1400, 600)
+    assert not again.table.isColumnHidden(Column.SCORE)
+    assert again.table.isColumnHidden(Column.GROWTH)
