@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 
@@ -12,4 +13,5 @@ def run() -> None:
 
 
 if __name__ == "__main__":
+    multiprocessing.freeze_support()  # the window's background work runs in child processes
     sys.exit(run())
