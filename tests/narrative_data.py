@@ -157,3 +157,46 @@ def bulk_narratives(store: Store, count: int) -> list[int]:
                              (narrative_id, f"Told by many sources ({i})."))
             ids.append(narrative_id)
     return ids
+
+
+def large_narrative(store: Store, claims: int, sources: int = 40, languages: Sequence[str] = ("en", "ru", "de"),
+                    *, days: int = 20) -> int:
+    """Insert one narrative of ``claims`` claims (one article each) straight in SQL; return its id.
+
+    Outlet ``k`` tells roughly ``1 / (k + 1)`` of the claims, so a few outlets are loud and
+    the rest a long tail; publication times are spread over ``days`` days (deterministic).
+    """
+    feeds = [add_feed(store, f"Outlet {k:02d}") for k in range(sources)]
+    weights = np.array([1 / (k + 1) for k in range(sources)])
+    rng = np.random.default_rng(5)
+    picks = rng.choice(len(feeds), size=claims, p=weights / weights.sum())
+    seconds = rng.integers(0, days * 86400, size=claims)
+    blob = np.zeros(HashingEmbedder.dim, dtype=np.float32).tobytes()
+    with write_transaction(store.db) as conn:
+        first_article = (conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]) + 1
+        first_claim = (conn.execute("SELECT coalesce(max(id), 0) FROM claims").fetchone()[0]) + 1
+        rows, texts = [], []
+        for n in range(claims):
+            day, rest = divmod(int(seconds[n]), 86400)
+            at = f"2026-10-{1 + day:02d}T{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}Z"
+            text = f"Claim {n:05d} says thing {n * 7919 % 1009} about the topic."
+            rows.append((first_article + n, feeds[int(picks[n])], f"big-{n}", text[:30], text,
+                         languages[n % len(languages)], at, "2026-11-01T00:00:00Z", f"sha-big-{n}"))
+            texts.append((first_claim + n, first_article + n, text, languages[n % len(languages)]))
+        conn.executemany("INSERT INTO articles (id, feed_id, guid, title, text, language, published_at, fetched_at,"
+                         " content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO claims (id, article_id, position, text, language, is_title)"
+                         " VALUES (?, ?, 0, ?, ?, 1)", texts)
+        narrative_id = conn.execute(
+            "INSERT INTO narratives (created_at, updated_at, model, centroid, size, label_claim_id, first_seen,"
+            " last_seen, sources, languages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z", MODEL, blob, claims, first_claim,
+             min(r[6] for r in rows), max(r[6] for r in rows), sources, ",".join(languages)),
+        ).lastrowid
+        facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, ?)",
+                                (narrative_id, blob, claims)).lastrowid
+        conn.executemany(
+            "INSERT INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
+            " VALUES (?, ?, ?, ?, '2026-11-01T00:00:00Z')",
+            [(first_claim + n, narrative_id, facet_id, round(0.5 + (n * 37 % 500) / 1000, 3)) for n in range(claims)])
+    return narrative_id

@@ -3,6 +3,11 @@
 Top to bottom: what it says and its numbers; why it is flagged, in plain words; the
 review actions (status, merge, split, undo); its claims side by side; and, in tabs,
 the article of the selected claim, the spread over time, the notes and the history.
+
+A narrative may hold tens of thousands of claims, so nothing here reads them all: the
+claims table reads a page at a time as it scrolls (:class:`ClaimsModel`), the timeline
+is counted in SQL and drawn only when its tab is open, and after each background task
+(``data_changed``) a cheap stamp of the narrative tells whether anything shown changed.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
@@ -21,10 +26,13 @@ from app.engine import review
 from app.engine.domain import Member, Narrative
 from app.engine.errors import AppError
 from app.engine.store import articles as article_store
+from app.engine.store import narrative_claims
 from app.engine.store import narratives as narrative_store
+from app.engine.store.narrative_claims import NarrativeStamp
+from app.engine.store.timeline import narrative_timeline
 
 from .article_view import ArticleView, format_time
-from .claims_model import ClaimsModel
+from .claims_model import ClaimRole, ClaimsModel
 from .error_presenter import ErrorPresenter
 from .factcheck_matches_view import FactCheckMatchesView
 from .narrative_header_view import STATUS_TITLES, NarrativeHeaderView
@@ -73,7 +81,9 @@ class NarrativeView(QWidget):
         super().__init__(parent)
         self._context = context
         self._presenter = presenter
-        self._narrative: Narrative | None = None
+        self._narrative: Narrative | None = None  # without its members: the claims model pages them
+        self._stamp: NarrativeStamp | None = None
+        self._timeline_stale = False
         self._notes_dirty = False
         self.last_task: EngineTask | None = None
         self._build_actions()
@@ -154,12 +164,10 @@ class NarrativeView(QWidget):
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.message)
 
-        self.claims_model = ClaimsModel(self)
-        self.claims_proxy = QSortFilterProxyModel(self)
-        self.claims_proxy.setSourceModel(self.claims_model)
-        self.claims_proxy.setSortRole(Qt.EditRole)
+        self.claims_model = ClaimsModel(self._context.store, self)
+        self.claims_model.load_failed.connect(self._on_claims_model_load_failed)
         self.claims = QTableView()
-        self.claims.setModel(self.claims_proxy)
+        self.claims.setModel(self.claims_model)
         self.claims.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.claims.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.claims.setSortingEnabled(True)
@@ -212,6 +220,7 @@ class NarrativeView(QWidget):
             lambda n: self.tabs.setTabText(self.tabs.indexOf(self.factchecks),
                                            f"Fact-checks ({n})" if n else "Fact-checks"))
         self.tabs.addTab(self.factchecks, "Fact-checks")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
 
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.claims)
@@ -246,43 +255,83 @@ class NarrativeView(QWidget):
         self._load(narrative_id or None)
 
     def refresh(self) -> None:
-        """Re-read the narrative shown (after the data changed), keeping the selected claims."""
+        """Re-read the narrative shown (after the data changed), keeping the selected claims
+        and the scroll position; does nothing when the narrative did not change."""
         self._load(self.narrative_id, keep_selection=True)
 
     def _load(self, narrative_id: int | None, keep_selection: bool = False) -> None:
-        narrative = None
+        narrative, stamp = None, None
+        same_id = narrative_id is not None and narrative_id == self.narrative_id
         if narrative_id is not None:
             try:
-                narrative = narrative_store.get_narrative(self._context.store.db, narrative_id)
+                stamp = narrative_claims.narrative_stamp(self._context.store.db, narrative_id)
+                if keep_selection and same_id and stamp == self._stamp:
+                    return  # nothing shown has changed: the common case after a scheduled fetch
+                narrative = narrative_store.get_narrative(self._context.store.db, narrative_id, members=False)
             except AppError as exc:
                 show_error(self, "Reading the narrative failed", exc, self._presenter, doing="reading the narrative")
-        same = narrative is not None and self._narrative is not None and narrative.summary.id == self.narrative_id
+        same = narrative is not None and same_id
         if narrative is not None and self._is_merged(narrative.summary.id):
             narrative = None  # merged into another: no longer a narrative of its own
-        self._narrative = narrative
+        members_changed = not (same and keep_selection and self._stamp is not None
+                               and stamp.members == self._stamp.members)
+        self._narrative, self._stamp = narrative, (stamp if narrative is not None else None)
         self._update_actions()
         if narrative is None:
             self.stack.setCurrentWidget(self.placeholder)
-            self.claims_model.set_members(())
+            self.claims_model.set_narrative(None, None)
             self.article.clear_article()
             self.timeline.clear()
+            self._timeline_stale = False
             self._set_notes("")
             self.history.clear()
             self.factchecks.show_narrative(None)
             return
         self.stack.setCurrentWidget(self.page_scroll)
         self.header.show_summary(narrative.summary)
-        selected = self.selected_claim_ids() if (same and keep_selection) else []
-        current = self._current_member()
-        self.claims_model.set_members(narrative.members)
-        self._restore_claims(selected, current.claim_id if (current and same and keep_selection) else None)
-        self.timeline.set_members(narrative.members)
+        if members_changed:
+            self._load_claims(narrative.summary.id, keep=same and keep_selection)
+            self._timeline_stale = True
+            if self.tabs.currentWidget() is self.timeline:
+                self._show_timeline()
         if not same:
             self._set_notes(narrative.notes)
         elif not self._notes_dirty and self.notes.toPlainText() != narrative.notes:
             self._set_notes(narrative.notes)  # changed elsewhere (an undo); unsaved typing is never lost
         self._show_history(narrative.summary.id)
         self.factchecks.show_narrative(narrative.summary.id)
+
+    def _load_claims(self, narrative_id: int, keep: bool) -> None:
+        """Read the claims' first pages again; with ``keep``, as many rows as were loaded,
+        the same selection, current claim and scroll position."""
+        selected = self.selected_claim_ids() if keep else []
+        current = self._current_member() if keep else None
+        scroll = self.claims.verticalScrollBar().value() if keep else 0
+        loaded = self.claims_model.loaded_count() if keep else 0
+        self.claims_model.set_narrative(self._context.store, narrative_id, keep=loaded)
+        self._restore_claims(selected, current.claim_id if current else None)
+        if scroll:
+            self.claims.doItemsLayout()  # the scroll bar learns its new range now, not at the next paint
+            self.claims.verticalScrollBar().setValue(scroll)
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.timeline and self._timeline_stale:
+            self._show_timeline()
+
+    def _show_timeline(self) -> None:
+        """Draw the shown narrative's spread (counted in SQL: a few hundred points at most)."""
+        self._timeline_stale = False
+        if self._narrative is None:
+            self.timeline.clear()
+            return
+        try:
+            self.timeline.set_timeline(narrative_timeline(self._context.store.db, self._narrative.summary.id))
+        except AppError as exc:
+            log.warning("reading the timeline failed: %s", exc)
+            self.timeline.clear()
+
+    def _on_claims_model_load_failed(self, message: str) -> None:
+        self._say(f"Reading the claims failed: {message}")
 
     def _is_merged(self, narrative_id: int) -> bool:
         row = self._context.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
@@ -316,8 +365,8 @@ class NarrativeView(QWidget):
         self._update_split_action()
 
     def _update_split_action(self) -> None:
-        count = len(self.selected_claim_ids())
-        total = len(self._narrative.members) if self._narrative else 0
+        count = len(self.claims.selectionModel().selectedRows()) if hasattr(self, "claims") else 0
+        total = self.claims_model.total if self._narrative else 0
         self.split_action.setEnabled(0 < count < total)
         self.split_action.setText(f"Split out {count}…" if count > 1 else "Split out…")
 
@@ -325,35 +374,35 @@ class NarrativeView(QWidget):
 
     def selected_claim_ids(self) -> list[int]:
         rows = self.claims.selectionModel().selectedRows()
-        return [self.claims_proxy.data(index, Qt.UserRole).claim_id for index in rows]
+        return [self.claims_model.data(index, ClaimRole.CLAIM_ID) for index in rows]
 
     def select_claims(self, claim_ids: list[int]) -> None:
+        """Select these claims (reading pages until they are loaded), the first one current."""
+        self.claims_model.fetch_until_loaded(claim_ids)
         self._restore_claims(claim_ids, claim_ids[0] if claim_ids else None)
 
     def _current_member(self) -> Member | None:
         index = self.claims.selectionModel().currentIndex()
-        return self.claims_proxy.data(index, Qt.UserRole) if index.isValid() else None
+        return self.claims_model.data(index, ClaimRole.MEMBER) if index.isValid() else None
 
     def _restore_claims(self, claim_ids: list[int], current: int | None) -> None:
+        """Select the claims among those loaded, make ``current`` (else the first row) current
+        and show its article."""
         selection = self.claims.selectionModel()
-        selection.clearSelection()
-        wanted = set(claim_ids)
-        first, selected = None, 0
-        for row in range(self.claims_proxy.rowCount()):
-            index = self.claims_proxy.index(row, 0)
-            claim_id = self.claims_proxy.data(index, Qt.UserRole).claim_id
-            if claim_id in wanted:
-                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-                selected += 1
-            if claim_id == current:
-                first = index
-        if first is None and self.claims_proxy.rowCount():
-            first = self.claims_proxy.index(0, 0)
-        if first is not None and not selected:
-            selection.select(first, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-        if first is not None:
-            selection.setCurrentIndex(first, selection.SelectionFlag.NoUpdate)
-            self._show_article(self.claims_proxy.data(first, Qt.UserRole))
+        model = self.claims_model
+        rows = model.rows_of(claim_ids)
+        current_row = model.row_of(current) if current is not None else None
+        if current_row is None:
+            current_row = rows[0] if rows else (0 if model.rowCount() else None)
+        if not rows and current_row is not None:
+            rows = [current_row]
+        selection.select(model.selection_of_rows(rows), QItemSelectionModel.ClearAndSelect)
+        if current_row is not None:
+            first = model.index(current_row, 0)
+            selection.setCurrentIndex(first, QItemSelectionModel.NoUpdate)
+            self._show_article(model.member(current_row))
+        else:
+            self.article.clear_article()
         self._update_split_action()
 
     def _on_claims_selection_changed(self, *_):
@@ -361,7 +410,7 @@ class NarrativeView(QWidget):
 
     def _on_claims_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self._show_article(self.claims_proxy.data(current, Qt.UserRole))
+            self._show_article(self.claims_model.member(current.row()))
 
     def _show_article(self, member: Member | None) -> None:
         if member is None:

@@ -4,6 +4,11 @@ Sources are ordered by when they first told the story (the first at the top), so
 cascade from one outlet to the next reads from top to bottom. The lanes are labelled
 with the source names; the dots are coloured by language (the legend), so a jump
 across languages shows as a change of colour. Hovering a dot shows its claim.
+
+A large narrative arrives counted per time bucket (see :mod:`app.engine.store.timeline`):
+a dot is then a source's claims in that bucket, sized by how many there are and
+coloured by their most frequent language, so the chart never holds more than a few
+hundred points.
 """
 
 from __future__ import annotations
@@ -13,22 +18,26 @@ from collections.abc import Sequence
 import math
 from datetime import datetime, timezone
 
-from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QScatterSeries
+from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QScatterSeries, QXYSeries
 from PySide6.QtCore import QEvent, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.engine.domain import Member
 from app.engine.flags import language_name
+from app.engine.store.timeline import EMPTY, MAX_LANES, NarrativeTimeline, TimelinePoint, timeline_of_members
 
 from .article_view import format_time
 
-MAX_LANES = 10
+__all__ = ["MAX_LANES", "TimelineChart", "time_ticks"]
+
 # Tableau 10: distinct hues that stay readable on light and dark backgrounds.
 # (one per language)
 LANE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 HOUR_MS = 3_600_000
+DOT = 11.0               # one claim
+DOT_RANGE = (7.0, 22.0)  # a bucket: from one claim to the busiest bucket
 
 
 STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 30, 24 * 91, 24 * 365)
@@ -72,18 +81,26 @@ class TimelineChart(QChartView):
         self._chart.legend().setVisible(True)
         self._chart.legend().setAlignment(Qt.AlignBottom)
         self._chart.setMargins(QMargins(4, 4, 4, 4))
-        self._members: tuple[Member, ...] = ()
-        self._points: dict[tuple[int, int], list[Member]] = {}  # (lane y, x) -> claims there
+        self._timeline: NarrativeTimeline = EMPTY
+        self._points: dict[tuple[int, int], list[TimelinePoint]] = {}  # (lane y, x) -> points there
         self.lanes: list[str] = []  # lane titles, top to bottom
         self._apply_theme()
 
-    def set_members(self, members: Sequence[Member]) -> None:
-        """Draw these claims (a narrative's members)."""
-        self._members = tuple(members)
+    @property
+    def timeline(self) -> NarrativeTimeline:
+        return self._timeline
+
+    def set_timeline(self, timeline: NarrativeTimeline) -> None:
+        """Draw a narrative's timeline (per claim, or counted per time bucket)."""
+        self._timeline = timeline
         self._draw()
 
+    def set_members(self, members: Sequence[Member]) -> None:
+        """Draw these claims, one dot each."""
+        self.set_timeline(timeline_of_members(members))
+
     def clear(self) -> None:
-        self.set_members(())
+        self.set_timeline(EMPTY)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -100,15 +117,10 @@ class TimelineChart(QChartView):
         self._chart.legend().setLabelColor(palette.color(QPalette.Text))
         self.setBackgroundBrush(palette.color(QPalette.Base))
 
-    def _lanes(self) -> list[tuple[str, list[Member]]]:
-        by_feed: dict[int, list[Member]] = {}
-        for member in sorted(self._members, key=lambda m: (m.published_at, m.claim_id)):
-            by_feed.setdefault(member.feed_id, []).append(member)
-        lanes = [(members[0].feed_title, members) for members in by_feed.values()]
-        if len(lanes) > MAX_LANES:
-            rest = [m for _, members in lanes[MAX_LANES - 1:] for m in members]
-            lanes = lanes[:MAX_LANES - 1] + [(f"{len(lanes) - MAX_LANES + 1} more sources", rest)]
-        return lanes
+    def _x(self, point: TimelinePoint) -> float:
+        x = _x(point.at)
+        hours = self._timeline.bucket_hours
+        return x + hours * HOUR_MS / 2 if hours else x  # a bucket sits at its middle
 
     def _draw(self) -> None:
         chart = self._chart
@@ -116,52 +128,58 @@ class TimelineChart(QChartView):
         for axis in chart.axes():
             chart.removeAxis(axis)
         self._points.clear()
-        lanes = self._lanes()
-        self.lanes = [title for title, _ in lanes]
+        timeline = self._timeline
+        self.lanes = [lane.title for lane in timeline.lanes]
         palette = self.palette()
         text_colour = palette.color(QPalette.Text)
         grid = QColor(palette.color(QPalette.Mid))
-        if not lanes:
+        if not timeline.lanes or not timeline.points:
             chart.setTitle("")
             return
         x_axis = QCategoryAxis()
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPositionOnValue)
         y_axis = QCategoryAxis()
         y_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPositionOnValue)
-        count = len(lanes)
+        count = len(timeline.lanes)
         xs = []
-        by_language: dict[str, list[tuple[float, float, Member]]] = {}
-        for lane, (_title, members) in enumerate(lanes):
-            y = float(count - 1 - lane)  # the first source on the top lane
-            for member in members:
-                x = _x(member.published_at)
-                xs.append(x)
-                by_language.setdefault(member.language or "", []).append((x, y, member))
-                self._points.setdefault((round(y), round(x)), []).append(member)
-        # One series per language, so the legend tells the languages apart and a jump
-        # from one language to another shows as a change of colour down the lanes.
-        firsts = sorted(by_language, key=lambda code: min(p[0] for p in by_language[code]))
-        for number, code in enumerate(firsts):
-            points = by_language[code]
+        # One series per language, in the order the languages appeared, so the legend
+        # tells them apart and a jump from one language to another shows as a change of
+        # colour down the lanes. A bucket's dot takes its most frequent language.
+        by_language: dict[str, list[tuple[float, float, TimelinePoint]]] = {code: [] for code, _ in timeline.languages}
+        for point in timeline.points:
+            x, y = self._x(point), float(count - 1 - point.lane)  # the first source on the top lane
+            xs.append(x)
+            by_language.setdefault(point.language, []).append((x, y, point))
+            self._points.setdefault((round(y), round(x)), []).append(point)
+        totals = dict(timeline.languages)
+        busiest = max(p.claims for p in timeline.points)
+        for number, (code, points) in enumerate(by_language.items()):
             series = QScatterSeries()
-            series.setName(f"{language_name(code) if code else 'unknown language'} ({len(points)})")
+            claims = totals.get(code, sum(p.claims for _x, _y, p in points))
+            series.setName(f"{language_name(code) if code else 'unknown language'} ({claims:,})")
             series.setMarkerShape(QScatterSeries.MarkerShapeCircle)
-            series.setMarkerSize(11.0)
+            series.setMarkerSize(DOT)
             series.setColor(QColor(LANE_COLOURS[number % len(LANE_COLOURS)]))
             series.setBorderColor(palette.color(QPalette.Base))
-            for x, y, _member in points:
+            for x, y, _point in points:
                 series.append(QPointF(x, y))
+            if timeline.bucket_hours:
+                low, high = DOT_RANGE
+                for index, (_x, _y, point) in enumerate(points):
+                    size = low + (high - low) * math.sqrt((point.claims - 1) / max(busiest - 1, 1))
+                    series.setPointConfiguration(index, QXYSeries.PointConfiguration.Size, size)
             series.hovered.connect(self._on_hovered)
             chart.addSeries(series)
         for lane in reversed(range(count)):  # a category axis takes its values in increasing order
-            y_axis.append(_elide(lanes[lane][0], 22), float(count - 1 - lane))
+            y_axis.append(_elide(timeline.lanes[lane].title, 22), float(count - 1 - lane))
         low, high = min(xs), max(xs)
         pad = max((high - low) * 0.06, HOUR_MS)
         x_axis.setStartValue(low - pad)
         for at, label in time_ticks(low - pad, high + pad):
             x_axis.append(label, at)
         x_axis.setRange(low - pad, high + pad)
-        x_axis.setTitleText("published (UTC)")
+        x_axis.setTitleText(f"published (UTC); a dot's size: claims per {_duration(timeline.bucket_hours)}"
+                            if timeline.bucket_hours else "published (UTC)")
         y_axis.setStartValue(-0.5)
         y_axis.setRange(-0.5, count - 0.5)
         small = QFont(self.font())
@@ -187,11 +205,33 @@ class TimelineChart(QChartView):
         if not state:
             QToolTip.hideText()
             return
-        members = self._points.get((round(point.y()), round(point.x())), [])
-        if not members:
+        points = self._points.get((round(point.y()), round(point.x())), [])
+        if not points:
             return
-        lines = [f"<b>{html.escape(m.feed_title)}</b>, {format_time(m.published_at)} UTC<br/>{html.escape(m.text)}"
-                 for m in members[:3]]
-        if len(members) > 3:
-            lines.append(f"and {len(members) - 3} more")
+        lines = [self._describe(p) for p in points[:3]]
+        if len(points) > 3:
+            lines.append(f"and {len(points) - 3} more")
         QToolTip.showText(QCursor.pos(), "<p>" + "<br/><br/>".join(lines) + "</p>", self)
+
+    def _describe(self, point: TimelinePoint) -> str:
+        lane = html.escape(self._timeline.lanes[point.lane].title)
+        m = point.member
+        if m is not None:
+            source = html.escape(m.feed_title)
+            return f"<b>{source}</b>, {format_time(m.published_at)} UTC<br/>{html.escape(m.text)}"
+        hours = self._timeline.bucket_hours or 1
+        start = _x(point.at)
+        end = datetime.fromtimestamp((start + hours * HOUR_MS) / 1000, tz=timezone.utc)
+        mix = ", ".join(f"{language_name(code) if code else 'unknown'} {n:,}" for code, n in point.languages)
+        return (f"<b>{lane}</b>, {format_time(point.at)} to {end.strftime('%Y-%m-%d %H:%M')} UTC:"
+                f" {point.claims:,} claim{'s' if point.claims != 1 else ''}<br/>{mix}")
+
+
+def _duration(hours: int | None) -> str:
+    if not hours or hours < 24:
+        return f"{hours or 1} hour{'s' if (hours or 1) > 1 else ''}"
+    if hours % (24 * 7) == 0:
+        weeks = hours // (24 * 7)
+        return "week" if weeks == 1 else f"{weeks} weeks"
+    days = hours // 24
+    return "day" if days == 1 else f"{days} days"

@@ -69,8 +69,12 @@ def list_narratives(db: sqlite_utils.Database, *, flagged_only: bool = False, si
         return _summaries(db, db.conn.execute(sql, params).fetchall())
 
 
-def get_narrative(db: sqlite_utils.Database, narrative_id: int) -> Narrative | None:
-    """Return a narrative with its members, oldest first, or None."""
+def get_narrative(db: sqlite_utils.Database, narrative_id: int, *, members: bool = True) -> Narrative | None:
+    """Return a narrative with its members, oldest first, or None.
+
+    ``members=False`` leaves the members out (an empty tuple): a large narrative's
+    claims are read a page at a time with :func:`.narrative_claims.page_claims`.
+    """
     with store_errors():
         row = db.conn.execute(
             f"SELECT {SUMMARY_COLUMNS}, n.notes FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
@@ -78,7 +82,9 @@ def get_narrative(db: sqlite_utils.Database, narrative_id: int) -> Narrative | N
         ).fetchone()
         if row is None:
             return None
-        members = db.conn.execute(
+        if not members:
+            return Narrative(summary=_summaries(db, [row[:10]])[0], notes=row[10], members=())
+        rows = db.conn.execute(
             "SELECT c.id, c.text, c.language, nc.similarity, a.id, a.title, a.link, f.id,"
             " coalesce(f.title, f.url), a.published_at FROM narrative_claims nc"
             " JOIN claims c ON c.id = nc.claim_id JOIN articles a ON a.id = c.article_id"
@@ -86,7 +92,7 @@ def get_narrative(db: sqlite_utils.Database, narrative_id: int) -> Narrative | N
             (narrative_id,),
         ).fetchall()
     summary = _summaries(db, [row[:10]])[0]
-    return Narrative(summary=summary, notes=row[10], members=tuple(Member(*m) for m in members))
+    return Narrative(summary=summary, notes=row[10], members=tuple(Member(*m) for m in rows))
 
 
 # --- Read-only queries for the window's list: filters, server-side sort, keyset pages. ---
