@@ -294,6 +294,8 @@ class NarrativeView(QWidget):
             self._timeline_stale = True
             if self.tabs.currentWidget() is self.timeline:
                 self._show_timeline()
+            elif not same:
+                self.timeline.clear()  # not another narrative's spread, even unseen
         if not same:
             self._set_notes(narrative.notes)
         elif not self._notes_dirty and self.notes.toPlainText() != narrative.notes:
