@@ -49,10 +49,9 @@ class ClaimsModel(PagedTableModel):
     """A narrative's claims: outlet, language, published, similarity, text; loaded lazily."""
 
     def __init__(self, store: Store | None = None, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, sort="published", descending=False)
         self._store = store
         self._narrative_id: int | None = None
-        self._sort, self._descending = "published", False
         self.total = 0
 
     # --- what to show ---------------------------------------------------------------
@@ -60,14 +59,6 @@ class ClaimsModel(PagedTableModel):
     @property
     def narrative_id(self) -> int | None:
         return self._narrative_id
-
-    @property
-    def sort_key(self) -> str:
-        return self._sort
-
-    @property
-    def descending(self) -> bool:
-        return self._descending
 
     def set_narrative(self, store: Store | None, narrative_id: int | None, keep: int = 0) -> None:
         """Show this narrative's claims (None: none), loading at least ``keep`` rows."""

@@ -1,18 +1,16 @@
 """The narratives list as a lazy Qt table model over the store.
 
-Rows are read a page at a time (keyset paging, 200 rows) as the view scrolls, as in
-Qt's *fetchmore* example: ``rowCount`` counts the rows loaded so far and
-``fetchMore`` adds one page. Filters and sorts are done by SQL, so 100,000
-narratives cost no more than the pages the user looks at.
+Rows are read a page at a time as the view scrolls (:class:`PagedTableModel`).
+Filters and sorts are done by SQL, so 100,000 narratives cost no more than the pages
+the user looks at.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -24,10 +22,7 @@ from app.engine.store.narratives import GROWTH_HOURS, NarrativeFilter, Narrative
 
 from .article_view import format_time
 from .flag_icons import flag_text
-
-log = logging.getLogger(__name__)
-
-PAGE = 200
+from .paged_model import PagedTableModel
 
 
 class NarrativeRole(IntEnum):
@@ -90,29 +85,14 @@ def flags_tooltip(flags) -> str:
     return "".join(f"<p>{flag_text(f)}</p>" for f in flags)
 
 
-class NarrativesModel(QAbstractTableModel):
-    """Narratives that pass a filter, in a server-side sort order, loaded lazily.
-
-    Signals
-    -------
-    load_failed(str)
-        Reading the store failed; the message is in plain words.
-    """
-
-    load_failed = Signal(str)
+class NarrativesModel(PagedTableModel):
+    """Narratives that pass a filter, in a server-side sort order, loaded lazily."""
 
     def __init__(self, store: Store, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, sort="score", descending=True)
         self._store = store
         self._filter = NarrativeFilter()
-        self._sort = "score"
-        self._descending = True
         self._flagged_first = True
-        self._rows: list[NarrativeRow] = []
-        self._row_of: dict[int, int] = {}
-        self._after: tuple | None = None
-        self._done = True
-        self.pages_loaded = 0
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -121,14 +101,6 @@ class NarrativesModel(QAbstractTableModel):
     @property
     def filters(self) -> NarrativeFilter:
         return self._filter
-
-    @property
-    def sort_key(self) -> str:
-        return self._sort
-
-    @property
-    def descending(self) -> bool:
-        return self._descending
 
     def set_filter(self, filters: NarrativeFilter, keep: int = 0) -> None:
         """Show the narratives that pass ``filters`` (re-reads from the first page)."""
@@ -151,65 +123,21 @@ class NarrativesModel(QAbstractTableModel):
             return  # not sortable: the view puts its indicator back
         self.set_sort(key, order == Qt.DescendingOrder)
 
-    def reload(self, keep: int = 0) -> None:
-        """Read again from the first page, loading at least ``keep`` rows (to keep the
-        rows the user has scrolled through, and with them the selection)."""
-        self.beginResetModel()
-        self._rows, self._row_of, self._after, self._done = [], {}, None, False
-        self.pages_loaded = 0
-        self._append(self._read(max(PAGE, keep)))
-        self.endResetModel()
+    def read_page(self, after: tuple | None, limit: int):
+        page = narrative_store.page_narratives(
+            self._store.db, self._filter, sort=self._sort, descending=self._descending,
+            flagged_first=self._flagged_first, after=after, limit=limit,
+        )
+        return page.rows, page.after
 
-    def _read(self, limit: int) -> list[NarrativeRow]:
-        """The next page; remembers where it ended."""
-        try:
-            page = narrative_store.page_narratives(
-                self._store.db, self._filter, sort=self._sort, descending=self._descending,
-                flagged_first=self._flagged_first, after=self._after, limit=limit,
-            )
-        except AppError as exc:
-            log.warning("reading narratives failed: %s", exc)
-            self._done = True
-            self.load_failed.emit(str(exc))
-            return []
-        self._after = page.after
-        self._done = page.after is None
-        self.pages_loaded += 1
-        return list(page.rows)
-
-    def _append(self, rows: list[NarrativeRow]) -> None:
-        start = len(self._rows)
-        self._rows.extend(rows)
-        for offset, row in enumerate(rows):
-            self._row_of[row.summary.id] = start + offset
-
-    # --- lazy loading -----------------------------------------------------------------
-
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
-        return not parent.isValid() and not self._done
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        if parent.isValid() or self._done:
-            return
-        rows = self._read(PAGE)
-        if not rows:
-            return
-        start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-        self._append(rows)
-        self.endInsertRows()
+    def row_key(self, row: NarrativeRow) -> int:
+        return row.summary.id
 
     # --- lookups --------------------------------------------------------------------
 
     def narrative_id(self, row: int) -> int | None:
-        return self._rows[row].summary.id if 0 <= row < len(self._rows) else None
-
-    def row_of(self, narrative_id: int) -> int | None:
-        """The row of a narrative among those loaded so far, or None."""
-        return self._row_of.get(narrative_id)
-
-    def loaded_count(self) -> int:
-        return len(self._rows)
+        found = self.row_at(row)
+        return found.summary.id if found is not None else None
 
     def total_count(self) -> int:
         """How many narratives pass the filter (loaded or not)."""
@@ -219,9 +147,6 @@ class NarrativesModel(QAbstractTableModel):
             return len(self._rows)
 
     # --- Qt model -------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(Column)

@@ -5,6 +5,10 @@ As in Qt's *fetchmore* example: ``rowCount`` counts the rows loaded so far,
 (keyset paging, so every page costs the same however far the reader scrolls). A
 subclass says how to read a page (:meth:`PagedTableModel.read_page`) and what
 identifies a row (:meth:`PagedTableModel.row_key`), and shows the rows.
+
+The sort order is held here, not only by the subclass, because a keyset is a position
+in one order: a subclass that changes :attr:`sort_key` or :attr:`descending` must
+:meth:`reload` from the first page.
 """
 
 from __future__ import annotations
@@ -33,14 +37,23 @@ class PagedTableModel(QAbstractTableModel):
 
     load_failed = Signal(str)
 
-    def __init__(self, parent=None, *, page: int = PAGE) -> None:
+    def __init__(self, parent=None, *, page: int = PAGE, sort: str, descending: bool) -> None:
         super().__init__(parent)
         self.page_size = page
+        self._sort, self._descending = sort, descending
         self._rows: list[Any] = []
         self._row_of: dict[Hashable, int] = {}
         self._after: tuple | None = None
         self._done = True
         self.pages_loaded = 0
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
 
     # --- what a subclass says -------------------------------------------------------
 

@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from app.engine.store import Store
 from app.engine.store.narratives import NarrativeFilter
 from app.ui.context import AppContext
-from app.ui.narratives_model import PAGE, Column, NarrativeRole, NarrativesModel
+from app.ui.narratives_model import Column, NarrativeRole, NarrativesModel
 from app.ui.narratives_view import NarrativesView
+from app.ui.paged_model import PAGE
 from tests.narrative_data import bulk_narratives
 
 
