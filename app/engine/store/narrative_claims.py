@@ -20,7 +20,7 @@ import sqlite_utils
 
 from ..domain import Member
 from .database import store_errors
-from .narratives import _after_sql
+from .keyset import read_page
 
 CLAIM_SORT_COLUMNS: dict[str, str] = {
     "outlet": "lower(coalesce(f.title, f.url))",
@@ -88,21 +88,10 @@ def page_claims(db: sqlite_utils.Database, narrative_id: int, *, sort: str = "pu
     """
     if sort not in CLAIM_SORT_COLUMNS:
         raise ValueError(f"cannot sort claims by {sort!r}; choose one of {', '.join(CLAIM_SORT_COLUMNS)}")
-    columns = [(CLAIM_SORT_COLUMNS[sort], descending), ("c.id", descending)]
-    where, params = ["nc.narrative_id = ?"], [int(narrative_id)]
-    if after is not None:
-        clause, extra = _after_sql(columns, after)
-        where.append(clause)
-        params.extend(extra)
-    order = ", ".join(f"{expr} {'DESC' if desc else 'ASC'}" for expr, desc in columns)
-    sql = (f"SELECT {MEMBER_COLUMNS}, {columns[0][0]} FROM {MEMBER_JOINS}"
-           f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
-    with store_errors():
-        rows = db.conn.execute(sql, params + [int(limit) + 1]).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    members = tuple(Member(*r[:10]) for r in rows)
-    return ClaimPage(members, (rows[-1][10], rows[-1][0]) if more and rows else None)
+    order = [(CLAIM_SORT_COLUMNS[sort], descending), ("c.id", descending)]
+    rows, after = read_page(db, select=MEMBER_COLUMNS, source=MEMBER_JOINS, where=["nc.narrative_id = ?"],
+                            params=[int(narrative_id)], order=order, after=after, limit=limit)
+    return ClaimPage(tuple(Member(*r) for r in rows), after)
 
 
 def count_claims(db: sqlite_utils.Database, narrative_id: int) -> int:

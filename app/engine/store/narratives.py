@@ -13,6 +13,8 @@ import sqlite_utils
 
 from ..domain import Flag, Member, Narrative, NarrativeSummary
 from .database import store_errors
+from .keyset import read_page
+from .narrative_claims import MEMBER_COLUMNS, MEMBER_JOINS
 
 SUMMARY_COLUMNS = """
     n.id, coalesce(c.text, ''), n.status, n.size, n.sources, n.languages, n.first_seen, n.last_seen,
@@ -85,10 +87,7 @@ def get_narrative(db: sqlite_utils.Database, narrative_id: int, *, members: bool
         if not members:
             return Narrative(summary=_summaries(db, [row[:10]])[0], notes=row[10], members=())
         rows = db.conn.execute(
-            "SELECT c.id, c.text, c.language, nc.similarity, a.id, a.title, a.link, f.id,"
-            " coalesce(f.title, f.url), a.published_at FROM narrative_claims nc"
-            " JOIN claims c ON c.id = nc.claim_id JOIN articles a ON a.id = c.article_id"
-            " JOIN feeds f ON f.id = a.feed_id WHERE nc.narrative_id = ? ORDER BY a.published_at, c.id",
+            f"SELECT {MEMBER_COLUMNS} FROM {MEMBER_JOINS} WHERE nc.narrative_id = ? ORDER BY a.published_at, c.id",
             (narrative_id,),
         ).fetchall()
     summary = _summaries(db, [row[:10]])[0]
@@ -199,17 +198,6 @@ def _order(sort: str, descending: bool, flagged_first: bool) -> list[tuple[str, 
     return columns + [(SORT_COLUMNS[sort], descending), ("n.id", descending)]
 
 
-def _after_sql(columns: list[tuple[str, bool]], key: Sequence) -> tuple[str, list]:
-    """Rows after ``key`` in this order, for columns sorted in mixed directions
-    (the keyset idea of datasette's ``compound_keys_after_sql``)."""
-    ors, params = [], []
-    for i, (expr, desc) in enumerate(columns):
-        ands = [f"{columns[j][0]} = ?" for j in range(i)] + [f"{expr} {'<' if desc else '>'} ?"]
-        ors.append("(" + " AND ".join(ands) + ")")
-        params.extend(list(key[:i]) + [key[i]])
-    return "(" + " OR ".join(ors) + ")", params
-
-
 def recent_claims(db: sqlite_utils.Database, narrative_ids: Sequence[int], *,
                   hours: int = GROWTH_HOURS) -> dict[int, int]:
     """Return ``{narrative_id: claims published in its last `hours` of activity}``."""
@@ -257,24 +245,14 @@ def page_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = Narrat
     >>> page = page_narratives(store.db, NarrativeFilter(flagged_only=True), sort="sources")
     >>> more = page_narratives(store.db, NarrativeFilter(flagged_only=True), sort="sources", after=page.after)
     """
-    columns = _order(sort, descending, flagged_first)
     where, params = _filter_sql(filters)
-    if after is not None:
-        clause, extra = _after_sql(columns, after)
-        where.append(clause)
-        params.extend(extra)
-    keys = ", ".join(expr for expr, _ in columns)
-    order = ", ".join(f"{expr} {'DESC' if desc else 'ASC'}" for expr, desc in columns)
-    sql = (f"SELECT {SUMMARY_COLUMNS}, {keys} FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
-           f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
-    with store_errors():
-        rows = db.conn.execute(sql, params + [int(limit) + 1]).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    summaries = _summaries(db, [r[:10] for r in rows])
+    rows, after = read_page(db, select=SUMMARY_COLUMNS,
+                            source="narratives n LEFT JOIN claims c ON c.id = n.label_claim_id",
+                            where=where, params=params, order=_order(sort, descending, flagged_first),
+                            after=after, limit=limit)
+    summaries = _summaries(db, rows)
     growth = recent_claims(db, [s.id for s in summaries])
-    page = tuple(NarrativeRow(s, growth.get(s.id, 0)) for s in summaries)
-    return NarrativePage(page, tuple(rows[-1][10:]) if more and rows else None)
+    return NarrativePage(tuple(NarrativeRow(s, growth.get(s.id, 0)) for s in summaries), after)
 
 
 def count_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = NarrativeFilter()) -> int:
