@@ -5,7 +5,7 @@ review actions (status, merge, split, undo); its claims side by side; and, in ta
 the article of the selected claim, the spread over time, the notes and the history.
 
 A narrative may hold tens of thousands of claims, so nothing here reads them all: the
-claims table reads a page at a time as it scrolls (:class:`ClaimsModel`), the timeline
+claims table reads a page at a time as it scrolls (:class:`ClaimsTable`), the timeline
 is counted in SQL and drawn only when its tab is open, and after each background task
 (``data_changed``) a cheap stamp of the narrative tells whether anything shown changed.
 """
@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import logging
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
-    QStackedWidget, QTableView, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app.engine import review
@@ -32,7 +32,7 @@ from app.engine.store.narrative_claims import NarrativeStamp
 from app.engine.store.timeline import narrative_timeline
 
 from .article_view import ArticleView, format_time
-from .claims_model import ClaimRole, ClaimsModel
+from .claims_table import ClaimsTable
 from .error_presenter import ErrorPresenter
 from .factcheck_matches_view import FactCheckMatchesView
 from .narrative_header_view import STATUS_TITLES, NarrativeHeaderView
@@ -164,25 +164,11 @@ class NarrativeView(QWidget):
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.message)
 
-        self.claims_model = ClaimsModel(self._context.store, self)
+        self.claims = ClaimsTable(self._context.store)
+        self.claims_model = self.claims.claims_model
         self.claims_model.load_failed.connect(self._on_claims_model_load_failed)
-        self.claims = QTableView()
-        self.claims.setModel(self.claims_model)
-        self.claims.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.claims.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.claims.setSortingEnabled(True)
-        self.claims.sortByColumn(2, Qt.AscendingOrder)
-        self.claims.setWordWrap(False)
-        self.claims.verticalHeader().hide()
-        self.claims.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.claims.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        metrics = self.fontMetrics()
-        for column, sample in enumerate(("Le Courrier du Lac", "Lang.", "2026-11-10 08:00", "Similarity")):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
-        self.claims.selectionModel().selectionChanged.connect(self._on_claims_selection_changed)
-        self.claims.selectionModel().currentRowChanged.connect(self._on_claims_current_changed)
+        self.claims.member_shown.connect(self._show_article)
+        self.claims.claims_selected.connect(self._update_split_action)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -209,6 +195,7 @@ class NarrativeView(QWidget):
         self.history.setRootIsDecorated(False)
         self.history.setHeaderLabels(["When (UTC)", "Who", "What"])
         self.history.header().setStretchLastSection(True)
+        metrics = self.fontMetrics()
         self.history.header().resizeSection(0, metrics.horizontalAdvance("2026-11-10 08:00") + 24)
         self.history.header().resizeSection(1, metrics.horizontalAdvance("reviewer-name") + 16)
         self.tabs.addTab(self.article, "Article")
@@ -290,7 +277,7 @@ class NarrativeView(QWidget):
         self.stack.setCurrentWidget(self.page_scroll)
         self.header.show_summary(narrative.summary)
         if members_changed:
-            self._load_claims(narrative.summary.id, keep=same and keep_selection)
+            self.claims.show_claims(self._context.store, narrative.summary.id, keep=same and keep_selection)
             self._timeline_stale = True
             if self.tabs.currentWidget() is self.timeline:
                 self._show_timeline()
@@ -302,19 +289,6 @@ class NarrativeView(QWidget):
             self._set_notes(narrative.notes)  # changed elsewhere (an undo); unsaved typing is never lost
         self._show_history(narrative.summary.id)
         self.factchecks.show_narrative(narrative.summary.id)
-
-    def _load_claims(self, narrative_id: int, keep: bool) -> None:
-        """Read the claims' first pages again; with ``keep``, as many rows as were loaded,
-        the same selection, current claim and scroll position."""
-        selected = self.selected_claim_ids() if keep else []
-        current = self._current_member() if keep else None
-        scroll = self.claims.verticalScrollBar().value() if keep else 0
-        loaded = self.claims_model.loaded_count() if keep else 0
-        self.claims_model.set_narrative(self._context.store, narrative_id, keep=loaded)
-        self._restore_claims(selected, current.claim_id if current else None)
-        if scroll:
-            self.claims.doItemsLayout()  # the scroll bar learns its new range now, not at the next paint
-            self.claims.verticalScrollBar().setValue(scroll)
 
     def _on_tabs_current_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.timeline and self._timeline_stale:
@@ -375,44 +349,11 @@ class NarrativeView(QWidget):
     # --- claims and article ---------------------------------------------------------
 
     def selected_claim_ids(self) -> list[int]:
-        rows = self.claims.selectionModel().selectedRows()
-        return [self.claims_model.data(index, ClaimRole.CLAIM_ID) for index in rows]
+        return self.claims.selected_claim_ids()
 
     def select_claims(self, claim_ids: list[int]) -> None:
         """Select these claims (reading pages until they are loaded), the first one current."""
-        self.claims_model.fetch_until_loaded(claim_ids)
-        self._restore_claims(claim_ids, claim_ids[0] if claim_ids else None)
-
-    def _current_member(self) -> Member | None:
-        index = self.claims.selectionModel().currentIndex()
-        return self.claims_model.data(index, ClaimRole.MEMBER) if index.isValid() else None
-
-    def _restore_claims(self, claim_ids: list[int], current: int | None) -> None:
-        """Select the claims among those loaded, make ``current`` (else the first row) current
-        and show its article."""
-        selection = self.claims.selectionModel()
-        model = self.claims_model
-        rows = model.rows_of(claim_ids)
-        current_row = model.row_of(current) if current is not None else None
-        if current_row is None:
-            current_row = rows[0] if rows else (0 if model.rowCount() else None)
-        if not rows and current_row is not None:
-            rows = [current_row]
-        selection.select(model.selection_of_rows(rows), QItemSelectionModel.ClearAndSelect)
-        if current_row is not None:
-            first = model.index(current_row, 0)
-            selection.setCurrentIndex(first, QItemSelectionModel.NoUpdate)
-            self._show_article(model.member(current_row))
-        else:
-            self.article.clear_article()
-        self._update_split_action()
-
-    def _on_claims_selection_changed(self, *_):
-        self._update_split_action()
-
-    def _on_claims_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self._show_article(self.claims_model.member(current.row()))
+        self.claims.select_claims(claim_ids)
 
     def _show_article(self, member: Member | None) -> None:
         if member is None:

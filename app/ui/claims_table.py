@@ -1,0 +1,98 @@
+"""The table of a narrative's claims in the detail view: read a page at a time as it
+scrolls (:class:`ClaimsModel`), sorted by a click on a column, and with a selection,
+current claim and scroll position that survive re-reading the narrative."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from app.engine.domain import Member
+from app.engine.store import Store
+
+from .claims_model import ClaimRole, ClaimsModel, Column
+
+
+class ClaimsTable(QTableView):
+    """A narrative's claims side by side.
+
+    Signals
+    -------
+    member_shown(object)
+        The claim whose article goes with the table now (a :class:`Member`), or None.
+    claims_selected()
+        The selected claims changed.
+    """
+
+    member_shown = Signal(object)
+    claims_selected = Signal()
+
+    def __init__(self, store: Store | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.claims_model = ClaimsModel(store, self)
+        self.setModel(self.claims_model)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setSortingEnabled(True)
+        self.sortByColumn(Column.PUBLISHED, Qt.AscendingOrder)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        metrics = self.fontMetrics()
+        for column, sample in enumerate(("Le Courrier du Lac", "Lang.", "2026-11-10 08:00", "Similarity")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        self.selectionModel().selectionChanged.connect(lambda *_: self.claims_selected.emit())
+        self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+    def show_claims(self, store: Store, narrative_id: int, keep: bool) -> None:
+        """Read the claims' first pages again; with ``keep``, as many rows as were loaded,
+        the same selection, current claim and scroll position."""
+        selected = self.selected_claim_ids() if keep else []
+        current = self.current_member() if keep else None
+        scroll = self.verticalScrollBar().value() if keep else 0
+        loaded = self.claims_model.loaded_count() if keep else 0
+        self.claims_model.set_narrative(store, narrative_id, keep=loaded)
+        self._restore(selected, current.claim_id if current else None)
+        if scroll:
+            self.doItemsLayout()  # the scroll bar learns its new range now, not at the next paint
+            self.verticalScrollBar().setValue(scroll)
+
+    def selected_claim_ids(self) -> list[int]:
+        rows = self.selectionModel().selectedRows()
+        return [self.claims_model.data(index, ClaimRole.CLAIM_ID) for index in rows]
+
+    def select_claims(self, claim_ids: list[int]) -> None:
+        """Select these claims (reading pages until they are loaded), the first one current."""
+        self.claims_model.fetch_until_loaded(claim_ids)
+        self._restore(claim_ids, claim_ids[0] if claim_ids else None)
+
+    def current_member(self) -> Member | None:
+        index = self.selectionModel().currentIndex()
+        return self.claims_model.data(index, ClaimRole.MEMBER) if index.isValid() else None
+
+    def _restore(self, claim_ids: list[int], current: int | None) -> None:
+        """Select the claims among those loaded, make ``current`` (else the first row) current
+        and show its article."""
+        selection = self.selectionModel()
+        model = self.claims_model
+        rows = model.rows_of(claim_ids)
+        current_row = model.row_of(current) if current is not None else None
+        if current_row is None:
+            current_row = rows[0] if rows else (0 if model.rowCount() else None)
+        if not rows and current_row is not None:
+            rows = [current_row]
+        selection.select(model.selection_of_rows(rows), QItemSelectionModel.ClearAndSelect)
+        if current_row is not None:
+            selection.setCurrentIndex(model.index(current_row, 0), QItemSelectionModel.NoUpdate)
+            # Said here too: Qt says nothing when the row was current already.
+            self.member_shown.emit(model.member(current_row))
+        else:
+            self.member_shown.emit(None)
+        self.claims_selected.emit()
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.member_shown.emit(self.claims_model.member(current.row()))
