@@ -24,6 +24,7 @@ cannot absorb small ones whose few articles it happens to contain (see
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,8 +81,14 @@ MODEL_THRESHOLDS: dict[str, Thresholds] = {
 FALLBACK_THRESHOLDS = Thresholds(same_language=0.55, cross_language=0.85, centroid=0.85)
 
 
-def thresholds_for(model: str) -> Thresholds:
-    return MODEL_THRESHOLDS.get(model, FALLBACK_THRESHOLDS)
+def thresholds_for(model: str, settings: Settings | None = None) -> Thresholds:
+    """The model's calibrated thresholds, with what the user set in the settings instead (0: keep)."""
+    calibrated = MODEL_THRESHOLDS.get(model, FALLBACK_THRESHOLDS)
+    if settings is None:
+        return calibrated
+    return dataclasses.replace(calibrated,
+                               same_language=settings.same_language_threshold or calibrated.same_language,
+                               cross_language=settings.cross_language_threshold or calibrated.cross_language)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ class Clusterer:
         self.dim = dim
         self.window = timedelta(days=settings.window_days)
         self.rules = FlagRules(min_sources=settings.flag_min_sources, hours=settings.flag_hours)
-        self.thresholds = thresholds or thresholds_for(model)
+        self.thresholds = thresholds or thresholds_for(model, settings)
         self.lexical = LexicalScorer(store_frequencies(store.db))
         self._pending: set[int] = set()  # claims of this run not assigned yet
 

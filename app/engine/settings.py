@@ -49,10 +49,17 @@ class Settings:
     window_days: int = 30
     flag_min_sources: int = 3
     flag_hours: int = 72
+    # How similar two claims must be to be the same claim; 0 keeps the model's calibrated value
+    # (cosine scales differ between models, so a number set for one model suits no other).
+    same_language_threshold: float = 0.0
+    cross_language_threshold: float = 0.0
 
     def replace(self, **changes: object) -> "Settings":
         """Return a copy with some values changed."""
         return dataclasses.replace(self, **changes)
+
+
+FRACTIONS = ("same_language_threshold", "cross_language_threshold")
 
 
 def settings_path(data_dir: Path) -> Path:
@@ -87,6 +94,9 @@ def load_settings(data_dir: Path) -> Settings:
             raise ImportFileError(
                 str(path), f"{field.name} should be {expected.__name__}, not {value!r}"
             )
+        if field.name in FRACTIONS and not 0.0 <= value < 1.0:
+            raise ImportFileError(str(path), f"{field.name} should be from 0 (the model's own value) "
+                                             f"to below 1, not {value!r}")
         values[field.name] = value
     return Settings(**values)
 

@@ -53,6 +53,12 @@ def window_settings() -> QSettings:
     return QSettings()
 
 
+def rules(settings) -> tuple:
+    """What decides narratives and their flags; a change applies to all of them only after a re-cluster."""
+    return (settings.flag_min_sources, settings.flag_hours, settings.window_days,
+            settings.same_language_threshold, settings.cross_language_threshold)
+
+
 class MainWindow(QMainWindow):
     """Narrative Radar's window over one data folder (an :class:`AppContext`)."""
 
@@ -420,8 +426,7 @@ class MainWindow(QMainWindow):
                 self.context.engine_work(jobs.reembed),
                 on_done=lambda report: self.status.show_result(
                     f"Re-embedded {report.claims_embedded} claim(s) with the new model."))
-        elif (settings.flag_min_sources, settings.flag_hours, settings.window_days) != (
-                old.flag_min_sources, old.flag_hours, old.window_days):
+        elif rules(settings) != rules(old):
             self.status.show_result("Flag rules saved: they apply as narratives grow; "
                                     "Data ▸ Re-cluster applies them to every narrative now.")
         else:

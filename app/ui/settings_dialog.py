@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from app.engine.clustering import thresholds_for
 from app.engine.embedding import DEFAULT_MODEL, MODELS
 from app.engine.settings import Settings
 
@@ -82,6 +83,16 @@ def _spin(minimum: int, maximum: int, value: int, suffix: str = "", special: str
     return box
 
 
+def _similarity(value: float) -> QDoubleSpinBox:
+    """0 to 0.99 in hundredths; 0 stands for the model's own value."""
+    box = QDoubleSpinBox()
+    box.setRange(0.0, 0.99)
+    box.setDecimals(2)
+    box.setSingleStep(0.01)
+    box.setValue(value)
+    return box
+
+
 class SettingsDialog(QDialog):
     """Edit a copy of the settings; :meth:`settings` reads it back once accepted."""
 
@@ -140,10 +151,20 @@ class SettingsDialog(QDialog):
         self.min_sources = _spin(2, 1000, settings.flag_min_sources, " sources")
         self.flag_hours = _spin(1, 24 * 3650, settings.flag_hours, " hours")
         self.window_days = _spin(1, 3650, settings.window_days, " days")
+        self.same_language = _similarity(settings.same_language_threshold)
+        self.same_language.setToolTip(
+            "How similar two claims in one language must be (meaning and shared words, 0 to 1) to count as "
+            "the same claim. Higher: fewer, surer narratives. The model's own value is calibrated; scales "
+            "differ between models. Applies to claims clustered from now on (Data ▸ Re-cluster for all).")
+        self.cross_language = _similarity(settings.cross_language_threshold)
+        self.cross_language.setToolTip(
+            "The same, for a claim and its translation (meaning only). Applies to claims clustered from now on.")
         rules = QFormLayout()
         rules.addRow("Flag when told by at least:", self.min_sources)
         rules.addRow("within:", self.flag_hours)
         rules.addRow("Compare claims over the last:", self.window_days)
+        rules.addRow("Same claim at similarity:", self.same_language)
+        rules.addRow("across languages:", self.cross_language)
 
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
@@ -167,6 +188,8 @@ class SettingsDialog(QDialog):
         for spin in (self.interval, self.min_sources, self.flag_hours, self.window_days):
             spin.valueChanged.connect(self._validate)
         self.model.currentIndexChanged.connect(self._validate)
+        self.model.currentIndexChanged.connect(self._show_model_thresholds)
+        self._show_model_thresholds()
         self._validate()
 
     def settings(self) -> Settings:
@@ -183,6 +206,8 @@ class SettingsDialog(QDialog):
             flag_min_sources=self.min_sources.value(),
             flag_hours=self.flag_hours.value(),
             window_days=self.window_days.value(),
+            same_language_threshold=round(self.same_language.value(), 2),
+            cross_language_threshold=round(self.cross_language.value(), 2),
         )
 
     def problems(self) -> list[str]:
@@ -200,6 +225,12 @@ class SettingsDialog(QDialog):
             "The model changes when you press OK: every stored claim is embedded again in the background, "
             "then narratives are re-clustered." if self.model_changed() else
             "Changing the model embeds every stored claim again, in the background.")
+
+    def _show_model_thresholds(self) -> None:
+        """The 'model's own' choice shows the chosen model's calibrated value."""
+        own = thresholds_for(self.model.currentData() or DEFAULT_MODEL)
+        self.same_language.setSpecialValueText(f"model's own ({own.same_language:.2f})")
+        self.cross_language.setSpecialValueText(f"model's own ({own.cross_language:.2f})")
 
     def _on_change_button_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a data folder", str(self._data_dir))

@@ -67,6 +67,20 @@ def test_no_single_link_chaining(store):
     assert narratives_of(store) == [["claim A", "claim B"], ["claim C", "claim D"]]
 
 
+@pytest.mark.parametrize("cross_language, expected", [
+    (0.0, []),                                  # the model's own 0.8: cos(40°) = 0.77 is too far
+    (0.75, [["claim A", "claim B"]]),           # the user asked for looser matches
+])
+def test_the_thresholds_in_the_settings_replace_the_models_own(store, cross_language, expected):
+    texts = {"claim A": angle(0), "claim B": angle(40)}
+    for hour, (text, lang) in enumerate((("claim A", "en"), ("claim B", "de"))):
+        add_article(store, add_feed(store, f"outlet{hour}"), [text], language=lang,
+                    published=f"2026-11-10T0{hour + 1}:00:00Z")
+    settings = Settings(cross_language_threshold=cross_language)
+    Pipeline(store, settings, embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert narratives_of(store) == expected
+
+
 def test_time_window_keeps_old_claims_apart(store):
     claim = "The minister said pensions will be cut by half next year"
     add_article(store, add_feed(store, "a"), [claim], published="2026-01-01T08:00:00Z")

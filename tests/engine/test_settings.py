@@ -24,6 +24,8 @@ def test_unknown_keys_ignored_and_ints_accepted_as_floats(tmp_path):
     ("fetch_timeout = = 3", "not valid TOML"),
     ('flag_min_sources = "three"', "flag_min_sources should be int"),
     ("flag_min_sources = true", "flag_min_sources should be int"),
+    ("same_language_threshold = 1.5", "same_language_threshold should be from 0 .* to below 1"),
+    ("cross_language_threshold = -0.1", "cross_language_threshold should be from 0"),
 ])
 def test_malformed_settings_name_the_file(tmp_path, text, match):
     settings_path(tmp_path).write_text(text)

@@ -64,6 +64,20 @@ def test_dialog_disables_ok_and_says_why(qtbot, tmp_path):
     assert "embedded again" in dialog.model_note.text()
 
 
+def test_similarity_thresholds_default_to_the_models_own_and_can_be_set(qtbot, tmp_path):
+    from app.engine.clustering import thresholds_for
+
+    dialog = SettingsDialog(Settings(), tmp_path)
+    qtbot.addWidget(dialog)
+    own = thresholds_for("use-multilingual")
+    assert dialog.same_language.text() == f"model's own ({own.same_language:.2f})"
+    dialog.model.setCurrentIndex(dialog.model.findData("minilm"))
+    assert dialog.cross_language.text() == f"model's own ({thresholds_for('minilm').cross_language:.2f})"
+    dialog.same_language.setValue(0.6)
+    assert dialog.settings().same_language_threshold == 0.6
+    assert dialog.settings().cross_language_threshold == 0.0
+
+
 def test_spin_boxes_bound_what_can_be_typed(qtbot, tmp_path):
     dialog = SettingsDialog(Settings(), tmp_path)
     qtbot.addWidget(dialog)
