@@ -44,6 +44,11 @@ from .store.vectors import load_vectors
 Progress = Callable[[float, str], None]
 
 NEIGHBOURS = 24
+# Clustering a backlog at once, the index already holds the claims published after the one
+# being assigned; the search widens (by SEARCH_GROWTH) until NEIGHBOURS earlier claims are
+# found, up to this many results, which bounds the cost of one claim.
+SEARCH_LIMIT = 16 * NEIGHBOURS
+SEARCH_GROWTH = 4
 BATCH = 200
 LABEL_SAMPLE = 500
 # Below this cosine no model here calls two sentences the same claim, whatever words they
@@ -245,11 +250,7 @@ class Clusterer:
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[tuple[ClaimInfo, float]]:
         """Neighbours that are near-duplicates of the claim, best first."""
-        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), NEIGHBOURS)
-        # Only claims already seen: a claim is matched against the news before it, so
-        # clustering a backlog at once agrees with clustering it as it arrived.
-        cosines = {int(i): float(s) for s, i in zip(scores[0], ids[0])
-                   if s >= COSINE_FLOOR and int(i) != claim.id and int(i) not in self._pending}
+        cosines = {i: cos for i, cos in self._earlier_neighbours(vector) if cos >= COSINE_FLOOR and i != claim.id}
         infos = _claim_infos(self.store.db.conn, list(cosines))
         when = _time(claim.published_at)
         near = [n for n in infos.values()
@@ -269,6 +270,30 @@ class Clusterer:
                 links.append((n, cos))
         links.sort(key=lambda pair: -pair[1])
         return links
+
+    def _earlier_neighbours(self, vector: np.ndarray) -> list[tuple[int, float]]:
+        """The NEIGHBOURS nearest claims (the claim itself among them) that were published before
+        this one, as ``(claim_id, cosine)``, best first.
+
+        A claim is matched against the news before it, so clustering a backlog at once
+        agrees with clustering it as it arrived. A backlog's later claims are in the index
+        already (they wait in ``_pending``); near-duplicates published later can fill every
+        one of the first NEIGHBOURS results, so the search widens while too few results are
+        earlier claims, up to SEARCH_LIMIT, and keeps the first NEIGHBOURS of those, which is
+        what the index held when the claim arrived. Past the limit (a claim repeated by
+        hundreds of later ones), the earlier claims found so far are kept.
+        """
+        query = vector.reshape(1, -1).astype(np.float32)
+        k = NEIGHBOURS
+        while True:
+            scores, ids = self.index.search(query, k)
+            earlier = [(int(i), float(s)) for s, i in zip(scores[0], ids[0])
+                       if i >= 0 and int(i) not in self._pending]
+            # Nothing further to find: the index ran out, or the rest are below the floor.
+            exhausted = ids[0][-1] < 0 or scores[0][-1] < COSINE_FLOOR
+            if len(earlier) >= NEIGHBOURS or exhausted or k >= SEARCH_LIMIT:
+                return earlier[:NEIGHBOURS]
+            k = min(SEARCH_LIMIT, k * SEARCH_GROWTH)
 
     def refresh_within(self, narrative_ids: set[int] | Sequence[int]) -> None:
         """Recompute label, statistics and flags of narratives, inside the caller's transaction."""

@@ -105,6 +105,50 @@ def test_incremental_ids_are_stable_and_recluster_agrees(store):
     assert narratives_of(store) == before
 
 
+def crowded_backlog() -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
+    """Claim A, then B (cos 0.91 with A), then 30 later claims C closer to B (0.94) than A is
+    and far from A (0.71): B's 24 nearest vectors are all Cs once the Cs are in the index."""
+    texts = {"claim A": angle(0), "claim B": angle(25)}
+    # Copies of one sentence, each with its own word (numbers would disagree, so letters).
+    later = [f"claim C: the dam near Varnholm was opened without any warning, says {chr(97 + i % 26) * (1 + i // 26)}"
+             for i in range(30)]
+    texts.update({text: angle(45 + i / 100) for i, text in enumerate(later)})
+    # Three languages: the cosine alone decides, as in the chaining test.
+    articles = [("claim A", "en", "2026-11-10T01:00:00Z"), ("claim B", "de", "2026-11-10T02:00:00Z")]
+    articles += [(text, "fr", f"2026-11-10T03:{i:02d}:00Z") for i, text in enumerate(later)]
+    return texts, articles
+
+
+def test_later_near_duplicates_do_not_crowd_an_earlier_neighbour_out_of_a_backlog(store):
+    texts, articles = crowded_backlog()
+    for n, (text, language, published) in enumerate(articles):
+        add_article(store, add_feed(store, f"outlet{n}"), [text], language=language, published=published)
+    pipeline = Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8))
+    pipeline.process_claims()  # one run: all 32 claims are in the index before any is assigned
+    everything = [sorted(texts)]
+    assert narratives_of(store) == everything  # A and B pair up at B, as when they arrived
+    pipeline.recluster()
+    assert narratives_of(store) == everything
+
+
+def test_a_backlog_clusters_as_the_same_claims_did_arriving_one_by_one(tmp_path):
+    from app.engine.store import Store
+
+    texts, articles = crowded_backlog()
+    results = []
+    for mode in ("arriving", "backlog"):
+        store = Store.open(tmp_path / mode)
+        pipeline = Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8))
+        for n, (text, language, published) in enumerate(articles):
+            add_article(store, add_feed(store, f"outlet{n}"), [text], language=language, published=published)
+            if mode == "arriving":
+                pipeline.process_claims()
+        pipeline.process_claims()
+        results.append(narratives_of(store))
+        store.close()
+    assert results[0] == results[1] == [sorted(texts)]
+
+
 def test_index_file_is_rebuilt_when_damaged(store):
     claim = "The water supply of Lake Varnholm was poisoned by chemicals"
     add_article(store, add_feed(store, "a"), [claim], published="2026-11-10T01:00:00Z")
