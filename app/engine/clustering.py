@@ -18,7 +18,8 @@ articles carry claims of two narratives (two outlets both say X and Y), the two
 are one storyline and are merged, facets intact: joining still needs closeness to
 one facet's centroid, so a storyline grows without its centroid blurring. The
 articles shared must be a large part of *both* narratives, so that a big narrative
-cannot absorb small ones whose few articles it happens to contain (see
+cannot absorb small ones whose few articles it happens to contain, and come from two
+feeds at least, since one feed repeating itself is not two outlets (see
 ``_join_storyline``).
 """
 
@@ -58,6 +59,8 @@ COSINE_FLOOR = 0.3
 # articles are at least this share of each narrative's articles (of the larger one too).
 STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
+# ... and those articles come from at least this many feeds ("two outlets both say X and Y").
+STORY_MIN_FEEDS = 2
 
 
 @dataclass(frozen=True)
@@ -207,9 +210,10 @@ class Clusterer:
         """Merge narratives that are one storyline told by the same articles; return the survivor.
 
         Two outlets that both carry claim X and claim Y tell one story, not two: when
-        at least two articles hold claims of both narratives, and they make up half of
-        each, the younger narrative's facets move into the older one (the older id
-        survives, so ids stay stable). Narratives a reviewer touched are left alone.
+        at least two articles of two feeds or more hold claims of both narratives, and
+        they make up half of each, the younger narrative's facets move into the older
+        one (the older id survives, so ids stay stable). Narratives a reviewer touched
+        are left alone.
         """
         conn = self.store.db.conn
         if conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (narrative_id,)).fetchone()[0]:
@@ -233,7 +237,11 @@ class Clusterer:
             # on what else the store holds, and a store that follows one event (a journalist
             # watching one election) makes every co-occurrence look like chance; the
             # evidence that matters here is how much of each narrative the overlap explains.
-            if shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * max(len(mine), len(theirs)):
+            # And the shared articles must come from two outlets at least: one feed that carries
+            # both claims again and again (its boilerplate line under each of its titles) is that
+            # feed's habit, not a storyline that outlets tell.
+            if (shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * max(len(mine), len(theirs))
+                    and members.feed_count(conn, mine & theirs) >= STORY_MIN_FEEDS):
                 keep, gone = min(narrative_id, other), max(narrative_id, other)
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))

@@ -189,6 +189,20 @@ def test_claims_told_together_by_the_same_articles_form_one_storyline(store):
     assert [r[0] for r in facets] == [2, 3]
 
 
+def test_one_feed_carrying_two_claims_again_and_again_is_not_a_storyline(store):
+    # Feed a puts its boilerplate line under each of its titles: the titles' narrative and the
+    # boilerplate's share a's articles, but no second outlet tells both.
+    x = "Forty thousand dead voters cast ballots in the Valdoria run off"
+    y = "Dispatch filed from the Varnholm desk of the agency"
+    a = add_feed(store, "a")
+    add_article(store, a, [x, y], published="2026-11-10T01:00:00Z")
+    add_article(store, a, [x, y], published="2026-11-10T02:00:00Z")
+    add_article(store, add_feed(store, "b"), [x], published="2026-11-10T03:00:00Z")
+    add_article(store, add_feed(store, "c"), [y], published="2026-11-10T04:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == [[y] * 3, [x] * 3]
+
+
 def one_hot_stories(count: int) -> dict[str, np.ndarray]:
     """Claims of ``count`` unrelated stories, each orthogonal to every other."""
     texts = [f"Officials in district {i} reported event {i} to the press" for i in range(count)]

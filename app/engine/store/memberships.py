@@ -100,6 +100,14 @@ def articles_of(conn: sqlite3.Connection, narrative_id: int) -> set[int]:
         " WHERE nc.narrative_id = ?", (narrative_id,))}
 
 
+def feed_count(conn: sqlite3.Connection, article_ids: Sequence[int]) -> int:
+    """How many different feeds published these articles."""
+    ids = [int(i) for i in article_ids]
+    if not ids:
+        return 0
+    return conn.execute(f"SELECT count(DISTINCT feed_id) FROM articles WHERE id IN ({_marks(ids)})", ids).fetchone()[0]
+
+
 def sibling_narratives(conn: sqlite3.Connection, article_id: int, narrative_id: int) -> list[int]:
     """Other narratives that hold claims of the same article."""
     return [r[0] for r in conn.execute(
