@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView,
     QToolButton, QVBoxLayout, QWidget,
@@ -153,6 +153,7 @@ class NarrativesView(QWidget):
         header.setSortIndicator(Column.SCORE, Qt.DescendingOrder)
         header.sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
         self._sort_column, self._sort_order = int(Column.SCORE), Qt.DescendingOrder
+        table.viewport().installEventFilter(self)
         self._chosen_columns: dict[Column, bool] = chosen_columns()
         for column in Column:
             table.setColumnHidden(column, not self._chosen_columns.get(column, column not in HIDDEN_BY_DEFAULT))
@@ -238,9 +239,12 @@ class NarrativesView(QWidget):
         self.table.setColumnHidden(column, not shown)
         self._fit_columns()
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_columns()
+    def eventFilter(self, watched, event) -> bool:
+        # The table's viewport, not this widget: its width settles after the layout and
+        # changes again when the scroll bar appears, and only then is the room known.
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
 
     def _fit_columns(self) -> None:
         """Keep the label readable in a narrow panel: hide the least needed columns

@@ -219,6 +219,20 @@ def test_narrow_panel_keeps_the_label_readable(view):
     assert not view.table.isColumnHidden(Column.SCORE) and not view.table.isColumnHidden(Column.LANGUAGES)
 
 
+def test_the_label_keeps_its_room_inside_a_laid_out_window(context, qtbot):
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    from app.ui.narratives_view import MIN_LABEL_WIDTH
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    QHBoxLayout(host).addWidget(view := NarrativesView(context))
+    host.resize(540, 600)
+    host.show()
+    qtbot.waitExposed(host)
+    qtbot.waitUntil(lambda: view.table.columnWidth(Column.LABEL) >= MIN_LABEL_WIDTH, timeout=2000)
+
+
 def test_columns_the_user_shows_or_hides_are_remembered(view, context, qtbot):
     view.set_column_shown(Column.SCORE, True)
     view.set_column_shown(Column.GROWTH, False)
