@@ -38,6 +38,7 @@ LANE_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 HOUR_MS = 3_600_000
 DOT = 11.0               # one claim
 DOT_RANGE = (7.0, 22.0)  # a bucket: from one claim to the busiest bucket
+WIDE_LEGEND_LANGUAGES = 4  # more languages than this: the legend goes in a column at the right
 
 
 STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 30, 24 * 91, 24 * 365)
@@ -199,6 +200,9 @@ class TimelineChart(QChartView):
             series.attachAxis(y_axis)
         chart.legend().setFont(small)
         chart.legend().setLabelColor(text_colour)
+        # Side by side below the plot, many languages would be cut to "Rus…"; a column fits them.
+        many = len(by_language) > WIDE_LEGEND_LANGUAGES
+        chart.legend().setAlignment(Qt.AlignRight if many else Qt.AlignBottom)
         chart.legend().setVisible(True)
 
     def _on_hovered(self, point: QPointF, state: bool) -> None:
