@@ -47,6 +47,16 @@ def test_timeline_folds_many_sources_into_one_lane(qtbot):
     assert chart.lanes[-1] == f"{14 - MAX_LANES + 1} more sources"
 
 
+def test_many_languages_get_a_legend_column_not_a_cut_row(qtbot):
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.set_members([member(1, 1, "2026-11-10T08:00:00Z"), member(2, 2, "2026-11-10T09:00:00Z", "de")])
+    assert chart.chart().legend().alignment() == Qt.AlignBottom
+    languages = ["en", "de", "fr", "es", "ru", "pl"]
+    chart.set_members([member(i, i, f"2026-11-{10 + i:02d}T08:00:00Z", code) for i, code in enumerate(languages)])
+    assert chart.chart().legend().alignment() == Qt.AlignRight
+
+
 def test_time_ticks_are_round():
     hour = 3_600_000
     start = 1_762_761_600_000 + 17 * 60_000  # 2025-11-10 08:17 UTC
