@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 import sqlite_utils
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A thousands separator is a dot, comma, apostrophe or (narrow) space followed by exactly three digits.
-_THOUSANDS = re.compile(r"(?<=\d)[.,'\u00a0\u202f ](?=\d{3}(?!\d))")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# A thousands separator is a dot, comma, apostrophe, (narrow) space or Arabic thousands
+# separator followed by exactly three digits.
+_THOUSANDS = re.compile(r"(?<=\d)[.,'\u00a0\u202f \u066c](?=\d{3}(?!\d))")
+_NUMBER = re.compile(r"\d+(?:[.,\u066b]\d+)?")
 
 TOKEN_CACHE = 50_000
 
@@ -34,20 +35,31 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(folded))
 
 
+def _number(written: str) -> str:
+    """One number as :func:`numbers` compares it: ASCII digits, a dot for the decimal mark,
+    no trailing zeros after it (``2,50`` = ``2.5``, ``٤٠`` = ``40``)."""
+    digits = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else "." for ch in written)
+    return digits.rstrip("0").rstrip(".") if "." in digits else digits
+
+
 def numbers(text: str) -> frozenset[str]:
     """The numbers a text states, written alike across languages (``40,000`` = ``40.000`` = ``40 000``)."""
     plain = _THOUSANDS.sub("", text)
-    return frozenset(n.replace(",", ".") for n in _NUMBER.findall(plain))
+    return frozenset(_number(n) for n in _NUMBER.findall(plain))
 
 
 def numbers_disagree(a: str, b: str) -> bool:
-    """True when both texts state numbers and share none of them.
+    """True when each text states a number the other does not.
 
     "Shares rose 2.3%" and "Shares rose 4%" read alike to a model but are different
     claims; numbers are written the same in most languages, so this holds across them.
+    Sharing one number is not agreeing: "Dispatch 4808 from desk 48" and "Dispatch 4819
+    from desk 48" are two dispatches. A text that states fewer numbers, all of them in
+    the other ("Cash banned by 2027" and "... by 2027, Brussels said in 2026"), or
+    none, does not disagree: rewording and summing up drop details.
     """
     first, second = numbers(a), numbers(b)
-    return bool(first) and bool(second) and not (first & second)
+    return bool(first - second) and bool(second - first)
 
 
 def idf(df: int, n_docs: int) -> float:
