@@ -92,6 +92,19 @@ def test_recent_claims_counts_the_last_day_of_activity(memory_store):
     assert rows[sample.vaccine] == 3
 
 
+def test_a_database_from_before_the_stored_growth_gets_it_counted_on_upgrade(memory_store):
+    from app.engine.store.database import migrate
+    from app.engine.store.schema import MIGRATIONS
+
+    sample = sample_store(memory_store)
+    conn = memory_store.db.conn
+    conn.execute("ALTER TABLE narratives DROP COLUMN recent_claims")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    assert migrate(memory_store.db) == len(MIGRATIONS)
+    growth = ns.recent_claims(memory_store.db, [sample.vaccine, sample.ballots, sample.bridge])
+    assert growth == {sample.vaccine: 3, sample.ballots: 3, sample.bridge: 1}
+
+
 def test_unknown_sort_is_refused(memory_store):
     with pytest.raises(ValueError):
         ns.page_narratives(memory_store.db, sort="n.id; DROP TABLE narratives")

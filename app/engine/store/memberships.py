@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from ..domain import Flag
-from .database import utc_now
+from .database import to_utc_text, utc_now
+
+GROWTH_HOURS = 24
 
 VectorLoader = Callable[[Sequence[int]], dict[int, np.ndarray]]
 
@@ -198,11 +201,15 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
         conn.execute("DELETE FROM narratives WHERE id = ? AND merged_into IS NULL", (narrative_id,))
         return
     languages = sorted({r[2] for r in rows if r[2]})
+    latest = datetime.fromisoformat(rows[-1][3].replace("Z", "+00:00"))
+    cutoff = to_utc_text(latest - timedelta(hours=GROWTH_HOURS))
+    recent = sum(1 for r in rows if r[3] >= cutoff)
     conn.execute(
         "UPDATE narratives SET size = ?, first_seen = ?, last_seen = ?, sources = ?, languages = ?,"
-        " label_claim_id = coalesce(?, label_claim_id), score = ?, flagged = ?, updated_at = ? WHERE id = ?",
+        " label_claim_id = coalesce(?, label_claim_id), score = ?, flagged = ?, recent_claims = ?,"
+        " updated_at = ? WHERE id = ?",
         (len(rows), rows[0][3], rows[-1][3], len({r[1] for r in rows}), ",".join(languages),
-         label_claim_id, score, int(flagged), utc_now(), narrative_id),
+         label_claim_id, score, int(flagged), recent, utc_now(), narrative_id),
     )
     conn.execute("DELETE FROM flags WHERE narrative_id = ?", (narrative_id,))
     conn.executemany(

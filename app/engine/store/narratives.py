@@ -106,7 +106,6 @@ SORT_COLUMNS: dict[str, str] = {
 }
 """What the list can be sorted by, and the SQL each sort orders on."""
 
-GROWTH_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -198,20 +197,14 @@ def _order(sort: str, descending: bool, flagged_first: bool) -> list[tuple[str, 
     return columns + [(SORT_COLUMNS[sort], descending), ("n.id", descending)]
 
 
-def recent_claims(db: sqlite_utils.Database, narrative_ids: Sequence[int], *,
-                  hours: int = GROWTH_HOURS) -> dict[int, int]:
-    """Return ``{narrative_id: claims published in its last `hours` of activity}``."""
+def recent_claims(db: sqlite_utils.Database, narrative_ids: Sequence[int]) -> dict[int, int]:
+    """Return ``{narrative_id: claims published in its last GROWTH_HOURS of activity}``."""
     if not narrative_ids:
         return {}
     with store_errors():
         rows = db.conn.execute(
-            "SELECT nc.narrative_id, count(*) FROM narratives n"
-            " JOIN narrative_claims nc ON nc.narrative_id = n.id JOIN claims c ON c.id = nc.claim_id"
-            " JOIN articles a ON a.id = c.article_id"
-            " WHERE n.id IN (SELECT value FROM json_each(?))"
-            " AND a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', n.last_seen, ?)"
-            " GROUP BY nc.narrative_id",
-            (json.dumps([int(i) for i in narrative_ids]), f"-{int(hours)} hours"),
+            "SELECT id, recent_claims FROM narratives WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in narrative_ids]),),
         ).fetchall()
     return dict(rows)
 
