@@ -18,6 +18,7 @@ from .factchecks import factchecks
 from .feeds import feeds
 from .ingest import articles, demo, ingest
 from .narratives import narrative, narratives, recluster, reindex, search
+from .review import REVIEW_COMMANDS
 
 
 @click.group(invoke_without_command=True)
@@ -60,4 +61,6 @@ main.add_command(articles)
 main.add_command(demo)
 for command in (narratives, narrative, search, reindex, recluster):
     main.add_command(command)
+for command in REVIEW_COMMANDS:
+    narrative.add_command(command)
 main.add_command(brief)

@@ -40,7 +40,7 @@ def narratives(flagged: bool, since: str | None, status: str | None, limit: int,
 
 @click.group()
 def narrative() -> None:
-    """Look at one narrative."""
+    """Look at one narrative, and review it (status, notes, merge, split, undo, history)."""
 
 
 @narrative.command("show")

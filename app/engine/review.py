@@ -37,10 +37,10 @@ def _subject(narrative_id: int) -> str:
     return f"narrative:{narrative_id}"
 
 
-def _audit(conn, actor: str, action: str, narrative_id: int, detail: dict) -> None:
+def _audit(conn, actor: str, action: str, narrative_id: int, detail: dict, *, subject: str | None = None) -> None:
     conn.execute(
         "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        (utc_now(), actor, action, _subject(narrative_id), json.dumps(detail, ensure_ascii=False)),
+        (utc_now(), actor, action, subject or _subject(narrative_id), json.dumps(detail, ensure_ascii=False)),
     )
 
 
@@ -170,6 +170,9 @@ def _put_back(conn, narrative_id: int, facet_of_claim: dict[str, int]) -> None:
 def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | None = None) -> AuditEntry:
     """Take back the most recent review action that has not been undone; return it.
 
+    Review actions are status, notes, merge, split and a fact-check match confirmed,
+    rejected or reset.
+
     Raises
     ------
     ReviewError
@@ -178,7 +181,7 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
     with write_transaction(store.db) as conn:
         row = conn.execute(
             "SELECT id, at, actor, action, subject, detail FROM audit"
-            " WHERE action IN ('status', 'notes', 'merge', 'split')"
+            " WHERE action IN ('status', 'notes', 'merge', 'split', 'factcheck-match')"
             " AND id NOT IN (SELECT CAST(json_extract(detail, '$.undid') AS INTEGER) FROM audit WHERE action = 'undo')"
             " ORDER BY id DESC LIMIT 1"
         ).fetchone()
@@ -186,8 +189,16 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
             raise ReviewError("Nothing to undo.")
         entry = AuditEntry(*row)
         detail = json.loads(entry.detail)
-        narrative_id = int(entry.subject.split(":")[1])
-        if entry.action == "status":
+        kind, _, number = entry.subject.partition(":")
+        # A fact-check decision on a claim of no narrative is audited on the claim.
+        narrative_id = int(number) if kind == "narrative" else None
+        if entry.action == "factcheck-match":
+            conn.executemany(
+                "UPDATE factcheck_matches SET status = ? WHERE claim_id = ? AND factcheck_id = ?",
+                [(old, int(claim), int(detail["factcheck_id"])) for claim, old in detail["from"].items()])
+            if narrative_id is not None:
+                _recompute(store, settings, [narrative_id])
+        elif entry.action == "status":
             conn.execute("UPDATE narratives SET status = ? WHERE id = ?", (detail["from"], narrative_id))
         elif entry.action == "notes":
             conn.execute("UPDATE narratives SET notes = ? WHERE id = ?", (detail["from"], narrative_id))
@@ -199,7 +210,8 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
             _put_back(conn, narrative_id, detail["facets"])
             conn.execute("DELETE FROM narratives WHERE id = ?", (detail["into"],))
             _recompute(store, settings, [narrative_id])
-        _audit(conn, actor or current_user(), "undo", narrative_id, {"undid": entry.id, "action": entry.action})
+        _audit(conn, actor or current_user(), "undo", narrative_id, {"undid": entry.id, "action": entry.action},
+               subject=entry.subject)
     return entry
 
 

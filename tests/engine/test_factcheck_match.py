@@ -151,6 +151,23 @@ def test_rejecting_a_match_stops_flagging_even_as_the_narrative_grows(store, lib
     assert outlets  # the narrative was built from them
 
 
+def test_undo_takes_back_a_rejected_match_and_its_flag_returns(store, library):
+    from app.engine import review
+
+    _vaccine_narrative(store)
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    fc_id = library["fc-1"].id
+    set_match_status(store, summary.id, fc_id, "rejected")
+    assert "fact-checked" not in {f.kind for f in narrative_store.get_narrative(store.db, summary.id).summary.flags}
+    undone = review.undo_last(store)
+    assert undone.action == "factcheck-match"
+    [matched] = narrative_factchecks(store.db, summary.id)
+    assert matched.status == "new" and matched.flagging
+    assert "fact-checked" in {f.kind for f in narrative_store.get_narrative(store.db, summary.id).summary.flags}
+    assert audit_trail(store, summary.id)[0].action == "undo"
+
+
 def test_match_status_errors(store, library):
     _vaccine_narrative(store)
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()

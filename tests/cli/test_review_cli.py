@@ -1,0 +1,74 @@
+"""Review from the command line: status, notes, merge, split, undo and the audit trail."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.engine.store import Store
+from app.engine.store import narratives as narrative_store
+
+
+@pytest.fixture
+def run(data_dir):
+    runner = CliRunner()
+
+    def invoke(*args, code=0, stdin=None):
+        result = runner.invoke(main, ["narrative", args[0], "--data-dir", str(data_dir), *args[1:]], input=stdin)
+        assert result.exit_code == code, (result.output, result.stderr if result.stderr_bytes else "")
+        return result
+
+    return invoke
+
+
+def stored(data_dir, narrative_id):
+    store = Store.open(data_dir)
+    try:
+        return narrative_store.get_narrative(store.db, narrative_id)
+    finally:
+        store.close()
+
+
+def history(run, narrative_id):
+    return json.loads(run("history", str(narrative_id), "--format", "json").stdout)
+
+
+def test_status_and_notes_are_saved_audited_and_undone(run, sample, data_dir):
+    run("status", str(sample.vaccine), "confirmed")
+    run("notes", str(sample.vaccine), "Checked with the manufacturer.")
+    found = stored(data_dir, sample.vaccine)
+    assert found.summary.status == "confirmed" and found.notes == "Checked with the manufacturer."
+    assert [e["action"] for e in history(run, sample.vaccine)] == ["notes", "status"]
+    assert history(run, sample.vaccine)[1]["what"] == "status new → confirmed"
+    undone = run("undo")
+    assert "Undone: notes edited" in undone.stderr
+    assert stored(data_dir, sample.vaccine).notes == ""
+
+
+def test_notes_from_standard_input(run, sample, data_dir):
+    run("notes", str(sample.ballots), "--file", "-", stdin="Line one\nLine two\n")
+    assert stored(data_dir, sample.ballots).notes == "Line one\nLine two\n"
+
+
+def test_merge_then_split_then_undo(run, sample, data_dir):
+    before = len(stored(data_dir, sample.vaccine).members) + len(stored(data_dir, sample.bridge).members)
+    run("merge", str(sample.vaccine), str(sample.bridge))
+    assert len(stored(data_dir, sample.vaccine).members) == before
+    claim = sample.vaccine_claims[0]
+    new_id = int(run("split", str(sample.vaccine), str(claim)).stdout)
+    assert [m.claim_id for m in stored(data_dir, new_id).members] == [claim]
+    run("undo")
+    assert claim in [m.claim_id for m in stored(data_dir, sample.vaccine).members]
+    run("undo")
+    assert stored(data_dir, sample.bridge).members and len(stored(data_dir, sample.vaccine).members) < before
+
+
+def test_mistakes_are_told_in_plain_words(run, sample):
+    assert "No narrative 999999" in run("status", "999999", "confirmed", code=1).stderr
+    assert "'maybe' is not one of" in run("status", str(sample.vaccine), "maybe", code=2).stderr
+    assert "cannot be merged with itself" in run("merge", str(sample.vaccine), str(sample.vaccine), code=1).stderr
+    assert "not both" in run("notes", str(sample.vaccine), code=2).stderr
+    assert "Nothing to undo" in run("undo", code=1).stderr
