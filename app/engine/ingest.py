@@ -215,11 +215,11 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                 pending[future] = (feed, started)
             while pending:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                if cancel is not None and cancel.is_set():
-                    for future in pending:
-                        future.cancel()
-                    raise Cancelled("Ingest cancelled; feeds already read are kept.")
+                _stop_if_cancelled(cancel, pending)
                 for future in finished:
+                    # Local files are all read at once: storing them is the long part, so
+                    # cancel is checked before each feed is stored, not once per wait.
+                    _stop_if_cancelled(cancel, pending)
                     feed, started = pending.pop(future)
                     _store_one(store, feed, started, future, settings, report)
                     done += 1
@@ -230,6 +230,13 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
             client.close()
     report.documents_pruned = prune_evidence(store, settings)
     return report
+
+
+def _stop_if_cancelled(cancel: threading.Event | None, pending: dict[Future, tuple[Feed, str]]) -> None:
+    if cancel is not None and cancel.is_set():
+        for waiting in pending:
+            waiting.cancel()
+        raise Cancelled("Ingest cancelled; feeds already read are kept.")
 
 
 def prune_evidence(store: Store, settings: Settings) -> int:

@@ -122,6 +122,16 @@ def test_cancel_stops_and_keeps_what_was_stored(store, tmp_path):
         ingest(store, feeds, cancel=cancel)
 
 
+def test_cancel_is_heard_between_feeds_read_at_once(store, tmp_path):
+    for n in range(5):
+        write(tmp_path / f"f{n}.xml", rss(item(n, guid=f"g{n}")))
+    feeds = add_sources(store, [str(tmp_path)])
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        ingest(store, feeds, cancel=cancel, progress=lambda *_: cancel.set())  # stop after the first feed
+    assert store.counts()["articles"] == 1
+
+
 class _Server(BaseHTTPRequestHandler):
     body = rss(item(1))
     requests: list = []
