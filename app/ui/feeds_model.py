@@ -11,9 +11,9 @@ feed's article count at that moment is kept per data folder in ``ui-state.ini``
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import IntEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt
@@ -69,11 +69,16 @@ def local_time(text: str | None) -> str:
     """Stored UTC text as the person's local time, short."""
     if not text:
         return "never"
+    return _local_time(text, datetime.now().astimezone().date())
+
+
+@lru_cache(maxsize=4096)
+def _local_time(text: str, today: date) -> str:
+    # Every refresh formats each feed's times again (strptime is slow); most have not changed.
     try:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).astimezone()
     except ValueError:
         return text
-    today = datetime.now().astimezone().date()
     return moment.strftime("%H:%M") if moment.date() == today else moment.strftime("%d %b %Y %H:%M")
 
 
