@@ -49,6 +49,26 @@ def test_the_same_claim_from_three_outlets_becomes_one_flagged_narrative(store):
     assert summary.first_seen == "2026-11-10T01:00:00Z" and summary.last_seen == "2026-11-10T03:00:00Z"
 
 
+def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
+    claim = "Officials confirmed the dam near Varnholm was opened without warning on Monday"
+    outlets = [add_feed(store, name) for name in "abc"] + [add_feed(store, "checker", tags=("fact-checker",))]
+    for hour, feed in enumerate(outlets):
+        add_article(store, feed, [claim], published=f"2026-11-10T0{hour + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    assert summary.size == 4 and summary.sources == 3
+    spread = next(f for f in summary.flags if f.kind == "spread")
+    assert "3 different sources" in spread.reason
+    # a database from before counted the fact-checker too: the upgrade counts again
+    from app.engine.store.database import migrate
+    from app.engine.store.schema import MIGRATIONS
+
+    store.db.conn.execute("UPDATE narratives SET sources = 4")
+    store.db.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    migrate(store.db)
+    assert narrative_store.list_narratives(store.db)[0].sources == 3
+
+
 def test_claims_of_one_article_never_form_a_narrative_alone(store):
     feed = add_feed(store, "a")
     add_article(store, feed, ["The bank will collapse on Friday says insider", "The bank will collapse on Friday says insider today"])

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..domain import Flag
+from ..flags import DEBUNK_TAGS
 from .database import to_utc_text, utc_now
 
 GROWTH_HOURS = 24
@@ -201,6 +202,11 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
         conn.execute("DELETE FROM narratives WHERE id = ? AND merged_into IS NULL", (narrative_id,))
         return
     languages = sorted({r[2] for r in rows if r[2]})
+    # A fact-checker repeats a claim to debunk it: its claims stay members, but it is not a
+    # source spreading the narrative (the flags already leave it out; the count must agree).
+    debunkers = {r[0] for r in conn.execute(
+        f"SELECT feed_id FROM feed_tags WHERE tag IN ({_marks(DEBUNK_TAGS)})", DEBUNK_TAGS)}
+    sources = len({r[1] for r in rows if r[1] not in debunkers})
     latest = datetime.fromisoformat(rows[-1][3].replace("Z", "+00:00"))
     cutoff = to_utc_text(latest - timedelta(hours=GROWTH_HOURS))
     recent = sum(1 for r in rows if r[3] >= cutoff)
@@ -208,7 +214,7 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
         "UPDATE narratives SET size = ?, first_seen = ?, last_seen = ?, sources = ?, languages = ?,"
         " label_claim_id = coalesce(?, label_claim_id), score = ?, flagged = ?, recent_claims = ?,"
         " updated_at = ? WHERE id = ?",
-        (len(rows), rows[0][3], rows[-1][3], len({r[1] for r in rows}), ",".join(languages),
+        (len(rows), rows[0][3], rows[-1][3], sources, ",".join(languages),
          label_claim_id, score, int(flagged), recent, utc_now(), narrative_id),
     )
     conn.execute("DELETE FROM flags WHERE narrative_id = ?", (narrative_id,))

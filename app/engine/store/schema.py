@@ -292,3 +292,16 @@ MIGRATIONS.append(
     ) WHERE last_seen IS NOT NULL;
     """
 )
+
+MIGRATIONS.append(
+    # 6: a narrative's sources leave out feeds tagged fact-checker (they repeat a claim to
+    # debunk it), as its flags always did; counted again once for existing databases.
+    """
+    UPDATE narratives SET sources = (
+        SELECT count(DISTINCT a.feed_id) FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id
+        JOIN articles a ON a.id = c.article_id
+        WHERE nc.narrative_id = narratives.id
+        AND a.feed_id NOT IN (SELECT feed_id FROM feed_tags WHERE tag = 'fact-checker')
+    ) WHERE merged_into IS NULL;
+    """
+)
