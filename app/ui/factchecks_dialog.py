@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -35,6 +36,29 @@ FILE_FILTER = ("Fact-checks (*.json *.jsonld *.jsonl *.ndjson *.csv *.tsv *.html
                "All files (*)")
 SETTINGS_FOLDER = "factchecks/folder"
 COLUMNS = ("Rating", "Verdict", "Publisher", "Date", "Lang", "Claim", "Link")
+COLUMN_TIPS = {
+    "Rating": "The rating in the publisher's own words",
+    "Verdict": "The rating in one of the library's verdicts (blank when it says the same as the rating)",
+    "Link": "The fact-check's web page: double-click a row to open it",
+}
+URL_ROLE = Qt.ItemDataRole.UserRole + 1
+LINK_WIDTH = 180  # the host fits; the full address is in the tooltip
+
+
+def link_text(url: str) -> str:
+    """The host of a fact-check's address (without ``www.``), for a narrow column."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    return host.removeprefix("www.") or url
+
+
+def verdict_text(rating: str, verdict: str) -> str:
+    """The verdict capitalised, or blank when the rating already says it."""
+    if not verdict or verdict.casefold() == rating.strip().casefold():
+        return ""
+    return verdict[:1].upper() + verdict[1:]
 
 
 def describe_update(update: LibraryUpdate) -> str:
@@ -89,9 +113,16 @@ class FactChecksDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
+        for column, name in enumerate(COLUMNS):
+            if name in COLUMN_TIPS:
+                self.table.horizontalHeaderItem(column).setToolTip(COLUMN_TIPS[name])
         header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("Claim"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COLUMNS.index("Link"), QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COLUMNS.index("Link"), LINK_WIDTH)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.more_button = QPushButton("Show more")
         self.more_button.setVisible(False)
         self.count_label = QLabel("")
@@ -157,13 +188,20 @@ class FactChecksDialog(QDialog):
         self.more_button.setVisible(more)
 
     def _fill_row(self, row: int, fc: FactCheck) -> None:
-        values = (fc.rating or "unknown", fc.verdict, fc.publisher or "", fc.review_date or "", fc.language or "",
-                  fc.claim, fc.url or "")
+        rating = fc.rating or "unknown"
+        url = fc.url or ""
+        values = (rating, verdict_text(rating, fc.verdict or ""), fc.publisher or "", fc.review_date or "",
+                  fc.language or "", fc.claim, link_text(url) if url else "")
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, fc.id)
             if column == COLUMNS.index("Claim"):
                 item.setToolTip(fc.claim if not fc.title else f"{fc.claim}\n\n{fc.title}")
+            elif column == COLUMNS.index("Link") and url:
+                item.setData(URL_ROLE, url)
+                item.setToolTip(f"{url}\n(double-click to open)")
+            elif column == COLUMNS.index("Verdict") and fc.verdict:
+                item.setToolTip(f"Verdict: {fc.verdict}")
             self.table.setItem(row, column, item)
 
     def selected_ids(self) -> list[int]:
@@ -183,7 +221,7 @@ class FactChecksDialog(QDialog):
         self.remove_button.setEnabled(self.task is None and bool(self.selected_ids()))
 
     def _on_table_cell_double_clicked(self, row: int, _column: int) -> None:
-        url = self.table.item(row, COLUMNS.index("Link")).text()
+        url = self.table.item(row, COLUMNS.index("Link")).data(URL_ROLE) or ""
         if url.startswith(("http://", "https://")):
             QDesktopServices.openUrl(QUrl(url))
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from enum import IntEnum
-from functools import cache, lru_cache
+from functools import cache, cmp_to_key, lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt
+from PySide6.QtCore import QCollator, QLocale, QModelIndex, QObject, QSettings, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication
 
@@ -31,6 +31,25 @@ UI_STATE_NAME = "ui-state.ini"
 HEALTH_COLOURS = {"ok": "#2e9d4a", "warning": "#d08a00", "error": "#d0312d", "backing-off": "#d0312d"}
 HEALTH_WORDS = {"new": "not read yet", "ok": "OK", "warning": "read, with a problem", "error": "error",
                 "backing-off": "backing off"}
+
+
+@cache
+def _collator() -> QCollator:
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:  # the C locale compares code points, numbers digit by digit
+        locale = QLocale(QLocale.Language.English)
+    collator = QCollator(locale)
+    collator.setNumericMode(True)  # "outlet 2" before "outlet 10"
+    collator.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    return collator
+
+
+def natural_key(text: str):
+    """A sort key that orders names as people do: case-insensitively, numbers by their value."""
+    return _natural_key(text)
+
+
+_natural_key = cmp_to_key(lambda a, b: _collator().compare(a, b))
 
 
 class FeedRole(IntEnum):
@@ -95,7 +114,7 @@ def health_tooltip(feed: Feed) -> str:
     elif health == "warning":
         lines.append(f"Read at {local_time(feed.last_fetch_at)}, with a problem: {feed.last_error}")
     elif health == "error":
-        lines.append(f"Error: {feed.last_error}")
+        lines.append(f"Not working: {feed.last_error}")
         lines.append(f"Tried at {local_time(feed.last_fetch_at)}; next try at {local_time(feed.next_fetch_at)}.")
     else:
         lines.append(f"Failed {feed.failures} times in a row: {feed.last_error}")
@@ -193,7 +212,9 @@ class FeedsModel(QStandardItemModel):
         for feed in self._feeds.values():
             for tag in feed.tags or (UNTAGGED,):
                 wanted.setdefault(tag, []).append(feed)
-        order = sorted((t for t in wanted if t != UNTAGGED), key=str.lower)
+        for feeds in wanted.values():
+            feeds.sort(key=lambda f: (natural_key(f.display_title), f.id))
+        order = sorted((t for t in wanted if t != UNTAGGED), key=natural_key)
         if UNTAGGED in wanted:
             order.append(UNTAGGED)
         for tag in [t for t in self._groups if t not in wanted]:

@@ -33,6 +33,18 @@ def confirm(parent: QWidget, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def health_line(feed: Feed) -> str:
+    """How the feed is doing, in one line of rich text: the reason when it fails."""
+    reason = html.escape(feed.last_error or "")
+    if feed.health in ("error", "backing-off"):
+        return f"<b>Not working:</b> {reason}" if reason else "<b>Not working.</b>"
+    if feed.health == "warning" or (reason and feed.health == "ok"):
+        return f"<b>Works, with a problem:</b> {reason}" if reason else "<b>Works, with a problem.</b>"
+    if reason:  # a new feed whose first read failed
+        return f"<b>Not working:</b> {reason}" if feed.failures else f"<b>Problem:</b> {reason}"
+    return f"<b>Health:</b> {html.escape(HEALTH_WORDS.get(feed.health, feed.health))}"
+
+
 class FeedDetails(QWidget):
     """The selected feed: address, health in words (the full error), latest articles, new ones bold."""
 
@@ -55,25 +67,35 @@ class FeedDetails(QWidget):
         self.articles.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.articles.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.articles.itemActivated.connect(self._on_articles_item_activated)
+        # Stands in for the article list when there is nothing to list, so the box is never blank.
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("feedArticlesPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)  # the palette's muted text
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.title_label)
         layout.addWidget(self.status_label)
         layout.addWidget(self.articles, 1)
+        layout.addWidget(self.placeholder, 1)
         self.show_feed(None, None)
+
+    def show_placeholder(self, text: str | None) -> None:
+        """Show ``text`` instead of the article list, or the list again (None)."""
+        self.placeholder.setText(text or "")
+        self.placeholder.setVisible(text is not None)
+        self.articles.setVisible(text is None)
 
     def show_feed(self, feed: Feed | None, context: AppContext | None, unread: int = 0) -> None:
         self.articles.clear()
         if feed is None or context is None:
             self.title_label.setText("No feed selected")
-            self.status_label.setText("Select a feed to see its health; its latest articles show below.")
+            self.status_label.setText("Select a feed to see whether it works and its latest articles.")
+            self.show_placeholder("Select a feed to see its latest articles")
             return
         self.title_label.setText(feed.display_title)
-        words = HEALTH_WORDS.get(feed.health, feed.health)
-        lines = [html.escape(feed.url), f"<b>Health:</b> {html.escape(words)}"]
-        if feed.last_error:
-            label = "Error" if feed.failures else "Problem"
-            lines.append(f"<b>{label}:</b> {html.escape(feed.last_error)}")
+        lines = [html.escape(feed.url), health_line(feed)]
         if feed.health in ("error", "backing-off"):
             lines.append(f"<b>Next try:</b> {local_time(feed.next_fetch_at)} (Fetch now tries at once)")
         lines.append(f"<b>Last read:</b> {local_time(feed.last_success_at)}. "
@@ -82,6 +104,7 @@ class FeedDetails(QWidget):
             lines.append("<b>Disabled:</b> scheduled fetches skip it.")
         self.status_label.setText("<br>".join(lines))
         found = article_store.list_articles(context.store.db, feed_id=feed.id, limit=ARTICLES_SHOWN)
+        self.show_placeholder(None if found else "No articles from this feed yet")
         newest_ids = set(sorted((a.id for a in found), reverse=True)[:unread])
         for article in found:
             item = QListWidgetItem(f"{local_time(article.published_at)}  {article.title}")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QGridLayout, QHBo
 
 from app.engine.errors import AppError
 from app.engine.flags import language_name
+from app.engine.review import STATUSES
 from app.engine.store import narratives as narrative_store
 from app.engine.store.narratives import NarrativeFilter
 
@@ -38,7 +39,8 @@ class NarrativeFiltersView(QWidget):
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(4)
         self.status_combo = self._combo("Filter by review status")
-        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag")
+        # The longest kind ("Matches a fact-check") and its icon show whole.
+        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag", 20)
         self.language_combo = self._combo("Show narratives told in this language")
         self.source_combo = self._combo("Show narratives this source told")
         self.tag_combo = self._combo("Show narratives told by a source with this tag")
@@ -70,11 +72,11 @@ class NarrativeFiltersView(QWidget):
         return self.status_combo, self.flag_combo, self.language_combo, self.source_combo, self.tag_combo
 
     @staticmethod
-    def _combo(tip: str) -> QComboBox:
+    def _combo(tip: str, length: int = 12) -> QComboBox:
         combo = QComboBox()
         combo.setToolTip(tip)
         combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(10)
+        combo.setMinimumContentsLength(length)
         return combo
 
     def fill(self, db) -> None:
@@ -84,7 +86,9 @@ class NarrativeFiltersView(QWidget):
         except AppError as exc:
             log.warning("reading filter choices failed: %s", exc)
             return
-        _set_items(self.status_combo, "Any status", [(s.capitalize(), s) for s in choices.statuses])
+        # Every status, always: a status no narrative has yet is still a choice (and shows an empty list).
+        statuses = list(STATUSES) + [s for s in choices.statuses if s not in STATUSES]
+        _set_items(self.status_combo, "Any status", [(s.capitalize(), s) for s in statuses])
         _set_items(self.flag_combo, "Any flag", [("Flagged only", FLAGGED)]
                    + [(kind_title(k), k) for k in choices.flag_kinds])
         for index in range(2, self.flag_combo.count()):

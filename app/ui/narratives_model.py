@@ -51,15 +51,19 @@ class Column(IntEnum):
 HEADERS = {
     Column.FLAGS: "Flags", Column.LABEL: "Narrative", Column.STATUS: "Status", Column.SOURCES: "Sources",
     Column.CLAIMS: "Claims", Column.LANGUAGES: "Languages", Column.FIRST_SEEN: "First seen",
-    Column.LAST_SEEN: "Last seen", Column.GROWTH: "24 h", Column.SCORE: "Score",
+    Column.LAST_SEEN: "Last seen", Column.GROWTH: "Last day", Column.SCORE: "Score",
 }
+# The list sizes the growth column for "+888"; its header goes on two lines rather than be clipped.
+HEADER_LINES = {Column.GROWTH: "Last\nday"}
 HEADER_TIPS = {
     Column.FLAGS: "Why the narrative deserves a look (hover a row's badges for the reasons)",
     Column.SOURCES: "How many different sources told it",
     Column.CLAIMS: "How many claims it holds",
     Column.FIRST_SEEN: "When the first of its claims was published (UTC)",
     Column.LAST_SEEN: "When the latest of its claims was published (UTC)",
-    Column.GROWTH: f"Claims published in the last {GROWTH_HOURS} hours of its activity",
+    Column.LABEL: "What the narrative says (hover a row for the full label)",
+    Column.GROWTH: (f"Claims published in the last {GROWTH_HOURS} hours of this narrative's activity "
+                    "(up to its latest claim, not up to now)"),
     Column.SCORE: "Rank: grows with its flags and, more slowly, its sources",
 }
 HIDDEN_BY_DEFAULT = (Column.CLAIMS, Column.LAST_SEEN, Column.SCORE)
@@ -156,7 +160,7 @@ class NarrativesModel(PagedTableModel):
         if orientation != Qt.Horizontal or not 0 <= section < len(Column):
             return None
         if role == Qt.DisplayRole:
-            return HEADERS[Column(section)]
+            return HEADER_LINES.get(Column(section), HEADERS[Column(section)])
         if role == Qt.ToolTipRole:
             tip = HEADER_TIPS.get(Column(section))
             sortable = "Click to sort." if Column(section) in SORT_KEYS else "Not sortable."
@@ -207,7 +211,8 @@ class NarrativesModel(PagedTableModel):
         if column == Column.FLAGS:
             return flags_tooltip(s.flags) or "No flags: nothing about its spread stands out."
         if column == Column.LABEL:
-            return f"<p>#{s.id}: {html.escape(s.label)}</p>{flags_tooltip(s.flags)}"
+            label = s.label or f"Narrative {s.id}"
+            return f"<p><b>#{s.id}</b>: {html.escape(label)}</p>{flags_tooltip(s.flags)}"
         if column == Column.LANGUAGES:
             return ", ".join(language_name(code) for code in s.languages)
         if column == Column.FIRST_SEEN:
@@ -215,8 +220,9 @@ class NarrativesModel(PagedTableModel):
         if column == Column.LAST_SEEN:
             return f"Latest claim published {format_time(s.last_seen)} UTC"
         if column == Column.GROWTH:
-            return (f"{row.recent_claims} of its {s.size} claims were published in the {GROWTH_HOURS} hours "
-                    f"before its latest one ({format_time(s.last_seen)} UTC).")
+            return (f"Last day: {row.recent_claims} of its {s.size} claims were published in the last "
+                    f"{GROWTH_HOURS} hours of this narrative's activity, the {GROWTH_HOURS} hours before its "
+                    f"latest claim ({format_time(s.last_seen)} UTC).")
         return None
 
 

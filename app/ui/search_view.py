@@ -25,6 +25,14 @@ from .workers import EngineTask
 RESULT_LIMIT = 200
 
 
+class SearchHits(list):
+    """The hits of one search, and how it searched (the results panel words "nothing found" by it)."""
+
+    def __init__(self, hits, by_meaning: bool = False) -> None:
+        super().__init__(hits)
+        self.by_meaning = by_meaning
+
+
 def narrative_ids(hits: list[SearchHit]) -> list[int]:
     """The narratives the hits belong to, best hit first, each once."""
     return list(dict.fromkeys(h.narrative_id for h in hits if h.narrative_id is not None))
@@ -75,7 +83,7 @@ class SearchBar(QWidget):
             except Exception as exc:  # an entry point: the person typed, the store answered badly
                 self.presenter.present(exc, "searching")
                 return
-            self.searched.emit(text, hits)
+            self.searched.emit(text, SearchHits(hits, by_meaning=False))
             return
         task = self.context.run(
             "Searching by meaning",
@@ -88,7 +96,7 @@ class SearchBar(QWidget):
     def _on_task_done(self, task: EngineTask, text: str, hits: list[SearchHit]) -> None:
         if task is self._task:
             self._task = None
-            self.searched.emit(text, hits)
+            self.searched.emit(text, SearchHits(hits, by_meaning=True))
 
     def _on_edit_text_changed(self, text: str) -> None:
         if not text.strip():
@@ -117,15 +125,36 @@ class SearchResultsView(QWidget):
         self.tree.setHeaderLabels(["Claim", "Outlet", "Published", "Narrative", "Score"])
         self.tree.itemActivated.connect(self._on_tree_item_activated)
         self.tree.currentItemChanged.connect(lambda item, _prev: item and self._on_tree_item_activated(item))
+        # Takes the list's place when a search finds nothing, so the panel says so instead of staying blank.
+        self.nothing = QLabel()
+        self.nothing.setObjectName("searchNothingFound")
+        self.nothing.setWordWrap(True)
+        self.nothing.setTextFormat(Qt.TextFormat.PlainText)
+        self.nothing.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.nothing.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.nothing, 1)
 
     def show_hits(self, query: str, hits: list[SearchHit] | None) -> None:
         self.tree.clear()
+        self.nothing.setVisible(False)
+        self.tree.setVisible(True)
         if hits is None:
             self.summary.setText("Type in the search box and press Enter.")
+            return
+        if not hits:
+            by_meaning = getattr(hits, "by_meaning", False)
+            self.summary.setText(f"Nothing found for “{query}”.")
+            self.nothing.setText(
+                f"No claim says anything close to “{query}”. Try other words, or turn By meaning off to find "
+                "claims containing the words." if by_meaning else
+                f"No claim contains “{query}”. Try By meaning (next to the search box) to find claims that say "
+                "the same thing in other words or languages.")
+            self.tree.setVisible(False)
+            self.nothing.setVisible(True)
             return
         in_narratives = narrative_ids(hits)
         self.summary.setText(f"{len(hits)} claim(s) match “{query}”, in {len(in_narratives)} narrative(s). "

@@ -27,8 +27,8 @@ class WelcomeView(QWidget):
         intro = QLabel(
             "Narrative Radar reads news feeds on this computer and flags claims that many outlets repeat, "
             "reworded or translated. Nothing you read or add leaves this computer.\n\n"
-            "This data folder is empty. To see how it works, load the demo: eight fictional outlets in five "
-            "languages, 150 articles and six narratives to review. It takes less than a minute.")
+            "This data folder is empty. To see how it works, load the demo: fictional outlets writing in several "
+            "languages, with narratives ready to review. It takes less than a minute.")
         intro.setWordWrap(True)
         self.demo_button = QPushButton("Load the demo data")
         self.demo_button.setDefault(True)

@@ -118,3 +118,32 @@ def test_a_file_that_cannot_be_read_is_reported_not_raised(qtbot, dialog, tmp_pa
     qtbot.waitUntil(lambda: dialog.task is None)
     assert "missing.json" in dialog.problems.toPlainText() and "cannot be opened" in dialog.problems.toPlainText()
     assert "1 file(s) unreadable" in dialog.status.text()
+
+
+def test_claim_stretches_link_shows_its_host_and_a_verdict_is_not_said_twice(qtbot, dialog, tmp_path, monkeypatch):
+    from app.ui import factchecks_dialog
+    from app.ui.factchecks_dialog import COLUMNS, URL_ROLE, link_text, verdict_text
+
+    assert link_text("https://www.claimcheck.example/corvax?x=1") == "claimcheck.example"
+    assert verdict_text("False", "false") == "" and verdict_text("Pants on fire", "false") == "False"
+    task = dialog.import_files([_write(tmp_path, "library.json", LIBRARY)])
+    with qtbot.waitSignal(task.signals.done, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: dialog.task is None)
+    dialog.resize(960, 600)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.search_edit.setText("microchips")
+    link = dialog.table.item(0, COLUMNS.index("Link"))
+    assert link.text() == "claimcheck.example" and "https://claimcheck.example/corvax" in link.toolTip()
+    assert link.data(URL_ROLE) == "https://claimcheck.example/corvax"
+    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() == ""  # "False" once, not "False false"
+    header = dialog.table.horizontalHeader()
+    assert header.sectionSize(COLUMNS.index("Claim")) > header.sectionSize(COLUMNS.index("Link"))
+    assert header.sectionSize(COLUMNS.index("Claim")) >= 300
+    opened = []
+    monkeypatch.setattr(factchecks_dialog.QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    dialog._on_table_cell_double_clicked(0, COLUMNS.index("Claim"))
+    assert opened == ["https://claimcheck.example/corvax"]
+    dialog.search_edit.setText("dead voters")
+    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() in ("", "Misleading")

@@ -221,6 +221,55 @@ def test_keyword_search_filters_the_narratives_list(demo_data, make_window, qtbo
     assert window.narratives.model.total_count() == everything
 
 
+def test_a_search_that_finds_nothing_says_so(qapp, qtbot):
+    from app.ui.search_view import SearchHits, SearchResultsView
+
+    results = SearchResultsView()
+    qtbot.addWidget(results)
+    results.show()
+    results.show_hits("zzqxq", SearchHits([], by_meaning=False))
+    assert results.nothing.isVisible() and not results.tree.isVisible()
+    assert "No claim contains “zzqxq”" in results.nothing.text() and "By meaning" in results.nothing.text()
+    results.show_hits("zzqxq", SearchHits([], by_meaning=True))
+    assert "close to" in results.nothing.text()
+    results.show_hits("", None)
+    assert results.tree.isVisible() and not results.nothing.isVisible()
+
+
+def test_feeds_sort_naturally_and_a_failing_feed_says_why_in_one_line(qapp, qtbot, tmp_path):
+    from PySide6.QtWidgets import QWidget
+
+    from app.engine.domain import Feed
+    from app.ui.context import AppContext
+    from app.ui.error_presenter import ErrorPresenter
+    from app.ui.feeds_model import natural_key
+    from app.ui.feeds_view import FeedsView, health_line
+
+    assert sorted(["outlet 10", "Outlet 2", "outlet 1", "Beta"], key=natural_key) == [
+        "Beta", "outlet 1", "Outlet 2", "outlet 10"]
+    context = AppContext(tmp_path / "data")
+    try:
+        for number in (10, 2, 1):
+            feed_store.add_feed(context.store.db, f"https://example.org/{number}.xml", kind="http",
+                                title=f"outlet {number}")
+        host = QWidget()
+        qtbot.addWidget(host)
+        view = FeedsView(context, ErrorPresenter(host), host)
+        group = view.model.groups()[UNTAGGED]
+        titles = [view.model.index(r, 0, group).data() for r in range(view.model.rowCount(group))]
+        assert titles == ["outlet 1", "outlet 2", "outlet 10"]
+        host.show()
+        details = view.details
+        assert details.placeholder.isVisible() and "Select a feed" in details.placeholder.text()
+        assert not details.articles.isVisible()
+    finally:
+        context.close()
+    broken = Feed(id=1, url="https://example.org/x.xml", kind="http", title="x", tags=(), enabled=True,
+                  added_at="2026-11-10T00:00:00Z", last_fetch_at="2026-11-10T00:00:00Z", last_success_at=None,
+                  last_error="HTTP 404", failures=1, next_fetch_at=None, entries=0)
+    assert health_line(broken) == "<b>Not working:</b> HTTP 404"
+
+
 @pytest.mark.slow
 def test_semantic_search_runs_as_a_task(demo_data, make_window, qtbot):
     window = make_window(demo_data)

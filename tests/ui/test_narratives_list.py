@@ -122,7 +122,9 @@ def test_sorting_is_done_by_the_store(view, sample):
     assert listed(view) == [sample.ballots, sample.vaccine, sample.bridge]
     view.sort_combo.setCurrentIndex(view.sort_combo.findData(int(Column.SOURCES)))
     assert view.model.sort_key == "sources"
-    assert listed(view) == [sample.vaccine, sample.ballots, sample.bridge]
+    # Most sources first (a fact-checker repeating a claim is not one of its sources).
+    sources = [view.model.index(r, Column.SOURCES).data() for r in range(view.model.rowCount())]
+    assert sources == sorted(sources, reverse=True) and listed(view)[0] == sample.vaccine
 
 
 def test_rows_show_flags_growth_and_reasons(view, sample):
@@ -242,3 +244,19 @@ def test_columns_the_user_shows_or_hides_are_remembered(view, context, qtbot):
     again.resize(1400, 600)
     assert not again.table.isColumnHidden(Column.SCORE)
     assert again.table.isColumnHidden(Column.GROWTH)
+
+
+def test_headers_and_filters_read_plainly(view, sample):
+    from app.engine.review import STATUSES
+
+    model = view.model
+    assert model.headerData(Column.GROWTH, Qt.Horizontal).split() == ["Last", "day"]
+    assert "last 24 hours of this narrative's activity" in model.headerData(Column.GROWTH, Qt.Horizontal,
+                                                                              Qt.ToolTipRole)
+    row = model.row_of(sample.vaccine)
+    label = model.index(row, Column.LABEL).data()
+    assert label and label in model.index(row, Column.LABEL).data(Qt.ToolTipRole)
+    combo = view.filters.status_combo
+    assert [combo.itemData(i) for i in range(1, combo.count())] == list(STATUSES)  # all four, present or not
+    flag = view.filters.flag_combo
+    assert flag.minimumSizeHint().width() >= flag.fontMetrics().horizontalAdvance("Matches a fact-check")
