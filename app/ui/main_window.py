@@ -204,9 +204,12 @@ class MainWindow(QMainWindow):
         if hits is None:
             self.narratives.set_search_results(None)
             self.results_dock.hide()
+            self.status.show_result("Search cleared: every narrative is listed again.")
             return
         self.narratives.set_search_results(narrative_ids(hits))
         self.results_dock.show()
+        if hits and not self.narratives.current_id():
+            self.step_narrative(+1)  # the narrative read before is not a result: show the best one
         self.status.show_result(f"{len(hits)} claim(s) found for “{query}”.")
 
     # Running work

@@ -53,8 +53,6 @@ HEADERS = {
     Column.CLAIMS: "Claims", Column.LANGUAGES: "Languages", Column.FIRST_SEEN: "First seen",
     Column.LAST_SEEN: "Last seen", Column.GROWTH: "Last day", Column.SCORE: "Score",
 }
-# The list sizes the growth column for "+888"; its header goes on two lines rather than be clipped.
-HEADER_LINES = {Column.GROWTH: "Last\nday"}
 HEADER_TIPS = {
     Column.FLAGS: "Why the narrative deserves a look (hover a row's badges for the reasons)",
     Column.SOURCES: "How many different sources told it",
@@ -160,7 +158,7 @@ class NarrativesModel(PagedTableModel):
         if orientation != Qt.Horizontal or not 0 <= section < len(Column):
             return None
         if role == Qt.DisplayRole:
-            return HEADER_LINES.get(Column(section), HEADERS[Column(section)])
+            return HEADERS[Column(section)]
         if role == Qt.ToolTipRole:
             tip = HEADER_TIPS.get(Column(section))
             sortable = "Click to sort." if Column(section) in SORT_KEYS else "Not sortable."

@@ -141,7 +141,7 @@ class NarrativesView(QWidget):
             Column.SOURCES: text("Sources") + 22, Column.CLAIMS: text("Claims") + 22,
             Column.LANGUAGES: text("de, en, fr +1") + 16,
             Column.FIRST_SEEN: text("2026-11-10") + 16, Column.LAST_SEEN: text("2026-11-10") + 16,
-            Column.GROWTH: text("+888") + 18, Column.SCORE: text("Score") + 22,
+            Column.GROWTH: max(text("+888"), text(HEADERS[Column.GROWTH])) + 18, Column.SCORE: text("Score") + 22,
         }
         for column, width in widths.items():
             header.resizeSection(column, width)

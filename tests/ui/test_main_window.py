@@ -219,6 +219,22 @@ def test_keyword_search_filters_the_narratives_list(demo_data, make_window, qtbo
     window.search_bar.edit.clear()
     assert not window.results_dock.isVisible()
     assert window.narratives.model.total_count() == everything
+    assert "every narrative" in window.status.task_label.text()
+
+
+@pytest.mark.slow
+def test_a_search_shows_its_best_narrative_when_the_one_read_is_not_a_result(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    model = window.narratives.model
+    other = next(model.narrative_id(r) for r in range(model.rowCount())
+                 if "agricultur" not in model.index(r, 1).data().lower())
+    window.narratives.select_id(other)
+    assert window.detail.narrative_id == other
+    window.search_bar.edit.setText("agriculture minister")
+    window.search_bar.search()
+    listed = [model.narrative_id(r) for r in range(model.rowCount())]
+    assert other not in listed
+    assert window.detail.narrative_id in listed, "the detail shows a result, not an empty page"
 
 
 def test_a_search_that_finds_nothing_says_so(qapp, qtbot):
