@@ -37,7 +37,15 @@ class Column(IntEnum):
     CLAIM = 4
 
 
-HEADERS = ("Outlet", "Lang.", "Published (UTC)", "Similarity", "Claim")
+HEADERS = ("Outlet", "Lang.", "Published", "Sim.", "Claim")
+HEADER_TIPS = (
+    "The outlet (feed) that carried the claim.",
+    "The claim's language.",
+    "When the article was published, in UTC.",
+    "Similarity: how close this claim is to the centre of its cluster: 1.00 = a copy.",
+    "The claim as written; point at one for its full text.",
+)
+"""The short headers keep the numbers' columns narrow: each says in full what it is here."""
 SORT_KEYS = ("outlet", "language", "published", "similarity", "text")
 """The sort key (:data:`narrative_claims.CLAIM_SORT_COLUMNS`) of each column."""
 
@@ -120,7 +128,7 @@ class ClaimsModel(PagedTableModel):
         if role == Qt.ToolTipRole:
             loaded = (f" {len(self._rows):,} of {self.total:,} are read so far; more as you scroll."
                       if len(self._rows) < self.total else "")
-            return f"Click to sort.{loaded}"
+            return f"{HEADER_TIPS[section]} Click to sort.{loaded}"
         if role == Qt.TextAlignmentRole and section == Column.SIMILARITY:
             return _RIGHT
         return None
@@ -144,6 +152,7 @@ class ClaimsModel(PagedTableModel):
             if column == Column.LANGUAGE:
                 return language_name(m.language)
             if column == Column.SIMILARITY:
-                return "How close the claim is to the narrative as a whole (1.00: the same)"
-            return f"<p>{html.escape(m.text)}</p><p><i>{html.escape(m.article_title)}</i></p>"
+                return HEADER_TIPS[Column.SIMILARITY]
+            outlet = f"<p><b>{html.escape(m.feed_title)}</b></p>" if column == Column.OUTLET else ""
+            return f"{outlet}<p>{html.escape(m.text)}</p><p><i>{html.escape(m.article_title)}</i></p>"
         return None

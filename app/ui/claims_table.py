@@ -5,7 +5,7 @@ current claim and scroll position that survive re-reading the narrative."""
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.engine.domain import Member
 from app.engine.store import Store
@@ -39,13 +39,61 @@ class ClaimsTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
-        header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        metrics = self.fontMetrics()
-        for column, sample in enumerate(("Le Courrier du Lac", "Lang.", "2026-11-10 08:00", "Similarity")):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        header.setTextElideMode(Qt.ElideRight)
+        # The claim takes the room; the other columns are as narrow as their contents
+        # (the outlet, at most a fifth of the width: elided, in full in its tooltip).
+        header.setSectionResizeMode(Column.CLAIM, QHeaderView.Stretch)
+        header.setMinimumSectionSize(24)
+        self.setTextElideMode(Qt.ElideRight)
+        self._fitting = False
+        self._user_sized = False  # once the reader drags a column, the widths are theirs
+        header.sectionResized.connect(self._on_section_resized)
+        self.claims_model.modelReset.connect(self.fit_columns)
+        self.fit_columns()
         self.selectionModel().selectionChanged.connect(lambda *_: self.claims_selected.emit())
         self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+    # --- column widths --------------------------------------------------------------
+
+    def fit_columns(self) -> None:
+        """Outlet, language, published and similarity as narrow as their contents; the claim
+        gets the rest. Reads only the rows loaded (at most a few hundred)."""
+        if self._user_sized:
+            return
+        metrics = self.fontMetrics()
+        header = self.horizontalHeader()
+        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 12
+        arrow = header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMarkSize) + 10
+
+        def head(column: int) -> int:
+            return metrics.horizontalAdvance(str(self.claims_model.headerData(column, Qt.Horizontal))) + arrow
+
+        model = self.claims_model
+        rows = [model.member(r) for r in range(min(model.rowCount(), 200))]
+        outlets = max((metrics.horizontalAdvance(m.feed_title) for m in rows), default=0) + pad
+        widths = {
+            Column.OUTLET: max(head(Column.OUTLET), min(outlets, max(90, self.viewport().width() // 5))),
+            Column.LANGUAGE: max(head(Column.LANGUAGE), metrics.horizontalAdvance("xx") + pad),
+            Column.PUBLISHED: max(head(Column.PUBLISHED), metrics.horizontalAdvance("2026-11-10 08:00") + pad),
+            Column.SIMILARITY: max(head(Column.SIMILARITY), metrics.horizontalAdvance("0.00") + pad),
+        }
+        self._fitting = True
+        try:
+            for column, width in widths.items():
+                if header.sectionSize(column) != width:
+                    header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column != Column.CLAIM:
+            self._user_sized = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit_columns()
 
     def show_claims(self, store: Store, narrative_id: int, keep: bool) -> None:
         """Read the claims' first pages again; with ``keep``, as many rows as were loaded,

@@ -6,7 +6,7 @@ import html
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.engine.domain import NarrativeSummary
 from app.engine.flags import language_name
@@ -15,6 +15,11 @@ from .article_view import format_time
 from .flag_icons import flag_icon, flag_text, kind_title
 
 STATUS_TITLES = {"new": "New", "reviewing": "Reviewing", "confirmed": "Confirmed", "dismissed": "Dismissed"}
+
+
+FLAG_LINES = 4
+"""The flags box is at most this many text lines tall; more scroll in the box (on a
+laptop screen the claims and the tabs below need the room)."""
 
 
 class NarrativeHeaderView(QWidget):
@@ -39,8 +44,7 @@ class NarrativeHeaderView(QWidget):
         self.meta.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.title)
         layout.addWidget(self.meta)
-        self.flags_box = QFrame()
-        self.flags_box.setFrameShape(QFrame.StyledPanel)
+        self.flags_box = QWidget()
         self.flags_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
         # A grid, not a row widget per flag: nested rows of word-wrapped labels get
         # their heights overestimated by the layout.
@@ -49,7 +53,33 @@ class NarrativeHeaderView(QWidget):
         self.flags_layout.setHorizontalSpacing(6)
         self.flags_layout.setVerticalSpacing(3)
         self.flags_layout.setColumnStretch(1, 1)
-        layout.addWidget(self.flags_box)
+        self.flags_scroll = QScrollArea()
+        self.flags_scroll.setFrameShape(QFrame.StyledPanel)
+        self.flags_scroll.setWidgetResizable(True)
+        self.flags_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.flags_scroll.setWidget(self.flags_box)
+        layout.addWidget(self.flags_scroll)
+
+    def flags_height_cap(self) -> int:
+        """The most the flags box may take: :data:`FLAG_LINES` lines of text and its margins."""
+        return self.fontMetrics().lineSpacing() * FLAG_LINES + 8 + 2 * self.flags_scroll.frameWidth()
+
+    def _fit_flags(self) -> None:
+        """The flags box as tall as its flags at this width, up to :meth:`flags_height_cap`."""
+        frame = 2 * self.flags_scroll.frameWidth()
+        width = max(1, self.flags_scroll.width() - frame)
+        self.flags_layout.activate()
+        needed = self.flags_box.heightForWidth(width)
+        if needed < 0:
+            needed = self.flags_box.sizeHint().height()
+        height = min(needed + frame, self.flags_height_cap())
+        if self.flags_scroll.minimumHeight() != height or self.flags_scroll.maximumHeight() != height:
+            self.flags_scroll.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_flags()
 
     def show_summary(self, summary: NarrativeSummary) -> None:
         self._summary = summary
@@ -81,6 +111,8 @@ class NarrativeHeaderView(QWidget):
             note = QLabel("Not flagged: nothing about its spread stands out.")
             note.setEnabled(False)  # the theme's muted text
             self.flags_layout.addWidget(note, 0, 1)
+            note.show()  # now, not when the layout gets to it: the box's height counts it
+            self._fit_flags()
             return
         for row, flag in enumerate(summary.flags):
             icon = QLabel()
@@ -93,6 +125,10 @@ class NarrativeHeaderView(QWidget):
             text.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.flags_layout.addWidget(icon, row, 0, Qt.AlignTop)
             self.flags_layout.addWidget(text, row, 1)
+            icon.show()  # now, not when the layout gets to them: the box's height counts them
+            text.show()
+        self.flags_scroll.verticalScrollBar().setValue(0)
+        self._fit_flags()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QStackedWidget,
     QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -58,6 +58,26 @@ class NotesEdit(QPlainTextEdit):
     def focusOutEvent(self, event) -> None:
         super().focusOutEvent(event)
         self.focus_left.emit()
+
+
+class PageLayout(QVBoxLayout):
+    """The detail page's layout, telling its scroll area only its minimum height.
+
+    With word-wrapped labels inside, a layout has a height for each width, and a
+    resizable scroll area makes its page that tall: the *preferred* height of every
+    part, taller than a laptop screen, so the whole page scrolled and the tabs and
+    their buttons fell below the fold. Without it, the page is as tall as the pane
+    (the splitter of claims and tabs takes what is left) and scrolls only in a pane
+    shorter than its minimum. Inside, the layout still wraps the labels to their width.
+    """
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
+CLAIMS_SHARE = 0.35
+"""The claims table's share of the height it splits with the tabs, until the reader
+moves the splitter (at 1366x768 the tabs get about half of the pane)."""
 
 
 class NarrativeView(QWidget):
@@ -135,13 +155,21 @@ class NarrativeView(QWidget):
         self.stack.addWidget(self.placeholder)
 
         page = QWidget()
-        layout = QVBoxLayout(page)
+        layout = PageLayout(page)
         layout.setContentsMargins(8, 6, 8, 4)
         layout.setSpacing(6)
         self.header = NarrativeHeaderView()
         layout.addWidget(self.header)
 
-        bar = QHBoxLayout()
+        # The status buttons and the review actions: on one line, or, in a narrow pane,
+        # the actions on a second line (rather than the page scrolling sideways).
+        self.review_bar = QWidget()
+        self._bar_layout = QGridLayout(self.review_bar)
+        self._bar_layout.setContentsMargins(0, 0, 0, 0)
+        self._bar_layout.setSpacing(2)
+        self._status_group = QWidget()
+        bar = QHBoxLayout(self._status_group)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
         bar.addWidget(QLabel("Status:"))
         self.status_buttons: dict[str, QToolButton] = {}
@@ -152,13 +180,20 @@ class NarrativeView(QWidget):
             button.setAutoRaise(False)
             self.status_buttons[status] = button
             bar.addWidget(button)
-        bar.addSpacing(12)
+        self._actions_group = QWidget()
+        bar = QHBoxLayout(self._actions_group)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(2)
         for action in (self.merge_action, self.split_action, self.undo_action):
             button = QToolButton()
             button.setDefaultAction(action)
             bar.addWidget(button)
-        bar.addStretch(1)
-        layout.addLayout(bar)
+        self._bar_wrapped: bool | None = None
+        self._wrap_review_bar(False)
+        self.review_bar.setMinimumWidth(max(self._status_group.sizeHint().width(),
+                                            self._actions_group.sizeHint().width()))
+        self.review_bar.installEventFilter(self)
+        layout.addWidget(self.review_bar)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -212,17 +247,52 @@ class NarrativeView(QWidget):
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.claims)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.claims.setMinimumHeight(self.claims.verticalHeader().defaultSectionSize() * 3)
+        self.tabs.setMinimumHeight(120)
+        self._splitter_moved = False  # by the reader: then the heights are theirs
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.splitter.installEventFilter(self)
         layout.addWidget(self.splitter, 1)
-        # In a small window (or with the detail under the list) the page scrolls rather
-        # than forcing the whole window to grow.
+        # Only in a pane shorter than the page's minimum (a tiny window, or the detail
+        # under the list) does the page scroll, rather than forcing the window to grow.
         self.page_scroll = QScrollArea()
         self.page_scroll.setWidgetResizable(True)
         self.page_scroll.setFrameShape(QFrame.NoFrame)
         self.page_scroll.setWidget(page)
         self.stack.addWidget(self.page_scroll)
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._splitter_moved = True
+
+    def _wrap_review_bar(self, wrapped: bool) -> None:
+        if wrapped == self._bar_wrapped:
+            return
+        self._bar_wrapped = wrapped
+        grid = self._bar_layout
+        grid.removeWidget(self._status_group)
+        grid.removeWidget(self._actions_group)
+        grid.addWidget(self._status_group, 0, 0, Qt.AlignLeft)
+        grid.addWidget(self._actions_group, 1 if wrapped else 0, 0 if wrapped else 1, Qt.AlignLeft)
+        self._actions_group.layout().setContentsMargins(0 if wrapped else 10, 0, 0, 0)
+        for column in range(3):
+            grid.setColumnStretch(column, 0)
+        grid.setColumnStretch(0 if wrapped else 2, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.review_bar and event.type() == QEvent.Resize:
+            one_line = self._status_group.sizeHint().width() + self._actions_group.sizeHint().width() + 12
+            if not self._bar_wrapped:
+                one_line -= 10  # the actions' margin is in their size hint already
+            self._wrap_review_bar(event.size().width() < one_line)
+        elif watched is getattr(self, "splitter", None) and event.type() == QEvent.Resize and not self._splitter_moved:
+            total = event.size().height() - self.splitter.handleWidth()
+            if total > 0:
+                claims = max(self.claims.minimumHeight(), round(total * CLAIMS_SHARE))
+                self.splitter.setSizes([claims, max(self.tabs.minimumHeight(), total - claims)])
+        return super().eventFilter(watched, event)
 
     # --- showing --------------------------------------------------------------------
 

@@ -231,3 +231,22 @@ def test_ctrl_z_undoes_review_from_the_list_but_typing_in_the_notes(qtbot, conte
     assert detail.notes.toPlainText() == ""  # the editor's own undo
     assert [t.title for t in context.tasks.running] == []
     assert [e.action for e in review.audit_trail(context.store, sample.vaccine)] == ["undo", "status"]
+
+
+def test_a_laptop_sized_pane_fits_without_scrolling_the_page(qtbot, views, sample):
+    """At about 1366x768 the detail pane is ~550x680: the tabs and their buttons show,
+    the flags scroll in their own capped box, and the claim column takes the room."""
+    from app.ui.claims_model import Column as ClaimColumn
+
+    listing, detail = views
+    detail.resize(520, 680)
+    detail.show()
+    listing.select_next()
+    qtbot.waitUntil(lambda: detail.page_scroll.widget().height() == detail.page_scroll.viewport().height())
+    scroll = detail.page_scroll
+    assert scroll.verticalScrollBar().maximum() == 0 and scroll.horizontalScrollBar().maximum() == 0
+    assert detail.header.flags_scroll.height() <= detail.header.flags_height_cap()
+    assert detail.tabs.height() >= 0.4 * detail.height()
+    header = detail.claims.horizontalHeader()
+    assert header.sectionSize(ClaimColumn.CLAIM) > header.sectionSize(ClaimColumn.OUTLET)
+    assert "1.00 = a copy" in detail.claims_model.headerData(ClaimColumn.SIMILARITY, Qt.Horizontal, Qt.ToolTipRole)
