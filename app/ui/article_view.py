@@ -13,8 +13,8 @@ import html
 import logging
 import re
 
-from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPalette
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QPalette, QTextBlock
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from app.engine.domain import Article
@@ -89,6 +89,13 @@ class ArticleView(QTextBrowser):
         self._article: Article | None = None
         self._claim: str | None = None
         self.highlighted: tuple[int, int] | None = None  # where the claim was found, for tests and scrolling
+        # Keep the claim in view while the document is laid out (lazily, and again when the
+        # view is first shown or resized), until the reader scrolls or clicks.
+        self._follow_claim = False
+        self._placing = False
+        self.document().documentLayout().documentSizeChanged.connect(self._place_claim)
+        self.verticalScrollBar().rangeChanged.connect(self._place_claim)
+        self.verticalScrollBar().actionTriggered.connect(self._stop_following)
 
     # Never fetch or navigate: every resource is empty, every source change is ignored.
     def loadResource(self, type: int, name: QUrl):  # noqa: A002 - Qt's signature
@@ -105,26 +112,107 @@ class ArticleView(QTextBrowser):
 
     def clear_article(self) -> None:
         self._article, self._claim, self.highlighted = None, None, None
+        self._follow_claim = False
         self.clear()
 
     def show_article(self, article: Article | None, claim: str | None = None) -> None:
         """Show an article's stored text with ``claim`` highlighted (where it can be found)."""
         self._article, self._claim = article, claim
+        self._follow_claim = False
         if article is None:
             self.highlighted = None
             self.setHtml("<p><i>The article of this claim is no longer stored.</i></p>")
             return
         self.setHtml(self._html(article, claim))
+        self.verticalScrollBar().setValue(0)  # the headline first
         if self.highlighted is not None:
-            QTimer.singleShot(0, self, self._scroll_to_claim)  # once laid out; skipped if deleted
+            self._follow_claim = True
+            self._place_claim()
+            QTimer.singleShot(0, self, self._place_claim)  # once laid out; skipped if deleted
 
-    def _scroll_to_claim(self) -> None:
-        self.scrollToAnchor("claim")
+    def _claim_range(self) -> tuple[QTextBlock, int, QTextBlock, int] | None:
+        """The blocks and positions where the highlighted claim starts and ends in the document."""
+        start = end = None
+        block = self.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                fmt = fragment.charFormat()
+                if fmt.background().style() != Qt.NoBrush:  # only the claim is marked
+                    if start is None:
+                        start = (block, fragment.position())
+                    end = (block, fragment.position() + max(fragment.length() - 1, 0))
+                elif start is not None and fragment.length():
+                    return (*start, *end)
+                it += 1
+            block = block.next()
+        return (*start, *end) if start is not None else None
+
+    def _line_y(self, block: QTextBlock, position: int) -> tuple[float, float]:
+        """Top and bottom, in document coordinates, of the line holding ``position``."""
+        top = self.document().documentLayout().blockBoundingRect(block).top()  # lays out up to here
+        line = block.layout().lineForTextPosition(position - block.position())
+        if not line.isValid():
+            return top, top
+        return top + line.y(), top + line.y() + line.height()
+
+    def _place_claim(self, *_args) -> None:
+        """Scroll so the claim shows: from the top (headline included) when it fits, else
+        with a third of the view of context above it."""
+        if not self._follow_claim or self._placing or self.highlighted is None:
+            return
+        found = self._claim_range()
+        if found is None:
+            return
+        self._placing = True
+        try:
+            first_block, first, last_block, last = found
+            top, _ = self._line_y(first_block, first)
+            _, bottom = self._line_y(last_block, last)
+            height = self.viewport().height()
+            bar = self.verticalScrollBar()
+            margin = self.document().documentMargin()
+            if bottom + margin <= height:
+                bar.setValue(0)
+            else:
+                bar.setValue(max(0, round(top - min(height / 3, max(height - (bottom - top), 0) / 2))))
+        finally:
+            self._placing = False
+
+    def claim_rect(self):
+        """Where the highlighted claim's first line is in the viewport (for tests); None if not shown."""
+        found = self._claim_range()
+        if found is None:
+            return None
+        top, bottom = self._line_y(found[0], found[1])
+        offset = self.verticalScrollBar().value()
+        return top - offset, bottom - offset
+
+    def _stop_following(self, *_args) -> None:
+        self._follow_claim = False
+
+    def wheelEvent(self, event) -> None:
+        self._follow_claim = False
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        self._follow_claim = False
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        self._follow_claim = False
+        super().mousePressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange) and self._article is not None:
+            follow = self._follow_claim
+            value = self.verticalScrollBar().value()
             self.setHtml(self._html(self._article, self._claim))
+            self.verticalScrollBar().setValue(value)
+            self._follow_claim = follow
+            self._place_claim()
 
     def _mark(self, text: str, span: tuple[int, int] | None) -> str:
         if span is None:
@@ -168,8 +256,6 @@ class ArticleView(QTextBrowser):
             ("Language", html.escape(language_name(article.language))),
             ("Fetched", html.escape(format_time(article.fetched_at)) + " UTC"),
             ("Link", link),
-            ("Evidence SHA-256", f"<code>{html.escape(article.document_sha256 or 'not kept')}</code>"),
-            ("Text SHA-256", f"<code>{html.escape(article.content_sha256)}</code>"),
         ]
         if article.copies:
             rows.append(("Copies", f"the same text was published by {article.copies} other source(s)"))
@@ -179,10 +265,19 @@ class ArticleView(QTextBrowser):
         if claim and self.highlighted is None:
             missing = (f'<p style="color:{muted};">The claim could not be found word for word in the stored '
                        f"text; it reads: <i>{html.escape(claim)}</i></p>")
+        # The hashes prove which copy was read; they are long, so they close the document
+        # (small, monospace, each on its own line) instead of pushing the text below the fold.
+        hashes = [("Evidence SHA-256", article.document_sha256 or "not kept"),
+                  ("Text SHA-256", article.content_sha256)]
+        evidence = "".join(f'<p style="margin:0;"><span style="color:{muted};">{k}</span><br/>'
+                           f'<span style="font-family:monospace; font-size:small;">{html.escape(v)}</span></p>'
+                           for k, v in hashes)
         return (
             f"<h3>{self._mark(article.title, title_span)}</h3>"
             f'<table cellspacing="0" cellpadding="1">{meta}</table>'
             f'<p style="color:{muted};"><small>Stored copy, shown offline. '
-            f"Links open in your web browser only when you click them.</small></p><hr/>{missing}"
+            f"Links open in your web browser only when you click them. "
+            f"Evidence hashes are at the end.</small></p><hr/>{missing}"
             f'<p style="white-space: pre-wrap;">{self._mark(article.text, body_span)}</p>'
+            f'<hr/><p style="margin-bottom:2px;"><b>Evidence</b></p>{evidence}'
         )

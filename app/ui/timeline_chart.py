@@ -43,6 +43,7 @@ WIDE_LEGEND_LANGUAGES = 4  # more languages than this: the legend goes in a colu
 
 STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 30, 24 * 91, 24 * 365)
 MAX_TICKS = 6
+SHORT_SPREAD_HOURS = 84  # a spread under ~3 days (and the chart's padding) labels its ticks with the time
 
 
 def _x(published_at: str) -> float:
@@ -58,11 +59,14 @@ def time_ticks(low: float, high: float) -> list[tuple[float, str]]:
     step = next((h for h in STEPS_HOURS if span_hours / h <= MAX_TICKS), STEPS_HOURS[-1])
     step_ms = step * HOUR_MS
     first = math.ceil(low / step_ms) * step_ms
+    # Under about three days, the hour matters: it is shown under the date (two short
+    # lines, so a narrow chart does not cut "10 Nov 18:00" to "10 Nov …").
+    with_time = step < 24 or span_hours <= SHORT_SPREAD_HOURS
     ticks = []
     at = first
     while at <= high:
         moment = datetime.fromtimestamp(at / 1000, tz=timezone.utc)
-        ticks.append((at, moment.strftime("%d %b %H:%M" if step < 24 else "%d %b")))
+        ticks.append((at, moment.strftime("%d %b<br/>%H:%M" if with_time else "%d %b")))
         at += step_ms
     return ticks
 
@@ -80,7 +84,7 @@ class TimelineChart(QChartView):
         self.setRenderHint(QPainter.Antialiasing)
         self.setMinimumHeight(120)
         self._chart.legend().setVisible(True)
-        self._chart.legend().setAlignment(Qt.AlignBottom)
+        self._chart.legend().setAlignment(Qt.AlignTop)
         self._chart.setMargins(QMargins(4, 4, 4, 4))
         self._timeline: NarrativeTimeline = EMPTY
         self._points: dict[tuple[int, int], list[TimelinePoint]] = {}  # (lane y, x) -> points there
@@ -200,9 +204,10 @@ class TimelineChart(QChartView):
             series.attachAxis(y_axis)
         chart.legend().setFont(small)
         chart.legend().setLabelColor(text_colour)
-        # Side by side below the plot, many languages would be cut to "Rus…"; a column fits them.
+        # Side by side above the plot, many languages would be cut to "Rus…"; a column fits them.
+        # A few go on top, where a short chart does not clip them (below, they were cut off).
         many = len(by_language) > WIDE_LEGEND_LANGUAGES
-        chart.legend().setAlignment(Qt.AlignRight if many else Qt.AlignBottom)
+        chart.legend().setAlignment(Qt.AlignRight if many else Qt.AlignTop)
         chart.legend().setVisible(True)
 
     def _on_hovered(self, point: QPointF, state: bool) -> None:

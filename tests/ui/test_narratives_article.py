@@ -137,3 +137,28 @@ def test_link_text_cannot_inject_markup(view):
 def test_module_has_no_network_access():
     source = open(article_view.__file__, encoding="utf-8").read()
     assert "QNetworkAccessManager" not in source and "QtNetwork" not in source
+
+
+def test_evidence_hashes_close_the_document(view):
+    view.show_article(ARTICLE, None)
+    text = view.toPlainText()
+    assert text.index("Last paragraph.") < text.index("\nEvidence\n") < text.index("d" * 64) < text.index("c" * 64)
+
+
+def test_the_claim_is_scrolled_into_view_and_the_headline_kept_when_near_the_top(view, qtbot):
+    view.resize(500, 260)
+    view.show()
+    filler = "\n\n".join(f"Paragraph {i}: " + "filler words here " * 12 for i in range(30))
+    claim = "The flu vaccine contains tracking microchips, insiders say."
+    view.show_article(replace(ARTICLE, text=f"{filler}\n\n{claim}\n\n{filler}"), claim)
+
+    def claim_visible():
+        top, bottom = view.claim_rect()
+        assert view.verticalScrollBar().value() > 0 and 0 <= top and bottom <= view.viewport().height()
+
+    qtbot.waitUntil(claim_visible, timeout=3000)
+    view.resize(380, 260)  # a relayout keeps it in view until the reader scrolls
+    qtbot.waitUntil(claim_visible, timeout=3000)
+    view.show_article(replace(ARTICLE, text=f"{claim}\n\n{filler}"), claim)
+    qtbot.waitUntil(lambda: view.claim_rect() is not None and view.claim_rect()[1] <= view.viewport().height())
+    assert view.verticalScrollBar().value() == 0  # the headline and outlet stay in view

@@ -51,7 +51,7 @@ def test_many_languages_get_a_legend_column_not_a_cut_row(qtbot):
     chart = TimelineChart()
     qtbot.addWidget(chart)
     chart.set_members([member(1, 1, "2026-11-10T08:00:00Z"), member(2, 2, "2026-11-10T09:00:00Z", "de")])
-    assert chart.chart().legend().alignment() == Qt.AlignBottom
+    assert chart.chart().legend().alignment() == Qt.AlignTop  # not below, where a short chart clips it
     languages = ["en", "de", "fr", "es", "ru", "pl"]
     chart.set_members([member(i, i, f"2026-11-{10 + i:02d}T08:00:00Z", code) for i, code in enumerate(languages)])
     assert chart.chart().legend().alignment() == Qt.AlignRight
@@ -66,3 +66,10 @@ def test_time_ticks_are_round():
     assert ticks[0][1].endswith(":00")
     days = time_ticks(start, start + 20 * 24 * hour)
     assert all(":" not in label for _, label in days)
+
+
+def test_a_short_spread_labels_its_ticks_with_the_time():
+    hour = 3_600_000
+    start = 1_762_761_600_000  # 2025-11-10 08:00 UTC
+    ticks = time_ticks(start, start + 70 * hour)  # under three days: each tick shows its hour
+    assert ticks and all("<br/>" in label and label.endswith(":00") for _, label in ticks)
