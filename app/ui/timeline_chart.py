@@ -75,17 +75,22 @@ def _elide(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _new_chart() -> QChart:
+    chart = QChart()
+    chart.legend().setVisible(True)
+    chart.legend().setAlignment(Qt.AlignTop)
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    return chart
+
+
 class TimelineChart(QChartView):
     """The spread of one narrative over time, per source."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self._chart = QChart()
+        self._chart = _new_chart()
         super().__init__(self._chart, parent)
         self.setRenderHint(QPainter.Antialiasing)
         self.setMinimumHeight(120)
-        self._chart.legend().setVisible(True)
-        self._chart.legend().setAlignment(Qt.AlignTop)
-        self._chart.setMargins(QMargins(4, 4, 4, 4))
         self._timeline: NarrativeTimeline = EMPTY
         self._points: dict[tuple[int, int], list[TimelinePoint]] = {}  # (lane y, x) -> points there
         self.lanes: list[str] = []  # lane titles, top to bottom
@@ -128,10 +133,13 @@ class TimelineChart(QChartView):
         return x + hours * HOUR_MS / 2 if hours else x  # a bucket sits at its middle
 
     def _draw(self) -> None:
+        # A fresh chart each time: axes taken off a QChart leave their labels and grid drawn
+        # under the new ones (seen when switching narratives), whatever is deleted.
+        old, self._chart = self._chart, _new_chart()
+        self.setChart(self._chart)
+        old.deleteLater()
+        self._apply_theme()
         chart = self._chart
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
         self._points.clear()
         timeline = self._timeline
         self.lanes = [lane.title for lane in timeline.lanes]

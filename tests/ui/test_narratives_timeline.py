@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from app.engine.domain import Member
 from app.ui.timeline_chart import MAX_LANES, TimelineChart, time_ticks
@@ -55,6 +56,23 @@ def test_many_languages_get_a_legend_column_not_a_cut_row(qtbot):
     languages = ["en", "de", "fr", "es", "ru", "pl"]
     chart.set_members([member(i, i, f"2026-11-{10 + i:02d}T08:00:00Z", code) for i, code in enumerate(languages)])
     assert chart.chart().legend().alignment() == Qt.AlignRight
+
+
+def test_switching_narratives_leaves_nothing_of_the_previous_chart(qtbot):
+    first = [member(i, i, f"2026-11-{10 + i:02d}T08:00:00Z") for i in range(6)]
+    second = [member(i, i + 20, f"2026-11-{12 + i:02d}T10:00:00Z", "de") for i in range(3)]
+    switched, fresh = TimelineChart(), TimelineChart()
+    for chart in (switched, fresh):
+        qtbot.addWidget(chart)
+        chart.resize(600, 320)
+        chart.show()
+    switched.set_members(first)
+    QApplication.processEvents()  # the first chart is laid out before the switch
+    switched.set_members(second)
+    fresh.set_members(second)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert switched.grab().toImage() == fresh.grab().toImage()
 
 
 def test_time_ticks_are_round():
