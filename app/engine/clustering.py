@@ -35,7 +35,7 @@ import numpy as np
 
 from .errors import Cancelled
 from .factchecks import factcheck_flags
-from .flags import FlagRules, Sighting, evaluate
+from .flags import FlagRules, Sighting, evaluate, source_count
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .settings import Settings
 from .store import Store, write_transaction
@@ -315,7 +315,8 @@ class Clusterer:
                 " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
             ).fetchall()
             if not rows:
-                members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False)
+                members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False,
+                                   sources=0)
                 continue
             sightings = [Sighting(r[1], r[2], tuple(r[5].split("\x1f")) if r[5] else (), r[3], r[4])
                          for r in rows]
@@ -323,7 +324,7 @@ class Clusterer:
             flags, score, flagged = evaluate(sightings, self.rules, extra=factcheck_flags(conn, narrative_id))
             label = self._most_central(narrative_id)
             members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
-                               score=score, flagged=flagged)
+                               score=score, flagged=flagged, sources=source_count(sightings))
 
     def _most_central(self, narrative_id: int) -> int | None:
         """The claim closest to the centre of the facet told by the most sources: its core assertion."""

@@ -126,6 +126,16 @@ def growth_flag(sightings: Sequence[Sighting]) -> Flag | None:
                           f"after {before} before.", 1.0)
 
 
+def spreading_sightings(sightings: Sequence[Sighting]) -> list[Sighting]:
+    """The sightings that spread a claim: a source tagged ``fact-checker`` repeats it to debunk it."""
+    return [s for s in sightings if not any(t in DEBUNK_TAGS for t in s.feed_tags)]
+
+
+def source_count(sightings: Sequence[Sighting]) -> int:
+    """How many sources spread the claims: the narrative's "sources", the same count its flags use."""
+    return len({s.feed_id for s in spreading_sightings(sightings)})
+
+
 def evaluate(sightings: Sequence[Sighting], rules: FlagRules,
              extra: Sequence[Flag] = ()) -> tuple[list[Flag], float, bool]:
     """Return a narrative's flags, its score and whether it is flagged.
@@ -135,11 +145,11 @@ def evaluate(sightings: Sequence[Sighting], rules: FlagRules,
     spreading it. The score grows with the weight of the flags and, more slowly, with
     the number of sources, so that a claim told by twelve outlets outranks one told by three.
     """
-    spreading = [s for s in sightings if not any(t in DEBUNK_TAGS for t in s.feed_tags)]
+    spreading = spreading_sightings(sightings)
     flags = [f for f in (spread_flag(spreading, rules), cross_language_flag(spreading),
                          watchlist_flag(spreading), growth_flag(spreading)) if f]
     flags.extend(extra)
-    sources = len({s.feed_id for s in spreading})
+    sources = source_count(spreading)
     score = (1.0 + sum(f.weight for f in flags)) * math.log2(1 + sources)
     flagged = bool(flags) and sources >= 2
     return flags, round(score, 3), flagged

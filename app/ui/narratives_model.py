@@ -18,7 +18,7 @@ from app.engine.errors import AppError
 from app.engine.flags import language_name
 from app.engine.store import Store
 from app.engine.store import narratives as narrative_store
-from app.engine.store.memberships import GROWTH_HOURS
+from app.engine.flags import GROWTH_HOURS
 from app.engine.store.narratives import NarrativeFilter, NarrativeRow
 
 from .article_view import format_time

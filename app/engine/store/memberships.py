@@ -15,10 +15,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..domain import Flag
-from ..flags import DEBUNK_TAGS
+from ..flags import GROWTH_HOURS
 from .database import to_utc_text, utc_now
-
-GROWTH_HOURS = 24
 
 VectorLoader = Callable[[Sequence[int]], dict[int, np.ndarray]]
 
@@ -191,8 +189,9 @@ def member_rows(conn: sqlite3.Connection, narrative_id: int) -> list[tuple]:
 
 
 def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: int | None,
-               flags: Sequence[Flag], score: float, flagged: bool) -> None:
-    """Recompute a narrative's statistics from its members and store its label and flags.
+               flags: Sequence[Flag], score: float, flagged: bool, sources: int) -> None:
+    """Recompute a narrative's statistics from its members and store its label, flags and
+    ``sources`` (counted by the flag rules, which leave fact-checkers out).
 
     A narrative left with no claims is deleted, unless it was merged into another
     (it then stays as a pointer, so its old id still leads somewhere).
@@ -202,11 +201,6 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
         conn.execute("DELETE FROM narratives WHERE id = ? AND merged_into IS NULL", (narrative_id,))
         return
     languages = sorted({r[2] for r in rows if r[2]})
-    # A fact-checker repeats a claim to debunk it: its claims stay members, but it is not a
-    # source spreading the narrative (the flags already leave it out; the count must agree).
-    debunkers = {r[0] for r in conn.execute(
-        f"SELECT feed_id FROM feed_tags WHERE tag IN ({_marks(DEBUNK_TAGS)})", DEBUNK_TAGS)}
-    sources = len({r[1] for r in rows if r[1] not in debunkers})
     latest = datetime.fromisoformat(rows[-1][3].replace("Z", "+00:00"))
     cutoff = to_utc_text(latest - timedelta(hours=GROWTH_HOURS))
     recent = sum(1 for r in rows if r[3] >= cutoff)
