@@ -197,18 +197,6 @@ def _order(sort: str, descending: bool, flagged_first: bool) -> list[tuple[str, 
     return columns + [(SORT_COLUMNS[sort], descending), ("n.id", descending)]
 
 
-def recent_claims(db: sqlite_utils.Database, narrative_ids: Sequence[int]) -> dict[int, int]:
-    """Return ``{narrative_id: claims published in its last GROWTH_HOURS of activity}``."""
-    if not narrative_ids:
-        return {}
-    with store_errors():
-        rows = db.conn.execute(
-            "SELECT id, recent_claims FROM narratives WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps([int(i) for i in narrative_ids]),),
-        ).fetchall()
-    return dict(rows)
-
-
 def page_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = NarrativeFilter(), *,
                     sort: str = "score", descending: bool = True, flagged_first: bool = True,
                     after: tuple | None = None, limit: int = 200) -> NarrativePage:
@@ -239,13 +227,11 @@ def page_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = Narrat
     >>> more = page_narratives(store.db, NarrativeFilter(flagged_only=True), sort="sources", after=page.after)
     """
     where, params = _filter_sql(filters)
-    rows, after = read_page(db, select=SUMMARY_COLUMNS,
+    rows, after = read_page(db, select=f"{SUMMARY_COLUMNS}, n.recent_claims",
                             source="narratives n LEFT JOIN claims c ON c.id = n.label_claim_id",
                             where=where, params=params, order=_order(sort, descending, flagged_first),
                             after=after, limit=limit)
-    summaries = _summaries(db, rows)
-    growth = recent_claims(db, [s.id for s in summaries])
-    return NarrativePage(tuple(NarrativeRow(s, growth.get(s.id, 0)) for s in summaries), after)
+    return NarrativePage(tuple(NarrativeRow(s, r[-1]) for s, r in zip(_summaries(db, rows), rows)), after)
 
 
 def count_narratives(db: sqlite_utils.Database, filters: NarrativeFilter = NarrativeFilter()) -> int:
