@@ -115,8 +115,7 @@ class TimelineChart(QChartView):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
-            self._apply_theme()
-            self._draw()
+            self._draw()  # a fresh chart, themed by the new palette
 
     def _apply_theme(self) -> None:
         palette = self.palette()
