@@ -9,20 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.engine import clustering, factchecks, pipeline
-from app.engine.clustering import Thresholds
-from app.engine.factchecks import MatchThresholds
+from app.engine import pipeline
+from tests.factcheck_data import FACTCHECKS, VACCINE, use_fake_thresholds
 from tests.fakes import HashingEmbedder
 
-LIBRARY = [
-    {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",
-     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/corvax",
-     "date": "2026-11-12", "language": "en"},
-    {"id": "fc-2", "claim": "Forty thousand dead voters cast ballots in the Valdoria run-off election",
-     "rating": "Misleading", "publisher": "Verifica Sur", "url": "https://verifica.example/dead-voters",
-     "date": "2026-11-13", "language": "en"},
-]
-VACCINE = "Leaked files show the Corvax flu vaccine contains TraceLume microchips that track people"
+LIBRARY = FACTCHECKS[:2]
 
 
 def rss(outlet: str, n: int) -> bytes:
@@ -35,10 +26,7 @@ def rss(outlet: str, n: int) -> bytes:
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch):
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
-    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
-                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
-    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
-                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8))
+    use_fake_thresholds(monkeypatch)
 
 
 @pytest.fixture

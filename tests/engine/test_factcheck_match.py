@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from app.engine import clustering, factchecks
-from app.engine.clustering import Thresholds
+from app.engine import factchecks
 from app.engine.factcheck_import import import_factchecks, sync_feed_factchecks
 from app.engine.factcheck_claims import match_all, match_claims, match_library_changes
 from app.engine.factcheck_match import FactCheckMatcher, numbers_clash
@@ -18,37 +17,18 @@ from app.engine.review import audit_trail
 from app.engine.settings import Settings
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
+from tests.factcheck_data import FACTCHECKS, VACCINE, use_fake_thresholds
 from tests.fakes import HashingEmbedder
-
-LIBRARY = [
-    {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",
-     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/corvax",
-     "date": "2026-11-12", "language": "en"},
-    {"id": "fc-2", "claim": "Forty thousand dead voters cast ballots in the Valdoria run-off election",
-     "rating": "Misleading", "publisher": "Verifica Sur", "url": "https://verifica.example/dead-voters",
-     "date": "2026-11-13", "language": "en"},
-    {"id": "fc-3", "claim": "Drinking hot water every fifteen minutes kills the flu virus",
-     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/hot-water",
-     "date": "2026-11-01", "language": "en"},
-    {"id": "fc-4", "claim": "Petrol prices rose 50% since January in Port Carrow",
-     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/petrol",
-     "date": "2026-11-02", "language": "en"},
-]
-VACCINE = "Leaked files show the Corvax flu vaccine contains TraceLume microchips that track people"
-
 
 @pytest.fixture(autouse=True)
 def fake_thresholds(monkeypatch):
-    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
-                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
-    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
-                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8))
+    use_fake_thresholds(monkeypatch)
 
 
 @pytest.fixture
 def library(store, tmp_path):
     path = tmp_path / "library.json"
-    path.write_text(json.dumps(LIBRARY), encoding="utf-8")
+    path.write_text(json.dumps(FACTCHECKS), encoding="utf-8")
     import_factchecks(store, [path])
     return {fc.external_id: fc for fc in list_factchecks(store.db)}
 
@@ -214,7 +194,7 @@ def test_an_empty_library_checks_nothing_so_the_first_import_reaches_every_claim
     Pipeline(store, Settings(), embedder=embedder).process_claims()
     assert store.db.conn.execute("SELECT count(*) FROM factcheck_checked").fetchone()[0] == 0
     path = tmp_path / "library.json"
-    path.write_text(json.dumps(LIBRARY), encoding="utf-8")
+    path.write_text(json.dumps(FACTCHECKS), encoding="utf-8")
     import_factchecks(store, [path])
     report = match_claims(store, embedder)
     assert report.claims_checked == 4 and len(report.narratives_touched) == 1

@@ -6,30 +6,18 @@ import json
 
 import pytest
 
-from app.engine import clustering, factchecks
-from app.engine.clustering import Thresholds
-from app.engine.factchecks import MatchThresholds, count_factchecks
+from app.engine.factchecks import count_factchecks
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
+from tests.factcheck_data import FACTCHECKS, VACCINE, use_fake_thresholds
 from tests.fakes import HashingEmbedder
 
-LIBRARY = [
-    {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",
-     "rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/corvax",
-     "date": "2026-11-12", "language": "en"},
-    {"id": "fc-2", "claim": "Forty thousand dead voters cast ballots in the Valdoria run-off election",
-     "rating": "Misleading", "publisher": "Verifica Sur", "url": "https://verifica.example/dead-voters",
-     "date": "2026-11-13", "language": "en"},
-]
-VACCINE = "Leaked files show the Corvax flu vaccine contains TraceLume microchips that track people"
+LIBRARY = FACTCHECKS[:2]
 
 
 @pytest.fixture(autouse=True)
 def fake_thresholds(monkeypatch):
-    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-hashing",
-                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8))
-    monkeypatch.setitem(factchecks.MODEL_THRESHOLDS, "fake-hashing",
-                        MatchThresholds(flag=0.6, suggest=0.4, lexical_weight=1.0, cross_language=0.8))
+    use_fake_thresholds(monkeypatch)
 
 
 @pytest.fixture
