@@ -9,6 +9,12 @@ Two labelled development sets, both read in place:
 * **demo**: the bundled demo feeds (team-written, five languages) with ``resources/demo/labels.json``.
   Reported at article level: two articles are a predicted pair when any of their claims share
   a narrative; a gold pair when both are labelled with the same narrative.
+* **stsb-cross**, **stsb-same**: the 1,500 STS-B dev pairs of ``../shared/data/stsb-multi-mt``
+  (human similarity 0-5), written as RSS feeds of 22 outlets (two per language) and read through
+  ``ingest``, language detection included: each sentence of a pair is an article of its own, the
+  two in two outlets, in two different languages (cross) or in one (same). Reported: the share of
+  same-meaning pairs (score >= 4) whose two sentences share a narrative, and the share of unrelated
+  pairs (score <= 1) merged so. The pairs scored in between stay in the corpus as distractors.
 
 Usage: ``python bench/narratives.py [--models use-multilingual,e5-small,minilm] [--tune]``
 Writes ``bench/results/narratives.md``.
@@ -19,11 +25,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import re
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,6 +52,8 @@ from app.engine.store import feeds as feed_store  # noqa: E402
 from app.engine.domain import ArticleDraft  # noqa: E402
 
 CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
+STSB = ROOT.parent / "shared" / "data" / "stsb-multi-mt" / "dev.jsonl"
+STSB_LANGUAGES = ("en", "de", "es", "fr", "it", "ja", "nl", "pl", "pt", "ru", "zh")
 
 
 def clean_tweet(text: str) -> str:
@@ -90,6 +102,50 @@ def demo_store(folder: Path) -> tuple[Store, dict[int, str]]:
     return store, gold
 
 
+def _rss(title: str, items: list[tuple[str, str, str]]) -> str:
+    body = "".join(f"<item><guid>{escape(guid)}</guid><title>{escape(text)}</title><pubDate>{when}</pubDate></item>"
+                   for guid, text, when in items)
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>{body}</channel></rss>'
+
+
+def stsb_store(folder: Path, *, cross: bool, seed: int = 7) -> tuple[Store, dict[int, str], list[tuple[str, str, float]]]:
+    """STS-B dev pairs as two outlets' articles; returns the store, guid of each article and the pairs."""
+    rows = [json.loads(line) for line in STSB.open(encoding="utf-8")]
+    rng = random.Random(seed)
+    outlets = {(lang, n): [] for lang in STSB_LANGUAGES for n in (0, 1)}
+    pairs = []
+    start = datetime(2026, 11, 10, tzinfo=timezone.utc)
+    for i, row in enumerate(rows):
+        first = rng.choice(STSB_LANGUAGES)
+        second = rng.choice([lang for lang in STSB_LANGUAGES if lang != first]) if cross else first
+        n = rng.randrange(2)
+        when = start + timedelta(minutes=7 * i)
+        for key, lang, outlet in (("sentence1", first, (first, n)), ("sentence2", second, (second, 1 - n))):
+            guid = f"{row['id']}-{key}"
+            outlets[outlet].append((guid, row[key][lang], format_datetime(when)))
+            when += timedelta(minutes=3)
+        pairs.append((f"{row['id']}-sentence1", f"{row['id']}-sentence2", float(row["score"])))
+    feeds = folder / "feeds"
+    feeds.mkdir(parents=True)
+    for (lang, n), items in outlets.items():
+        (feeds / f"{lang}-{n}.xml").write_text(_rss(f"{lang} outlet {n}", items), encoding="utf-8")
+    store = Store.open(folder / "data")
+    ingest(store, add_sources(store, [str(feeds)]))
+    guids = {article_id: guid for article_id, guid in store.db.conn.execute("SELECT id, guid FROM articles")}
+    return store, guids, pairs
+
+
+def score_pairs(store: Store, guids: dict[int, str], pairs) -> dict[str, float]:
+    """Same-meaning pairs linked, and unrelated pairs merged, out of each."""
+    together = {tuple(sorted((guids[a], guids[b]))) for a, b in predicted_pairs(store)}
+    related = [p for p in pairs if p[2] >= 4]
+    unrelated = [p for p in pairs if p[2] <= 1]
+    linked = sum(1 for a, b, _ in related if tuple(sorted((a, b))) in together)
+    merged = sum(1 for a, b, _ in unrelated if tuple(sorted((a, b))) in together)
+    return {"recall": linked / len(related), "merged": merged / len(unrelated),
+            "linked": linked, "related": len(related), "merged_pairs": merged, "unrelated": len(unrelated)}
+
+
 def predicted_pairs(store: Store) -> set[tuple[int, int]]:
     rows = store.db.conn.execute(
         "SELECT nc.narrative_id, c.article_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
@@ -116,15 +172,15 @@ def score(store: Store, gold: dict[int, str]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "pairs": len(predicted), "gold": len(gold_pairs)}
 
 
-def evaluate(pipeline: Pipeline, store: Store, gold, model: str, thresholds: Thresholds) -> dict[str, float]:
+def evaluate(pipeline: Pipeline, store: Store, scorer, model: str, thresholds: Thresholds) -> dict[str, float]:
     clustering.MODEL_THRESHOLDS[model] = thresholds
     with write_transaction(store.db) as conn:
         conn.execute("DELETE FROM narratives")
     pipeline.recluster()
-    return score(store, gold)
+    return scorer(store)
 
 
-def tune(pipeline, store, gold, model, base: Thresholds) -> Thresholds:
+def tune(pipeline, store, scorer, model, base: Thresholds) -> Thresholds:
     """Best recall with precision >= 0.9 over a small grid around the model's values."""
     best, best_recall = base, -1.0
     for same in [base.same_language + d for d in (-0.1, -0.05, 0.0, 0.05, 0.1)]:
@@ -132,47 +188,74 @@ def tune(pipeline, store, gold, model, base: Thresholds) -> Thresholds:
             candidate = Thresholds(same_language=round(same, 3), cross_language=base.cross_language,
                                    centroid=round(centroid, 3), lexical_weight=base.lexical_weight,
                                    seed_margin=base.seed_margin)
-            result = evaluate(pipeline, store, gold, model, candidate)
+            result = evaluate(pipeline, store, scorer, model, candidate)
             print(f"  {candidate} -> P={result['precision']:.3f} R={result['recall']:.3f}", flush=True)
             if result["precision"] >= 0.9 and result["recall"] > best_recall:
                 best, best_recall = candidate, result["recall"]
     return best
 
 
+def build_sets(folder: Path, only: set[str] | None = None) -> dict:
+    """Each set's store and the function that scores it, before clustering."""
+    def gold_scorer(builder):
+        def build(f):
+            store, gold = builder(f)
+            return store, lambda st: score(st, gold)
+        return build
+
+    def stsb(cross):
+        def build(f):
+            store, guids, pairs = stsb_store(f, cross=cross)
+            return store, lambda st: score_pairs(st, guids, pairs)
+        return build
+
+    builders = {"clef-train": gold_scorer(lambda f: clef_store(load_clef("train"), f)),
+                "clef-dev": gold_scorer(lambda f: clef_store(load_clef("dev"), f)),
+                "demo": gold_scorer(demo_store),
+                "stsb-cross": stsb(True), "stsb-same": stsb(False)}
+    return {name: build(folder / name) for name, build in builders.items() if not only or name in only}
+
+
+def row(model: str, thresholds: Thresholds, name: str, result: dict) -> str:
+    settings = (f"{thresholds.same_language}, {thresholds.cross_language}, {thresholds.centroid}, "
+                f"{thresholds.seed_margin}")
+    if "merged" in result:
+        return (f"| {model} | {settings} | {name} | {result['recall']:.3f} of {result['related']} same-meaning "
+                f"pairs linked | {result['merged']:.3f} of {result['unrelated']} unrelated pairs merged |")
+    return (f"| {model} | {settings} | {name} | precision {result['precision']:.3f}, recall {result['recall']:.3f},"
+            f" F1 {result['f1']:.3f} | {result['pairs']} predicted, {result['gold']} gold pairs |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", default="use-multilingual,e5-small,minilm")
+    parser.add_argument("--sets", default="", help="comma-separated; default all")
     parser.add_argument("--tune", action="store_true", help="grid-search thresholds on CLEF train")
     args = parser.parse_args()
-    lines = ["# Narrative quality (pairwise precision / recall)", "",
+    only = set(filter(None, args.sets.split(",")))
+    lines = ["# Narrative quality", "",
              f"Run {time.strftime('%Y-%m-%d')} by `python bench/narratives.py {' '.join(sys.argv[1:])}`.", "",
-             "| model | thresholds (same-lang, cross-lang, centroid, seed margin) | set | precision | recall | F1 | predicted pairs | gold pairs |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "CLEF and demo: pairwise at article level. STS-B: pairs of sentences, each in an article of"
+             " its own, in two outlets.", "",
+             "| model | thresholds (same-lang, cross-lang, centroid, seed margin) | set | result | pairs |",
+             "| --- | --- | --- | --- | --- |"]
     for model in args.models.split(","):
         embedder = load_embedder(model)
         thresholds = clustering.thresholds_for(model)
         with tempfile.TemporaryDirectory() as tmp:
             sets = {}
-            for name, build in (("clef-train", lambda f: clef_store(load_clef("train"), f)),
-                                ("clef-dev", lambda f: clef_store(load_clef("dev"), f)),
-                                ("demo", demo_store)):
-                folder = Path(tmp) / name
-                store, gold = build(folder)
+            for name, (store, scorer) in build_sets(Path(tmp), only).items():
                 pipeline = Pipeline(store, Settings(), embedder=embedder)
                 pipeline.process_claims()
-                sets[name] = (pipeline, store, gold)
+                sets[name] = (pipeline, store, scorer)
             if args.tune:
                 print(f"tuning {model} on clef-train", flush=True)
                 thresholds = tune(*sets["clef-train"], model, thresholds)
                 print(f"chosen {thresholds}", flush=True)
-            for name, (pipeline, store, gold) in sets.items():
-                result = evaluate(pipeline, store, gold, model, thresholds)
+            for name, (pipeline, store, scorer) in sets.items():
+                result = evaluate(pipeline, store, scorer, model, thresholds)
                 print(model, name, result, flush=True)
-                lines.append(
-                    f"| {model} | {thresholds.same_language}, {thresholds.cross_language}, {thresholds.centroid}, "
-                    f"{thresholds.seed_margin} "
-                    f"| {name} | {result['precision']:.3f} | {result['recall']:.3f} | {result['f1']:.3f} "
-                    f"| {result['pairs']} | {result['gold']} |")
+                lines.append(row(model, thresholds, name, result))
                 store.close()
     write_results("narratives.md", "\n".join(lines) + "\n", keep_from="\n## ")
 
