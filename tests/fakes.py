@@ -47,6 +47,8 @@ class TableEmbedder:
     def encode(self, texts, *, batch_size=64, progress=None, cancel=None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            vector = np.asarray(self.table[text], dtype=np.float32)
+            # A title is embedded with its article's lead after it: it keeps the title's vector.
+            key = text if text in self.table else max((k for k in self.table if text.startswith(k + " ")), key=len)
+            vector = np.asarray(self.table[key], dtype=np.float32)
             out[row] = vector / np.linalg.norm(vector)
         return out

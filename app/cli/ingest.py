@@ -72,7 +72,9 @@ def _summarise(pipeline_report: PipelineReport, fmt: str, quiet: bool) -> None:
     say(quiet, (
         f"{report.feeds} feed(s): {report.fetched} read, {report.unchanged} unchanged, "
         f"{report.failed} failed, {report.skipped_backoff} backing off; "
-        f"{report.articles_new} new article(s) of {report.articles_found}, {report.claims_new} new claim(s)."
+        f"{report.articles_new} new article(s) of {report.articles_found}, {report.claims_new} new claim(s)"
+        + (f" ({report.claims_boilerplate} line(s) the feeds repeat under many articles left out)."
+           if report.claims_boilerplate else ".")
     ))
     if pipeline_report.claims_embedded:
         say(quiet, f"{pipeline_report.claims_embedded} claim(s) embedded; "

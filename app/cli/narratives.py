@@ -69,9 +69,9 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
     if found.notes:
         click.echo(f"Notes: {found.notes}")
     click.echo("")
-    emit_table(["claim", "published", "source", "lang", "sim", "text", "link"],
+    emit_table(["claim", "published", "source", "lang", "sim", "text", "link", "why linked"],
                [[m.claim_id, m.published_at[:16], m.feed_title, m.language, f"{m.similarity:.2f}", m.text,
-                 m.article_link] for m in found.members], max_width=70)
+                 m.article_link, m.evidence] for m in found.members], max_width=70)
 
 
 @click.command()

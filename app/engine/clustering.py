@@ -37,6 +37,7 @@ from .errors import Cancelled
 from .factchecks import factcheck_flags
 from .flags import FlagRules, Sighting, evaluate, source_count
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
+from .link_evidence import describe
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import memberships as members
@@ -81,8 +82,8 @@ class Thresholds:
 
 
 MODEL_THRESHOLDS: dict[str, Thresholds] = {
-    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.66, centroid=0.67, seed_margin=0.05),
-    "e5-small": Thresholds(same_language=0.60, cross_language=0.90, centroid=0.90),
+    "use-multilingual": Thresholds(same_language=0.45, cross_language=0.58, centroid=0.67, seed_margin=0.03),
+    "e5-small": Thresholds(same_language=0.60, cross_language=0.88, centroid=0.90),
     "minilm": Thresholds(same_language=0.45, cross_language=0.75, centroid=0.72),
 }
 # A model folder the user brings has unknown scales; these are the strict values.
@@ -107,6 +108,23 @@ class ClaimInfo:
     article_id: int
     feed_id: int
     published_at: str
+    is_title: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """A neighbour that is a near-duplicate of a claim, and what made it one."""
+
+    neighbour: ClaimInfo
+    score: float  # what the threshold was applied to
+    cosine: float
+    words: float | None  # IDF-weighted word overlap, within one language
+
+    def evidence(self, claim: ClaimInfo, centre: float | None = None) -> str:
+        return describe(neighbour_id=self.neighbour.id, claim_text=claim.text, neighbour_text=self.neighbour.text,
+                        claim_language=claim.language, neighbour_language=self.neighbour.language,
+                        cosine=self.cosine, words=self.words, articles=claim.is_title and self.neighbour.is_title,
+                        centre=centre)
 
 
 def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
@@ -115,7 +133,7 @@ def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
         rows = conn.execute(
-            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at FROM claims c"
+            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1 FROM claims c"
             f" JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
         )
         found.update((r[0], ClaimInfo(*r)) for r in rows)
@@ -184,21 +202,26 @@ class Clusterer:
         links = self._links(claim, vector)
         if not links:
             return None
-        owners = members.memberships(conn, [n.id for n, _ in links])
-        candidates = sorted({owners[n.id][1] for n, _ in links if n.id in owners})
+        owners = members.memberships(conn, [link.neighbour.id for link in links])
+        candidates = sorted({owners[link.neighbour.id][1] for link in links if link.neighbour.id in owners})
         best, best_score = None, self.thresholds.centroid
         for facet_id, centroid in members.facet_centroids(conn, candidates, self.dim).items():
             score = float(np.dot(vector, centroid))
             if score >= best_score:
                 best, best_score = facet_id, score
         if best is not None:
-            return members.add_member(conn, best, claim.id, best_score, vector)
-        for neighbour, score in links:
-            if neighbour.id not in owners and score >= self._seed_threshold(claim, neighbour):
+            via = next(link for link in links if owners.get(link.neighbour.id, (0, 0))[1] == best)
+            return members.add_member(conn, best, claim.id, best_score, vector,
+                                      evidence=via.evidence(claim, best_score))
+        for link in links:
+            neighbour = link.neighbour
+            if neighbour.id not in owners and link.score >= self._seed_threshold(claim, neighbour):
                 partner = load_vectors(self.store.db, [neighbour.id], self.dim).get(neighbour.id)
                 if partner is not None:
-                    return members.create(conn, self.model, [(neighbour.id, score), (claim.id, score)],
-                                          np.stack([partner, vector]))
+                    back = Link(claim, link.score, link.cosine, link.words)
+                    return members.create(conn, self.model, [(neighbour.id, link.score), (claim.id, link.score)],
+                                          np.stack([partner, vector]),
+                                          evidence=[back.evidence(neighbour), link.evidence(claim)])
         return None
 
     def _seed_threshold(self, claim: ClaimInfo, neighbour: ClaimInfo) -> float:
@@ -256,7 +279,7 @@ class Clusterer:
                                              (narrative_id,)).fetchone()
         return narrative_id
 
-    def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[tuple[ClaimInfo, float]]:
+    def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[Link]:
         """Neighbours that are near-duplicates of the claim, best first."""
         cosines = {i: cos for i, cos in self._earlier_neighbours(vector) if cos >= COSINE_FLOOR and i != claim.id}
         infos = _claim_infos(self.store.db.conn, list(cosines))
@@ -273,10 +296,10 @@ class Clusterer:
             if n.id in lexical:
                 score = t.lexical_weight * lexical[n.id] + (1 - t.lexical_weight) * cos
                 if score >= t.same_language:
-                    links.append((n, score))
+                    links.append(Link(n, score, cos, lexical[n.id]))
             elif cos >= t.cross_language:
-                links.append((n, cos))
-        links.sort(key=lambda pair: -pair[1])
+                links.append(Link(n, cos, cos, None))
+        links.sort(key=lambda link: -link.score)
         return links
 
     def _earlier_neighbours(self, vector: np.ndarray) -> list[tuple[int, float]]:

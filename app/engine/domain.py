@@ -150,6 +150,7 @@ class Member:
     feed_id: int
     feed_title: str
     published_at: str
+    evidence: str = ""  # why the clustering linked it (empty: linked before it was recorded, or by a reviewer)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class IngestReport:
     articles_found: int = 0
     articles_new: int = 0
     claims_new: int = 0
+    claims_boilerplate: int = 0  # lines the feed repeats under many articles, not stored as claims
     errors: list[tuple[str, str]] = field(default_factory=list)  # (feed, message)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
@@ -289,6 +290,7 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
     report.articles_new += saved.entries_new
     report.new_article_ids.extend(saved.article_ids)
     report.claims_new += saved.claims_new
+    report.claims_boilerplate += saved.claims_boilerplate
     if parsed.error:
         report.warnings.append((feed.display_title, parsed.error))
 

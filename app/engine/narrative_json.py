@@ -63,6 +63,7 @@ def narrative_json(narrative: Narrative, factchecks: Sequence[NarrativeFactCheck
             "text": m.text,
             "language": m.language,
             "similarity": round(m.similarity, 4),
+            "evidence": m.evidence,
             "article_id": m.article_id,
             "article_title": m.article_title,
             "article_link": m.article_link,

@@ -88,6 +88,7 @@ class ArticleView(QTextBrowser):
         self.anchorClicked.connect(self._on_anchor_clicked)
         self._article: Article | None = None
         self._claim: str | None = None
+        self._why = ""
         self.highlighted: tuple[int, int] | None = None  # where the claim was found, for tests and scrolling
         # Keep the claim in view while the document is laid out (lazily, and again when the
         # view is first shown or resized), until the reader scrolls or clicks.
@@ -111,13 +112,14 @@ class ArticleView(QTextBrowser):
             self.link_opened.emit(url)
 
     def clear_article(self) -> None:
-        self._article, self._claim, self.highlighted = None, None, None
+        self._article, self._claim, self._why, self.highlighted = None, None, "", None
         self._follow_claim = False
         self.clear()
 
-    def show_article(self, article: Article | None, claim: str | None = None) -> None:
-        """Show an article's stored text with ``claim`` highlighted (where it can be found)."""
-        self._article, self._claim = article, claim
+    def show_article(self, article: Article | None, claim: str | None = None, why: str = "") -> None:
+        """Show an article's stored text with ``claim`` highlighted (where it can be found), and
+        ``why`` the claim was linked into its narrative in the article's details."""
+        self._article, self._claim, self._why = article, claim, why
         self._follow_claim = False
         if article is None:
             self.highlighted = None
@@ -259,6 +261,8 @@ class ArticleView(QTextBrowser):
         ]
         if article.copies:
             rows.append(("Copies", f"the same text was published by {article.copies} other source(s)"))
+        if self._why:
+            rows.append(("Why linked", html.escape(self._why)))
         meta = "".join(f'<tr><td style="color:{muted}; padding-right:10px;">{k}</td><td>{v}</td></tr>'
                        for k, v in rows)
         missing = ""

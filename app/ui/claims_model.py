@@ -42,7 +42,7 @@ HEADER_TIPS = (
     "The outlet (feed) that carried the claim.",
     "The claim's language.",
     "When the article was published, in UTC.",
-    "Similarity: how close this claim is to the centre of its cluster: 1.00 = a copy.",
+    "Similarity: how close this claim is to the centre of its cluster: 1.00 = a copy. Point at a value to see why the claim was linked.",
     "The claim as written; point at one for its full text.",
 )
 """The short headers keep the numbers' columns narrow: each says in full what it is here."""
@@ -152,7 +152,8 @@ class ClaimsModel(PagedTableModel):
             if column == Column.LANGUAGE:
                 return language_name(m.language)
             if column == Column.SIMILARITY:
-                return HEADER_TIPS[Column.SIMILARITY]
+                why = f"<p><b>Why linked:</b> {html.escape(m.evidence)}</p>" if m.evidence else ""
+                return f"{why}<p>{html.escape(HEADER_TIPS[Column.SIMILARITY])}</p>"
             outlet = f"<p><b>{html.escape(m.feed_title)}</b></p>" if column == Column.OUTLET else ""
             return f"{outlet}<p>{html.escape(m.text)}</p><p><i>{html.escape(m.article_title)}</i></p>"
         return None

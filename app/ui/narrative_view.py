@@ -434,7 +434,7 @@ class NarrativeView(QWidget):
         except AppError as exc:
             log.warning("reading article %s failed: %s", member.article_id, exc)
             article = None
-        self.article.show_article(article, member.text)
+        self.article.show_article(article, member.text, member.evidence)
 
     # --- review ---------------------------------------------------------------------
 

@@ -11,12 +11,17 @@ from app.engine.store.database import migrate
 from app.engine.store.schema import MIGRATIONS
 
 
+NAMES = ("zero", "Ada", "Bela", "Cora", "Dana", "Emil", "Fern", "Gus", "Hana", "Ivo")
+
+
 def draft(n: int, **changes) -> ArticleDraft:
+    # Each article's lines differ in words, not only in numbers: lines alike but for their
+    # numbers, under three articles or more of a feed, are its boilerplate.
     values = dict(
         guid=f"g{n}", link=f"https://example.org/{n}", title=f"Title {n}", author=None,
         text=f"Body of article {n}.", language="en", published_at=f"2026-11-{10 + n:02d}T08:00:00Z",
         published_estimated=False, content_sha256=f"hash{n}",
-        claims=((0, f"Title {n}", True), (1, f"The claim of article {n} is stated here.", False)),
+        claims=((0, f"Title {n}: {NAMES[n]}", True), (1, f"The claim of {NAMES[n]} is stated here.", False)),
     )
     values.update(changes)
     return ArticleDraft(**values)

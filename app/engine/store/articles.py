@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..boilerplate import MIN_ARTICLES, template_key
 from ..domain import Article, ArticleDraft, Claim
 from ..errors import StoreError
 from .database import store_errors, utc_now
@@ -41,6 +42,7 @@ class SavedDocument:
     entries_new: int
     claims_new: int
     article_ids: tuple[int, ...]
+    claims_boilerplate: int = 0
 
 
 def keep_document(evidence_dir: Path, sha256: str, data: bytes) -> Path:
@@ -119,8 +121,7 @@ def save_fetched(
         (feed_id, started_at, now, http_status, error, document_sha256, document_bytes, len(drafts)),
     )
     fetch_id = cur.lastrowid
-    new_ids = []
-    claims_new = 0
+    new: list[tuple[int, ArticleDraft]] = []
     for draft in drafts:
         if _find_existing(conn, feed_id, draft) is not None:
             continue
@@ -132,13 +133,19 @@ def save_fetched(
              draft.language, draft.published_at, int(draft.published_estimated), now,
              draft.content_sha256, document_sha256),
         )
-        article_id = cur.lastrowid
+        new.append((cur.lastrowid, draft))
+    boilerplate = _count_templates(conn, feed_id, [draft for _, draft in new])
+    claims_new = dropped = 0
+    for article_id, draft in new:
+        kept = [(pos, text, is_title) for pos, text, is_title in draft.claims
+                if template_key(text) not in boilerplate]
         conn.executemany(
             "INSERT INTO claims (article_id, position, text, language, is_title) VALUES (?, ?, ?, ?, ?)",
-            [(article_id, pos, text, draft.language, int(is_title)) for pos, text, is_title in draft.claims],
+            [(article_id, pos, text, draft.language, int(is_title)) for pos, text, is_title in kept],
         )
-        new_ids.append(article_id)
-        claims_new += len(draft.claims)
+        claims_new += len(kept)
+        dropped += len(draft.claims) - len(kept)
+    new_ids = [article_id for article_id, _ in new]
     conn.execute("UPDATE fetches SET entries_new = ? WHERE id = ?", (len(new_ids), fetch_id))
     conn.execute(
         "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, last_error = ?, failures = 0,"
@@ -146,7 +153,29 @@ def save_fetched(
         " title = coalesce(title, ?) WHERE id = ?",
         (now, now, error, next_fetch_at, etag, last_modified, document_sha256, feed_title, feed_id),
     )
-    return SavedDocument(fetch_id, len(drafts), len(new_ids), claims_new, tuple(new_ids))
+    return SavedDocument(fetch_id, len(drafts), len(new_ids), claims_new, tuple(new_ids), dropped)
+
+
+def _count_templates(conn: sqlite3.Connection, feed_id: int, drafts: Sequence[ArticleDraft]) -> set[int]:
+    """Count each new article's sentence templates for its feed; return the templates that
+    are now the feed's boilerplate (carried by MIN_ARTICLES of its articles or more)."""
+    counts: dict[int, int] = {}
+    for draft in drafts:
+        for key in {template_key(text) for _, text, _ in draft.claims}:
+            counts[key] = counts.get(key, 0) + 1
+    conn.executemany(
+        "INSERT INTO feed_templates (feed_id, template, articles) VALUES (?, ?, ?)"
+        " ON CONFLICT (feed_id, template) DO UPDATE SET articles = articles + excluded.articles",
+        [(feed_id, key, n) for key, n in counts.items()],
+    )
+    keys = list(counts)
+    found: set[int] = set()
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT template FROM feed_templates WHERE feed_id = ? AND articles >= ?"
+            f" AND template IN ({','.join('?' * len(chunk))})", [feed_id, MIN_ARTICLES, *chunk]))
+    return found
 
 
 def record_not_modified(conn: sqlite3.Connection, feed_id: int, *, started_at: str,

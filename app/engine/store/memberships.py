@@ -8,6 +8,7 @@ narrative grows. Writes here run inside the caller's transaction.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -25,8 +26,10 @@ def _marks(values: Sequence) -> str:
     return ",".join("?" * len(values))
 
 
-def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, float]], vectors: np.ndarray) -> int:
-    """Start a narrative of one facet from claims (``(claim_id, similarity)``) and their vectors."""
+def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, float]], vectors: np.ndarray,
+           evidence: Sequence[str] = ()) -> int:
+    """Start a narrative of one facet from claims (``(claim_id, similarity)``) and their vectors,
+    with why each was linked (``evidence``, in the same order) when the clustering knows."""
     now = utc_now()
     centroid = vectors.sum(axis=0).astype(np.float32).tobytes()
     narrative_id = conn.execute(
@@ -37,9 +40,10 @@ def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, fl
     facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, ?)",
                             (narrative_id, centroid, len(members))).lastrowid
     conn.executemany(
-        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [(claim_id, narrative_id, facet_id, float(sim), now) for claim_id, sim in members],
+        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(claim_id, narrative_id, facet_id, float(sim), now, why)
+         for (claim_id, sim), why in itertools.zip_longest(members, evidence[:len(members)], fillvalue="")],
     )
     return narrative_id
 
@@ -52,13 +56,16 @@ def _add_to_blob(conn: sqlite3.Connection, table: str, row_id: int, vector: np.n
 
 
 def add_member(conn: sqlite3.Connection, facet_id: int, claim_id: int, similarity: float,
-               vector: np.ndarray) -> int:
-    """Add a claim to a facet (and so to its narrative); return the narrative id."""
+               vector: np.ndarray, *, evidence: str = "") -> int:
+    """Add a claim to a facet (and so to its narrative); return the narrative id.
+
+    ``evidence`` says why it was linked (see :mod:`app.engine.link_evidence`); empty when a
+    reviewer put it there."""
     narrative_id = conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (facet_id,)).fetchone()[0]
     conn.execute(
-        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (claim_id, narrative_id, facet_id, float(similarity), utc_now()),
+        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (claim_id, narrative_id, facet_id, float(similarity), utc_now(), evidence),
     )
     _add_to_blob(conn, "facets", facet_id, vector)
     _add_to_blob(conn, "narratives", narrative_id, vector)

@@ -32,7 +32,7 @@ CLAIM_SORT_COLUMNS: dict[str, str] = {
 """What a narrative's claims can be sorted by, and the SQL each sort orders on."""
 
 MEMBER_COLUMNS = ("c.id, c.text, c.language, nc.similarity, a.id, a.title, a.link, f.id,"
-                  " coalesce(f.title, f.url), a.published_at")
+                  " coalesce(f.title, f.url), a.published_at, nc.evidence")
 MEMBER_JOINS = ("narrative_claims nc JOIN claims c ON c.id = nc.claim_id JOIN articles a ON a.id = c.article_id"
                 " JOIN feeds f ON f.id = a.feed_id")
 

@@ -305,3 +305,27 @@ MIGRATIONS.append(
     ) WHERE merged_into IS NULL;
     """
 )
+
+MIGRATIONS.append(
+    # 7: how many articles of each feed carry each sentence template (see
+    # app/engine/boilerplate.py), so that a feed's boilerplate lines are known when they
+    # come again; counted from the stored claims once for existing databases is not
+    # possible (dropped lines were never stored), so counting starts with the next fetch.
+    """
+    CREATE TABLE IF NOT EXISTS feed_templates (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        template INTEGER NOT NULL,
+        articles INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (feed_id, template)
+    ) WITHOUT ROWID;
+    """
+)
+
+MIGRATIONS.append(
+    # 8: why a claim was linked into its narrative (cosine, words, names, numbers, whole
+    # articles), written by the clustering; empty for claims linked before, and for claims
+    # a reviewer moved.
+    """
+    ALTER TABLE narrative_claims ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+    """
+)

@@ -15,6 +15,10 @@ import sqlite_utils
 from .database import store_errors
 
 BATCH = 5000
+# A title is embedded with its article's lead: the first body claims, about as much text as the
+# first 400 characters that tell most news stories apart.
+LEAD_CHARS = 400
+LEAD_SENTENCES = 6
 
 
 def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vectors: np.ndarray) -> None:
@@ -63,14 +67,46 @@ def count_vectors(db: sqlite_utils.Database, model: str) -> int:
 
 def claims_without_vectors(db: sqlite_utils.Database, model: str, *, limit: int = BATCH) -> list[tuple[int, str]]:
     """Return up to ``limit`` claims that have no vector of this model yet, in publication order
-    (so a backlog is clustered as if it had arrived as it was published)."""
+    (so a backlog is clustered as if it had arrived as it was published), each with the text to
+    embed: a body sentence as it is, a title with its article's lead (see :func:`story_text`)."""
     with store_errors():
-        return db.conn.execute(
-            "SELECT c.id, c.text FROM claims c JOIN articles a ON a.id = c.article_id"
+        rows = db.conn.execute(
+            "SELECT c.id, c.text, c.is_title, c.article_id FROM claims c JOIN articles a ON a.id = c.article_id"
             " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
             " WHERE v.claim_id IS NULL ORDER BY a.published_at, c.id LIMIT ?",
             (model, limit),
         ).fetchall()
+        leads = _leads(db, [r[3] for r in rows if r[2]])
+    return [(r[0], story_text(r[1], leads.get(r[3], [])) if r[2] else r[1]) for r in rows]
+
+
+def story_text(title: str, lead: Sequence[str]) -> str:
+    """What a title claim is embedded as: the title and the article's first claims, up to
+    LEAD_CHARS, so that its vector stands for the article as a whole.
+
+    Outlets word one event's headline differently ("2 injured when snowmobile crashes into
+    tree" / "Two hurt when snowmobile crashed into tree"); their leads repeat the names,
+    places and numbers, which the title alone may lack.
+    """
+    parts, used = [title], len(title)
+    for sentence in lead:
+        if used >= LEAD_CHARS:
+            break
+        parts.append(sentence)
+        used += len(sentence) + 1
+    return " ".join(parts)
+
+
+def _leads(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for article_id, text in db.conn.execute(
+                f"SELECT article_id, text FROM claims WHERE is_title = 0 AND position <= {LEAD_SENTENCES}"
+                f" AND article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, position", chunk):
+            found.setdefault(article_id, []).append(text)
+    return found
 
 
 def count_claims_without_vectors(db: sqlite_utils.Database, model: str) -> int:
