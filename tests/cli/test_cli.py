@@ -123,3 +123,17 @@ def test_demo_flags_narratives_with_reasons_in_json(run):
     shape = lambda rows: sorted((r["size"], r["sources"], r["label"]) for r in rows)  # noqa: E731
     assert shape(after) == shape(before), "a full re-cluster must agree with the incremental run"
     run("reindex", "--quiet")
+
+
+def test_ingest_says_how_many_boilerplate_lines_it_left_out(run, tmp_path):
+    items = "".join(
+        f"<item><guid>b{i}</guid><title>Council votes on the {topic} plan</title><description>The council voted on"
+        f" the {topic} plan late on Monday. Your browser does not support the audio element.</description></item>"
+        for i, topic in enumerate(("harbour", "tram", "school", "library")))
+    path = tmp_path / "audio.xml"
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Audio</title>{items}</channel></rss>',
+                    encoding="utf-8")
+    result = run("ingest", str(path), "--no-narratives")
+    assert "4 line(s) the feeds repeat under many articles left out" in result.stderr
+    claims = json.loads(run("articles", "--format", "json").stdout)
+    assert all("audio element" in a["text"] for a in claims)  # the article keeps its full text

@@ -120,7 +120,10 @@ def test_narrative_show_lists_its_factchecks_and_review_commands(run, tmp_path, 
     shown = json.loads(run("narrative", "show", str(top["id"]), "--format", "json").stdout)
     [match] = shown["factchecks"]
     assert (match["external_id"], match["rating"], match["status"], match["flagging"]) == ("fc-1", "False", "new", True)
-    assert "Previously fact-checked: rated False by ClaimCheck Desk" in run("narrative", "show", str(top["id"])).stdout
+    table = run("narrative", "show", str(top["id"])).stdout
+    assert "Previously fact-checked: rated False by ClaimCheck Desk" in table
+    assert "why linked" in table and "like claim" in table  # each claim says why it was linked
+    assert all(c["evidence"].startswith("like claim ") for c in shown["claims"])
     run("factchecks", "reject", str(top["id"]), str(match["factcheck_id"]))
     [after] = json.loads(run("narratives", "--all", "--format", "json").stdout)
     assert "fact-checked" not in {f["kind"] for f in after["flags"]}

@@ -298,3 +298,35 @@ def test_encoding_shortest_first_keeps_rows_in_input_order():
     texts = ["a much longer sentence than the others", "short", "medium length"]
     embedder = TableEmbedder({t: angle(10 * i) for i, t in enumerate(texts)}, dim=8)
     np.testing.assert_allclose(encode_by_length(embedder, texts, None), embedder.encode(texts))
+
+
+def test_a_title_is_embedded_with_its_articles_lead_and_a_sentence_as_it_is(store):
+    from app.engine.store import vectors as vector_store
+
+    feed = add_feed(store, "lead")
+    add_article(store, feed, ["Two hurt when snowmobile crashed into tree",
+                              "Two riders were injured near Lake Varno on Sunday.", "Both were taken to hospital."])
+    texts = dict(vector_store.claims_without_vectors(store.db, "fake-hashing"))
+    title, first, second = sorted(texts)
+    assert texts[title] == ("Two hurt when snowmobile crashed into tree Two riders were injured near Lake Varno"
+                            " on Sunday. Both were taken to hospital.")
+    assert texts[first] == "Two riders were injured near Lake Varno on Sunday."
+    assert vector_store.story_text("T", ["x" * 500, "never reached"]) == "T " + "x" * 500
+
+
+def test_each_claim_says_why_it_was_linked(store):
+    claim_en = "Officials in Varnholm said 40,000 ballots were cast by dead voters"
+    claim_de = "Beamte in Varnholm sagten 40,000 Stimmzettel seien von toten Wählern abgegeben worden"
+    synonyms = {de: en for de, en in zip(claim_de.lower().split(), claim_en.lower().split())}
+    add_article(store, add_feed(store, "a"), [claim_en], published="2026-11-10T01:00:00Z")
+    add_article(store, add_feed(store, "b"), [claim_en], published="2026-11-10T02:00:00Z")
+    add_article(store, add_feed(store, "c"), [claim_de], language="de", published="2026-11-10T03:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder(synonyms)).process_claims()
+    [summary] = narrative_store.list_narratives(store.db)
+    members = narrative_store.get_narrative(store.db, summary.id).members
+    first, second, german = members
+    assert first.evidence.startswith(f"like claim {second.claim_id}: cosine 1.00; rare words 1.00")
+    assert "names: varnholm" in first.evidence and "numbers: 40000" in first.evidence
+    assert "both whole articles (title and lead)" in first.evidence
+    assert german.evidence.startswith("like claim ") and "across languages (de, en)" in german.evidence
+    assert "to the narrative's centre" in german.evidence and "rare words" not in german.evidence

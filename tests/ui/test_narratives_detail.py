@@ -250,3 +250,26 @@ def test_a_laptop_sized_pane_fits_without_scrolling_the_page(qtbot, views, sampl
     header = detail.claims.horizontalHeader()
     assert header.sectionSize(ClaimColumn.CLAIM) > header.sectionSize(ClaimColumn.OUTLET)
     assert "1.00 = a copy" in detail.claims_model.headerData(ClaimColumn.SIMILARITY, Qt.Horizontal, Qt.ToolTipRole)
+
+
+def test_a_claim_shows_why_it_was_linked(views, sample, context):
+    from app.ui.claims_model import Column as ClaimColumn
+
+    why = "like claim 1: cosine 0.71 across languages (ru, en); names: corvax"
+    with context.store.db.conn:
+        context.store.db.conn.execute(
+            "UPDATE narrative_claims SET evidence = ? WHERE narrative_id = ? AND claim_id ="
+            " (SELECT c.id FROM claims c WHERE c.language = 'ru' AND c.id IN"
+            "  (SELECT claim_id FROM narrative_claims WHERE narrative_id = ?))", (why, sample.vaccine, sample.vaccine))
+    listing, detail = views
+    listing.select_next()
+    russian = next(r for r in range(detail.claims_model.rowCount())
+                   if detail.claims_model.index(r, ClaimColumn.LANGUAGE).data() == "ru")
+    tip = detail.claims_model.index(russian, ClaimColumn.SIMILARITY).data(Qt.ToolTipRole)
+    assert "Why linked:</b> like claim 1: cosine 0.71 across languages" in tip
+    english_tip = detail.claims_model.index(0, ClaimColumn.SIMILARITY).data(Qt.ToolTipRole)
+    assert "Why linked" not in english_tip and "1.00 = a copy" in english_tip
+    detail.claims.selectRow(russian)
+    assert f"Why linked{why}" in detail.article.toPlainText().replace("\t", "").replace("\n", "")
+    detail.claims.selectRow(0)
+    assert "Why linked" not in detail.article.toPlainText()
