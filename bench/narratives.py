@@ -172,6 +172,28 @@ def score(store: Store, gold: dict[int, str]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "pairs": len(predicted), "gold": len(gold_pairs)}
 
 
+def demo_coverage(store: Store, gold: dict[int, str]) -> dict[str, int]:
+    """How each labelled demo narrative was found: the narrative holding most of its articles,
+    whether that one holds an article in each of its languages, and 90% of its articles."""
+    members: dict[int, set[int]] = {}
+    for narrative_id, article_id in store.db.conn.execute(
+            "SELECT nc.narrative_id, c.article_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+            " JOIN narratives n ON n.id = nc.narrative_id WHERE n.merged_into IS NULL"):
+        members.setdefault(narrative_id, set()).add(article_id)
+    language = dict(store.db.conn.execute("SELECT id, language FROM articles"))
+    labelled: dict[str, set[int]] = {}
+    for article_id, label in gold.items():
+        if not label.startswith("unrelated-"):
+            labelled.setdefault(label, set()).add(article_id)
+    all_languages = most = 0
+    for articles in labelled.values():
+        best = max(members.values(), key=lambda m: len(m & articles), default=set())
+        found = best & articles
+        all_languages += {language[a] for a in found} == {language[a] for a in articles}
+        most += len(found) >= 0.9 * len(articles)
+    return {"labelled": len(labelled), "all_languages": all_languages, "most_articles": most}
+
+
 def evaluate(pipeline: Pipeline, store: Store, scorer, model: str, thresholds: Thresholds) -> dict[str, float]:
     clustering.MODEL_THRESHOLDS[model] = thresholds
     with write_transaction(store.db) as conn:
@@ -203,6 +225,10 @@ def build_sets(folder: Path, only: set[str] | None = None) -> dict:
             return store, lambda st: score(st, gold)
         return build
 
+    def demo_scorer(f):
+        store, gold = demo_store(f)
+        return store, lambda st: {**score(st, gold), **demo_coverage(st, gold)}
+
     def stsb(cross):
         def build(f):
             store, guids, pairs = stsb_store(f, cross=cross)
@@ -211,7 +237,7 @@ def build_sets(folder: Path, only: set[str] | None = None) -> dict:
 
     builders = {"clef-train": gold_scorer(lambda f: clef_store(load_clef("train"), f)),
                 "clef-dev": gold_scorer(lambda f: clef_store(load_clef("dev"), f)),
-                "demo": gold_scorer(demo_store),
+                "demo": demo_scorer,
                 "stsb-cross": stsb(True), "stsb-same": stsb(False)}
     return {name: build(folder / name) for name, build in builders.items() if not only or name in only}
 
@@ -222,8 +248,10 @@ def row(model: str, thresholds: Thresholds, name: str, result: dict) -> str:
     if "merged" in result:
         return (f"| {model} | {settings} | {name} | {result['recall']:.3f} of {result['related']} same-meaning "
                 f"pairs linked | {result['merged']:.3f} of {result['unrelated']} unrelated pairs merged |")
+    coverage = (f"; of its {result['labelled']} labelled narratives, {result['all_languages']} found in all their"
+                f" languages, {result['most_articles']} with 90% of their articles in one" if "labelled" in result else "")
     return (f"| {model} | {settings} | {name} | precision {result['precision']:.3f}, recall {result['recall']:.3f},"
-            f" F1 {result['f1']:.3f} | {result['pairs']} predicted, {result['gold']} gold pairs |")
+            f" F1 {result['f1']:.3f}{coverage} | {result['pairs']} predicted, {result['gold']} gold pairs |")
 
 
 def main() -> None:

@@ -72,6 +72,14 @@ _TRAILING_CALL_RE = re.compile(
     r"continua a leggere|читать далее)[\W_]*$",
     re.IGNORECASE,
 )
+# Source code and markup shown as text (a blog's code blocks, a feed's escaped HTML): braces,
+# assignments, tags, calls, statement ends, operators, command-line options, file names. Prose
+# in any language has hardly any of these; code has them on every line.
+_CODE_MARK_RE = re.compile(
+    r"[{}=`\\]|</?[A-Za-z]|\w\(|\)\s*;|;\s*$|::|->|=>|(?:^|\s)--?[A-Za-z]"
+    r"|\w\.(?:py|js|ts|json|sh|ya?ml|toml|html?|css|scss|rb|go|rs|java|cs|cpp|php)\b"
+)
+_SENTENCE_END_RE = re.compile(r"[.!?。！？\"'”’»)]\s*$")
 # "By Jane Doe", "Von Max Muster und Erika Muster", "Par Jean Dupont, AFP".
 _BYLINE_WORDS = frozenset({"by", "von", "par", "por", "di", "da", "door", "от", "автор", "автор:"})
 _BYLINE_JOINERS = frozenset({"and", "und", "et", "y", "e", "en", "и", "&", "|", "-", "–", "—", "/"})
@@ -151,7 +159,13 @@ def _is_check_worthy(sentence: str, min_chars: int) -> bool:
         return False  # questions, and lead-ins to a list, assert nothing
     if _BOILERPLATE_START_RE.search(sentence) or _BOILERPLATE_ANYWHERE_RE.search(sentence):
         return False
-    return not _is_byline(sentence)
+    return not _is_byline(sentence) and not _is_code(sentence)
+
+
+def _is_code(sentence: str) -> bool:
+    """Whether a line reads as source code, markup or a shell command rather than prose."""
+    marks = len(_CODE_MARK_RE.findall(sentence))
+    return marks >= 2 or (marks == 1 and not _SENTENCE_END_RE.search(sentence))
 
 
 def extract_claims(

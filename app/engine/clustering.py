@@ -10,8 +10,9 @@ cosine alone must pass a threshold of its own. A linked claim *joins* a
 neighbour's narrative only if it is also close to that narrative's centroid: the
 narrative as a whole, not merely one member. That is what stops single-link
 chaining (A like B, B like C, so A with C). A claim with no narrative to join
-starts one with its best unclaimed linked neighbour from another article;
-otherwise it waits alone until a later claim links to it.
+starts one with its best unclaimed linked neighbour from another feed (one outlet
+repeating itself, a game tracker's "X was newly added" under every item, is not
+a narrative); otherwise it waits alone until a later claim links to it.
 
 Those claim-level clusters are the *facets* of a narrative. When the same
 articles carry claims of two narratives (two outlets both say X and Y), the two
@@ -215,14 +216,39 @@ class Clusterer:
                                       evidence=via.evidence(claim, best_score))
         for link in links:
             neighbour = link.neighbour
-            if neighbour.id not in owners and link.score >= self._seed_threshold(claim, neighbour):
+            if (neighbour.id not in owners and neighbour.feed_id != claim.feed_id
+                    and link.score >= self._seed_threshold(claim, neighbour)):
                 partner = load_vectors(self.store.db, [neighbour.id], self.dim).get(neighbour.id)
                 if partner is not None:
                     back = Link(claim, link.score, link.cosine, link.words)
-                    return members.create(conn, self.model, [(neighbour.id, link.score), (claim.id, link.score)],
-                                          np.stack([partner, vector]),
-                                          evidence=[back.evidence(neighbour), link.evidence(claim)])
+                    narrative_id = members.create(conn, self.model, [(neighbour.id, link.score), (claim.id, link.score)],
+                                                  np.stack([partner, vector]),
+                                                  evidence=[back.evidence(neighbour), link.evidence(claim)])
+                    self._gather(narrative_id, claim, link, [other for other in links if other.neighbour.id not in owners])
+                    return narrative_id
         return None
+
+    def _gather(self, narrative_id: int, claim: ClaimInfo, seed: Link, waiting: list[Link]) -> None:
+        """Bring into a new narrative the claim's other linked neighbours that waited alone.
+
+        They came before the claim and found nobody then; now that the claim links to them, the
+        ones close to the new facet's centre join it, as they would have joined had the claim
+        come first. Without this, of three outlets' earlier copies only the best one was kept.
+        """
+        conn = self.store.db.conn
+        [facet_id] = members.facets_of(conn, narrative_id)
+        others = [link for link in waiting if link.neighbour.id != seed.neighbour.id
+                  and link.neighbour.article_id != seed.neighbour.article_id]
+        vectors = load_vectors(self.store.db, [link.neighbour.id for link in others], self.dim)
+        for link in others:
+            vector = vectors.get(link.neighbour.id)
+            if vector is None:
+                continue
+            centre = float(np.dot(vector, members.facet_centroids(conn, [facet_id], self.dim)[facet_id]))
+            if centre >= self.thresholds.centroid:
+                back = Link(claim, link.score, link.cosine, link.words)
+                members.add_member(conn, facet_id, link.neighbour.id, centre, vector,
+                                   evidence=back.evidence(link.neighbour, centre))
 
     def _seed_threshold(self, claim: ClaimInfo, neighbour: ClaimInfo) -> float:
         t = self.thresholds

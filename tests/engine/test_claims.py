@@ -238,3 +238,36 @@ def test_100kb_run_on_article_is_fast_and_bounded():
     assert time.perf_counter() - started < 2
     assert 1 < len(claims) <= MAX_CLAIMS_PER_ARTICLE
     assert all(len(c.text) <= 400 for c in claims)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "sudo apt-get update sudo apt-get install -y redis-server",
+        "python manage.py migrate python manage.py createsuperuser",
+        "{ private readonly StringBuilder stringBuilder;",
+        'System.out.println("Line 1 of the greeting is printed");',
+        "@media only screen and (min-width : 20em) { }",
+        "public class ApplicationUserManager : UserManager<MyUser>",
+        '<span class="line"><span style="color: #E1E4E8">steps</span></span>',
+        '"mcp": { "servers": { "playwright": { "command": "npx", "args": [ "-y",',
+        "const total = items.reduce((sum, item) => sum + item.price, 0);",
+    ],
+)
+def test_source_code_and_markup_are_not_claims(code):
+    assert body_texts(None, code) == []
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Sen. Smith (D-NY) said the vote - held late on Monday - passed 52-48.",
+        "Trump announces $5bn in pledges for Gaza reconstruction ahead of the summit.",
+        "The new version of Python, 3.13, is faster than the last one.",
+        "A new JIT compiler called ZJIT has been merged into the Ruby language.",
+        "Die Regierung hat am Montag beschlossen, die Steuern zu senken.",
+        "He called the plan a “so-called reform” and walked out; the vote failed.",
+    ],
+)
+def test_prose_with_a_symbol_or_two_is_kept(prose):
+    assert body_texts(None, prose) == [prose]

@@ -330,3 +330,27 @@ def test_each_claim_says_why_it_was_linked(store):
     assert "both whole articles (title and lead)" in first.evidence
     assert german.evidence.startswith("like claim ") and "across languages (de, en)" in german.evidence
     assert "to the narrative's centre" in german.evidence and "rare words" not in german.evidence
+
+
+def test_one_feed_repeating_itself_is_not_a_narrative(store):
+    # A game tracker's feed: "<game> was newly added and is Broken" under every item.
+    tracker = add_feed(store, "tracker")
+    for hour, game in enumerate(("Decimated", "Onward", "Ragnarok", "KurtzPel")):
+        add_article(store, tracker, [f"{game} was newly added to the tracker and is broken"],
+                    published=f"2026-11-10T0{hour}:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == []
+
+
+def test_copies_that_waited_alone_join_the_narrative_a_later_outlet_starts(store):
+    claim = "Officials confirmed the dam near Varnholm was opened without warning on Monday"
+    first = add_feed(store, "first")
+    for hour in range(2):  # one outlet updates its story: nobody else tells it yet
+        add_article(store, first, [claim, f"Update {hour}: more to follow from {('Ada', 'Bela')[hour]}"],
+                    published=f"2026-11-10T0{hour}:00:00Z")
+    add_article(store, add_feed(store, "second"), [claim], published="2026-11-10T05:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == [[claim] * 3]
+    evidence = [m.evidence for m in narrative_store.get_narrative(store.db, narrative_store.list_narratives(
+        store.db)[0].id).members]
+    assert all(e.startswith("like claim ") for e in evidence)
