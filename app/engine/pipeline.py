@@ -60,12 +60,18 @@ def _check(cancel: threading.Event | None, message: str) -> None:
 
 def encode_by_length(embedder: Embedder, texts: Sequence[str], cancel: threading.Event | None,
                      progress: Progress | None = None) -> np.ndarray:
-    """Encode texts shortest first, so each model batch pads to similar lengths; rows in input order."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    vectors = embedder.encode([texts[i] for i in order], cancel=cancel, progress=progress)
-    result = np.empty_like(vectors)
-    result[order] = vectors
-    return result
+    """Encode texts shortest first, so each model batch pads to similar lengths; rows in input order.
+
+    A text that comes several times (a wire story in ten feeds, a sentence every copy keeps) is
+    encoded once and its vector shared: texts equal but for their spacing are one text.
+    """
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    keys = [" ".join(text.split()) for text in texts]
+    unique = sorted(set(keys), key=lambda k: (len(k), k))
+    vectors = embedder.encode(unique, cancel=cancel, progress=progress)
+    row = {key: n for n, key in enumerate(unique)}
+    return vectors[[row[key] for key in keys]]
 
 
 def _claims_progress(progress: Progress | None, verb: str, done: int, batch: int,

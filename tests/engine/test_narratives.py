@@ -300,6 +300,24 @@ def test_encoding_shortest_first_keeps_rows_in_input_order():
     np.testing.assert_allclose(encode_by_length(embedder, texts, None), embedder.encode(texts))
 
 
+def test_a_text_that_comes_many_times_is_embedded_once():
+    from app.engine.pipeline import encode_by_length
+
+    seen = []
+
+    class Recording(TableEmbedder):
+        def encode(self, texts, **kwargs):
+            seen.extend(texts)
+            return super().encode(texts, **kwargs)
+
+    texts = ["wire story", "own line", "wire  story", "wire story", "own line"]
+    embedder = Recording({"wire story": angle(0), "own line": angle(40)}, dim=8)
+    np.testing.assert_allclose(encode_by_length(embedder, texts, None),
+                               TableEmbedder(embedder.table, dim=8).encode([" ".join(t.split()) for t in texts]))
+    assert sorted(seen) == ["own line", "wire story"]
+    assert encode_by_length(embedder, [], None).shape == (0, 8)
+
+
 def test_a_title_is_embedded_with_its_articles_lead_and_a_sentence_as_it_is(store):
     from app.engine.store import vectors as vector_store
 
