@@ -29,12 +29,12 @@ def names(text: str) -> frozenset[str]:
 def describe(*, neighbour_id: int, claim_text: str, neighbour_text: str, claim_language: str | None,
              neighbour_language: str | None, cosine: float, words: float | None, articles: bool,
              centre: float | None = None) -> str:
-    """One line: what made a claim like its neighbour (and close to the narrative's centre).
+    """One line: what made a claim like its neighbour (quoted) and close to the narrative's centre.
 
     >>> describe(neighbour_id=7, claim_text="Forty thousand ballots were cast in Valdoria.",
     ...          neighbour_text="En Valdoria se emitieron 40.000 votos.", claim_language="en",
     ...          neighbour_language="es", cosine=0.712, words=None, articles=False)
-    'like claim 7: cosine 0.71 across languages (en, es); names: valdoria'
+    'like claim 7 “En Valdoria se emitieron 40.000 votos.”: cosine 0.71 across languages (en, es); names: valdoria'
     """
     parts = [f"cosine {cosine:.2f}"]
     if claim_language != neighbour_language:
@@ -51,4 +51,13 @@ def describe(*, neighbour_id: int, claim_text: str, neighbour_text: str, claim_l
         parts.append("both whole articles (title and lead)")
     if centre is not None:
         parts.append(f"{centre:.2f} to the narrative's centre")
-    return f"like claim {neighbour_id}: " + "; ".join(parts)
+    return f"like claim {neighbour_id} “{_quote(neighbour_text)}”: " + "; ".join(parts)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """The start of the neighbour's text, so the line reads on its own without looking the id up."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) >= limit // 2 else text[:limit]) + "…"

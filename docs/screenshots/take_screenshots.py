@@ -4,8 +4,8 @@ Run under a virtual X server so fonts and styles are the real ones::
 
     xvfb-run -a -s '-screen 0 1440x900x24' .venv/bin/python docs/screenshots/take_screenshots.py
 
-Writes ``first-start.png``, ``main-window.png``, ``feed-error.png``, ``settings.png``
-and ``main-window-dark.png`` next to this script. Window state is kept in a
+Writes ``first-start.png``, ``main-window.png``, ``why-linked.png``, ``feed-error.png``,
+``settings.png`` and ``main-window-dark.png`` next to this script. Window state is kept in a
 temporary QSettings folder, so the tester's own layout is neither used nor changed.
 """
 
@@ -61,6 +61,7 @@ def main() -> None:
     from PySide6.QtCore import QSettings
 
     from app.ui.app import create_application, open_window
+    from app.ui.claims_model import ClaimRole
     from app.ui.settings_dialog import SettingsDialog
 
     app = create_application()
@@ -83,6 +84,15 @@ def main() -> None:
         window.narratives.select_next()
         settle(app)
         window.grab().save(str(OUT / "main-window.png"))
+
+        # A claim that crossed languages, its article open: the details say why it was linked.
+        detail = window.detail
+        rows = detail.claims_model.rowCount()
+        crossed = next((r for r in range(rows) if "across languages" in
+                        (detail.claims_model.index(r, 0).data(ClaimRole.MEMBER).evidence or "")), rows - 1)
+        detail.claims.selectRow(crossed)
+        settle(app)
+        window.grab().save(str(OUT / "why-linked.png"))
 
         garbage = Path(tmp) / "wire-service.xml"
         garbage.write_bytes(b"<html><body>404 - this page is not a feed</body></html>")

@@ -343,7 +343,8 @@ def test_each_claim_says_why_it_was_linked(store):
     [summary] = narrative_store.list_narratives(store.db)
     members = narrative_store.get_narrative(store.db, summary.id).members
     first, second, german = members
-    assert first.evidence.startswith(f"like claim {second.claim_id}: cosine 1.00; rare words 1.00")
+    assert first.evidence.startswith(f"like claim {second.claim_id} “Officials in Varnholm said 40,000 ballots were cast"
+                                     f" by dead…”: cosine 1.00; rare words 1.00")
     assert "names: varnholm" in first.evidence and "numbers: 40000" in first.evidence
     assert "both whole articles (title and lead)" in first.evidence
     assert german.evidence.startswith("like claim ") and "across languages (de, en)" in german.evidence
