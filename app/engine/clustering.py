@@ -10,9 +10,9 @@ cosine alone must pass a threshold of its own. A linked claim *joins* a
 neighbour's narrative only if it is also close to that narrative's centroid: the
 narrative as a whole, not merely one member. That is what stops single-link
 chaining (A like B, B like C, so A with C). A claim with no narrative to join
-starts one with its best unclaimed linked neighbour from another feed (one outlet
-repeating itself, a game tracker's "X was newly added" under every item, is not
-a narrative); otherwise it waits alone until a later claim links to it.
+starts one with its best unclaimed linked neighbour from another outlet (one site
+repeating itself in one feed or in several, a game tracker's "X was newly added"
+under every item, is not a narrative); otherwise it waits alone until a later claim links to it.
 
 Those claim-level clusters are the *facets* of a narrative. When the same
 articles carry claims of two narratives (two outlets both say X and Y), the two
@@ -20,7 +20,7 @@ are one storyline and are merged, facets intact: joining still needs closeness t
 one facet's centroid, so a storyline grows without its centroid blurring. The
 articles shared must be a large part of *both* narratives, so that a big narrative
 cannot absorb small ones whose few articles it happens to contain, and come from two
-feeds at least, since one feed repeating itself is not two outlets (see
+outlets (sites) at least, since one site repeating itself is not two outlets (see
 ``_join_storyline``).
 """
 
@@ -39,6 +39,7 @@ from .factchecks import factcheck_flags
 from .flags import FlagRules, Sighting, evaluate, source_count
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .link_evidence import describe
+from .outlets import outlet
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import memberships as members
@@ -61,8 +62,8 @@ COSINE_FLOOR = 0.3
 # articles are at least this share of each narrative's articles (of the larger one too).
 STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
-# ... and those articles come from at least this many feeds ("two outlets both say X and Y").
-STORY_MIN_FEEDS = 2
+# ... and those articles come from at least this many outlets ("two outlets both say X and Y").
+STORY_MIN_OUTLETS = 2
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class ClaimInfo:
     feed_id: int
     published_at: str
     is_title: bool = False
+    outlet: str = ""  # the site (see outlets.py): two feeds of one site are one outlet
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,11 @@ def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
         rows = conn.execute(
-            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1 FROM claims c"
-            f" JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
+            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1, a.link, f.url"
+            " FROM claims c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
+            f" WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
         )
-        found.update((r[0], ClaimInfo(*r)) for r in rows)
+        found.update((r[0], ClaimInfo(*r[:7], outlet=outlet(r[7], r[8], r[4]))) for r in rows)
     return found
 
 
@@ -216,7 +219,7 @@ class Clusterer:
                                       evidence=via.evidence(claim, best_score))
         for link in links:
             neighbour = link.neighbour
-            if (neighbour.id not in owners and neighbour.feed_id != claim.feed_id
+            if (neighbour.id not in owners and neighbour.outlet != claim.outlet
                     and link.score >= self._seed_threshold(claim, neighbour)):
                 partner = load_vectors(self.store.db, [neighbour.id], self.dim).get(neighbour.id)
                 if partner is not None:
@@ -259,7 +262,7 @@ class Clusterer:
         """Merge narratives that are one storyline told by the same articles; return the survivor.
 
         Two outlets that both carry claim X and claim Y tell one story, not two: when
-        at least two articles of two feeds or more hold claims of both narratives, and
+        at least two articles of two outlets or more hold claims of both narratives, and
         they make up half of each, the younger narrative's facets move into the older
         one (the older id survives, so ids stay stable). Narratives a reviewer touched
         are left alone.
@@ -290,7 +293,7 @@ class Clusterer:
             # both claims again and again (its boilerplate line under each of its titles) is that
             # feed's habit, not a storyline that outlets tell.
             if (shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * max(len(mine), len(theirs))
-                    and members.feed_count(conn, mine & theirs) >= STORY_MIN_FEEDS):
+                    and members.outlet_count(conn, mine & theirs) >= STORY_MIN_OUTLETS):
                 keep, gone = min(narrative_id, other), max(narrative_id, other)
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))

@@ -373,3 +373,19 @@ def test_copies_that_waited_alone_join_the_narrative_a_later_outlet_starts(store
     evidence = [m.evidence for m in narrative_store.get_narrative(store.db, narrative_store.list_narratives(
         store.db)[0].id).members]
     assert all(e.startswith("like claim ") for e in evidence)
+
+
+def test_two_feeds_of_one_site_are_one_outlet(store):
+    from app.engine.store import feeds as feed_store
+
+    claim = "How the new tariffs on steel will change prices for European carmakers"
+    # Both feeds' articles link to time.example: the same article in the world and tech feeds.
+    world, tech = (feed_store.add_feed(store.db, f"https://feeds.time.example/{section}", kind="http",
+                                       title="time")[0] for section in ("world", "tech"))
+    add_article(store, world, [claim], published="2026-11-10T01:00:00Z")
+    add_article(store, tech, [claim], published="2026-11-10T02:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == []
+    add_article(store, add_feed(store, "other-site"), [claim], published="2026-11-10T03:00:00Z")
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    assert narratives_of(store) == [[claim] * 3]

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..domain import Flag
 from ..flags import GROWTH_HOURS
+from ..outlets import outlet
 from .database import to_utc_text, utc_now
 
 VectorLoader = Callable[[Sequence[int]], dict[int, np.ndarray]]
@@ -109,12 +110,14 @@ def articles_of(conn: sqlite3.Connection, narrative_id: int) -> set[int]:
         " WHERE nc.narrative_id = ?", (narrative_id,))}
 
 
-def feed_count(conn: sqlite3.Connection, article_ids: Sequence[int]) -> int:
-    """How many different feeds published these articles."""
+def outlet_count(conn: sqlite3.Connection, article_ids: Sequence[int]) -> int:
+    """How many different outlets (sites, see :mod:`app.engine.outlets`) published these articles."""
     ids = [int(i) for i in article_ids]
     if not ids:
         return 0
-    return conn.execute(f"SELECT count(DISTINCT feed_id) FROM articles WHERE id IN ({_marks(ids)})", ids).fetchone()[0]
+    rows = conn.execute(f"SELECT a.link, f.url, f.id FROM articles a JOIN feeds f ON f.id = a.feed_id"
+                        f" WHERE a.id IN ({_marks(ids)})", ids)
+    return len({outlet(link, url, feed_id) for link, url, feed_id in rows})
 
 
 def sibling_narratives(conn: sqlite3.Connection, article_id: int, narrative_id: int) -> list[int]:
