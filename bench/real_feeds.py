@@ -80,7 +80,7 @@ def main() -> None:
             "", f"## The {LISTED} best-scored narratives", "",
             *_table(conn, "n.score DESC, n.size DESC"), ""]
         store.close()
-    write_results(args.out, "\n".join(lines))
+    write_results(args.out, "\n".join(lines), keep_from="\n## Judged by reading")
 
 
 if __name__ == "__main__":
