@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .boilerplate import template_key
 from .errors import Cancelled
 from .factchecks import factcheck_flags
 from .flags import FlagRules, Sighting, evaluate, source_count
@@ -43,6 +44,7 @@ from .outlets import outlet
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import memberships as members
+from .store.articles import boilerplate_lines
 from .store.vectors import load_vectors
 
 Progress = Callable[[float, str], None]
@@ -316,6 +318,12 @@ class Clusterer:
         near = [n for n in infos.values()
                 if n.article_id != claim.article_id and abs(_time(n.published_at) - when) <= self.window
                 and not numbers_disagree(claim.text, n.text)]
+        # A line stored before its feed was seen repeating it (its first copies, in earlier
+        # fetches) is boilerplate now: it links to nothing, and nothing links to it.
+        known = boilerplate_lines(self.store.db.conn, [(c.feed_id, template_key(c.text)) for c in (claim, *near)])
+        if (claim.feed_id, template_key(claim.text)) in known:
+            return []
+        near = [n for n in near if (n.feed_id, template_key(n.text)) not in known]
         same = [n for n in near if n.language == claim.language and claim.language]
         lexical = dict(zip((n.id for n in same), self.lexical.scores(claim.text, [n.text for n in same])))
         t = self.thresholds

@@ -74,3 +74,21 @@ def test_a_line_in_two_articles_is_still_a_claim(store):
     add_article(store, feed, [STORIES[0], quote])
     add_article(store, feed, [STORIES[1], quote])
     assert claim_texts(store).count(quote) == 2
+
+
+def test_the_first_copies_of_a_line_stop_linking_once_it_is_known_as_boilerplate(store):
+    from app.engine.pipeline import Pipeline
+    from app.engine.settings import Settings
+    from app.engine.store import narratives as narrative_store
+    from tests.fakes import HashingEmbedder
+
+    feeds = [add_feed(store, "elpais"), add_feed(store, "elmundo")]
+    for n, story in enumerate(STORIES[:MIN_ARTICLES]):  # fetched one at a time, a day apart
+        for feed in feeds:
+            add_article(store, feed, [f"{story} ({feed.title})", SIGN_OFF], language="es",
+                        published=f"2026-11-1{n}T08:00:00Z")
+    assert claim_texts(store).count(SIGN_OFF) == 2 * (MIN_ARTICLES - 1)  # the first copies were stored
+    Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
+    told = [m.text for s in narrative_store.list_narratives(store.db)
+            for m in narrative_store.get_narrative(store.db, s.id).members]
+    assert told and SIGN_OFF not in told  # the two outlets' stories link, their sign-off does not

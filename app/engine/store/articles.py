@@ -156,6 +156,18 @@ def save_fetched(
     return SavedDocument(fetch_id, len(drafts), len(new_ids), claims_new, tuple(new_ids), dropped)
 
 
+def boilerplate_lines(conn: sqlite3.Connection, lines: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these ``(feed_id, template)`` lines are their feed's boilerplate by now."""
+    wanted = list(set(lines))
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start:start + 400]
+        found.update(conn.execute(
+            "SELECT feed_id, template FROM feed_templates WHERE articles >= ? AND (feed_id, template) IN"
+            f" (VALUES {','.join('(?, ?)' for _ in chunk)})", [MIN_ARTICLES, *[v for pair in chunk for v in pair]]))
+    return found
+
+
 def _count_templates(conn: sqlite3.Connection, feed_id: int, drafts: Sequence[ArticleDraft]) -> set[int]:
     """Count each new article's sentence templates for its feed; return the templates that
     are now the feed's boilerplate (carried by MIN_ARTICLES of its articles or more)."""
