@@ -389,3 +389,17 @@ def test_two_feeds_of_one_site_are_one_outlet(store):
     add_article(store, add_feed(store, "other-site"), [claim], published="2026-11-10T03:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     assert narratives_of(store) == [[claim] * 3]
+
+
+def test_within_a_language_a_high_cosine_links_without_shared_words(store, monkeypatch):
+    onion, cuts = "A man is slicing an onion in the kitchen", "Someone cuts up vegetables at home"
+    table = {onion: angle(0), cuts: angle(30)}  # cosine 0.87, no rare word in common
+    for name in ("a", "b"):
+        add_article(store, add_feed(store, name), [onion if name == "a" else cuts],
+                    published=f"2026-11-10T0{'ab'.index(name)}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).process_claims()
+    assert narratives_of(store) == []  # the fused score alone (about 0.45) is below 0.6
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-table",
+                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8, same_language_cosine=0.85))
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).recluster()
+    assert narratives_of(store) == [sorted([onion, cuts])]
