@@ -77,15 +77,15 @@ class Thresholds:
     ``same_language_cosine`` are the cosines that only 1% of STS-B's unrelated sentence pairs
     (human score <= 1) reach with the model, across two languages and within one; the fused
     ``same_language`` score and ``centroid`` keep CLEF's tweets at precision >= 0.95. Starting
-    a new cluster within one language asks ``seed_margin`` more than joining one: two lone
-    generic sentences ("Shares rose on the news") are the commonest false narrative.
+    a new cluster asks ``seed_margin`` more than joining one: two lone generic sentences
+    ("Shares rose on the news") are the commonest false narrative.
     """
 
     same_language: float
     cross_language: float
     centroid: float
     lexical_weight: float = 0.5
-    seed_margin: float = 0.0  # within a language, a new cluster needs this much more than joining one
+    seed_margin: float = 0.0  # a new cluster needs this much more than joining one
     same_language_cosine: float = 1.01  # within a language, the cosine that links without shared words
 
 
@@ -339,10 +339,7 @@ class Clusterer:
                 if excess >= 0:
                     links.append(Link(n, score, cos, lexical[n.id], excess))
             elif cos >= t.cross_language:
-                # The cross-language bar is already where 1% of unrelated pairs are; the seed
-                # margin is for what one language shares by habit (its stock phrases), so it
-                # is not asked again here.
-                links.append(Link(n, cos, cos, None, cos - t.cross_language + t.seed_margin))
+                links.append(Link(n, cos, cos, None, cos - t.cross_language))
         links.sort(key=lambda link: -link.score)
         return links
 
