@@ -321,10 +321,11 @@ class Clusterer:
                 and not numbers_disagree(claim.text, n.text)]
         # A line stored before its feed was seen repeating it (its first copies, in earlier
         # fetches) is boilerplate now: it links to nothing, and nothing links to it.
-        known = boilerplate_lines(self.store.db.conn, [(c.feed_id, template_key(c.text)) for c in (claim, *near)])
-        if (claim.feed_id, template_key(claim.text)) in known:
+        lines = {c.id: (c.feed_id, template_key(c.text)) for c in (claim, *near)}
+        known = boilerplate_lines(self.store.db.conn, list(lines.values()))
+        if lines[claim.id] in known:
             return []
-        near = [n for n in near if (n.feed_id, template_key(n.text)) not in known]
+        near = [n for n in near if lines[n.id] not in known]
         same = [n for n in near if n.language == claim.language and claim.language]
         lexical = dict(zip((n.id for n in same), self.lexical.scores(claim.text, [n.text for n in same])))
         t = self.thresholds

@@ -134,11 +134,11 @@ def save_fetched(
              draft.content_sha256, document_sha256),
         )
         new.append((cur.lastrowid, draft))
-    boilerplate = _count_templates(conn, feed_id, [draft for _, draft in new])
+    keys = [[template_key(text) for _, text, _ in draft.claims] for _, draft in new]
+    boilerplate = _count_templates(conn, feed_id, keys)
     claims_new = dropped = 0
-    for article_id, draft in new:
-        kept = [(pos, text, is_title) for pos, text, is_title in draft.claims
-                if template_key(text) not in boilerplate]
+    for (article_id, draft), draft_keys in zip(new, keys):
+        kept = [claim for claim, key in zip(draft.claims, draft_keys) if key not in boilerplate]
         conn.executemany(
             "INSERT INTO claims (article_id, position, text, language, is_title) VALUES (?, ?, ?, ?, ?)",
             [(article_id, pos, text, draft.language, int(is_title)) for pos, text, is_title in kept],
@@ -168,26 +168,19 @@ def boilerplate_lines(conn: sqlite3.Connection, lines: Sequence[tuple[int, int]]
     return found
 
 
-def _count_templates(conn: sqlite3.Connection, feed_id: int, drafts: Sequence[ArticleDraft]) -> set[int]:
-    """Count each new article's sentence templates for its feed; return the templates that
-    are now the feed's boilerplate (carried by MIN_ARTICLES of its articles or more)."""
+def _count_templates(conn: sqlite3.Connection, feed_id: int, keys: Sequence[Sequence[int]]) -> set[int]:
+    """Count the sentence templates of each new article (``keys``, one list per article) for its
+    feed; return the templates that are now the feed's boilerplate."""
     counts: dict[int, int] = {}
-    for draft in drafts:
-        for key in {template_key(text) for _, text, _ in draft.claims}:
+    for article_keys in keys:
+        for key in set(article_keys):
             counts[key] = counts.get(key, 0) + 1
     conn.executemany(
         "INSERT INTO feed_templates (feed_id, template, articles) VALUES (?, ?, ?)"
         " ON CONFLICT (feed_id, template) DO UPDATE SET articles = articles + excluded.articles",
         [(feed_id, key, n) for key, n in counts.items()],
     )
-    keys = list(counts)
-    found: set[int] = set()
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
-        found.update(r[0] for r in conn.execute(
-            f"SELECT template FROM feed_templates WHERE feed_id = ? AND articles >= ?"
-            f" AND template IN ({','.join('?' * len(chunk))})", [feed_id, MIN_ARTICLES, *chunk]))
-    return found
+    return {key for _, key in boilerplate_lines(conn, [(feed_id, key) for key in counts])}
 
 
 def record_not_modified(conn: sqlite3.Connection, feed_id: int, *, started_at: str,

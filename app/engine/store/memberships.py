@@ -8,7 +8,6 @@ narrative grows. Writes here run inside the caller's transaction.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -43,8 +42,8 @@ def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, fl
     conn.executemany(
         "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [(claim_id, narrative_id, facet_id, float(sim), now, why)
-         for (claim_id, sim), why in itertools.zip_longest(members, evidence[:len(members)], fillvalue="")],
+        [(claim_id, narrative_id, facet_id, float(sim), now, evidence[n] if n < len(evidence) else "")
+         for n, (claim_id, sim) in enumerate(members)],
     )
     return narrative_id
 
