@@ -190,9 +190,10 @@ class Clusterer:
         return touched
 
     def in_time_order(self, claim_ids: Sequence[int]) -> list[ClaimInfo]:
-        """The claims in the order they were published, as the news arrived."""
+        """The claims in the order the pipeline embeds them: titles (whole articles) first, then
+        body sentences, each in the order they were published, as the news arrived."""
         infos = _claim_infos(self.store.db.conn, list(claim_ids))
-        return sorted(infos.values(), key=lambda c: (c.published_at, c.id))
+        return sorted(infos.values(), key=lambda c: (not c.is_title, c.published_at, c.id))
 
     def assign_within(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> set[int]:
         """Assign claims inside the caller's write transaction and refresh what they touched."""

@@ -25,15 +25,21 @@ from .ingest import IngestReport, ingest
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import memberships as members
+from .store import narratives as narrative_store
 from .store import vectors as vector_store
 
 log = logging.getLogger(__name__)
+
+FLAGGED = narrative_store.NarrativeFilter(flagged_only=True)
 
 Progress = Callable[[float, str], None]
 
 # Large batches let the model group texts of like length (measured: about twice the
 # claims/s of 256); a crash loses at most one batch, which is embedded again.
 EMBED_BATCH = 4096
+# The first batch of a large backlog: the newest titles, few enough to be embedded and clustered
+# in seconds (a thousand titles with their leads take about 10 CPU-seconds).
+FIRST_BATCH = 1024
 
 
 @dataclass
@@ -72,6 +78,22 @@ def encode_by_length(embedder: Embedder, texts: Sequence[str], cancel: threading
     vectors = embedder.encode(unique, cancel=cancel, progress=progress)
     row = {key: n for n, key in enumerate(unique)}
     return vectors[[row[key] for key in keys]]
+
+
+def embed_once(store: Store, embedder: Embedder, texts: Sequence[str], cancel: threading.Event | None,
+               progress: Progress | None = None) -> tuple[np.ndarray, list[bytes]]:
+    """The vectors of these texts and their text keys; a text embedded before (in an earlier batch
+    or fetch, by any claim) is not embedded again: its stored vector is reused."""
+    keys = [vector_store.text_key(text) for text in texts]
+    known = vector_store.vectors_by_text(store.db, embedder.name, keys, embedder.dim)
+    new = [n for n, key in enumerate(keys) if key not in known]
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    if new:
+        vectors[new] = encode_by_length(embedder, [texts[n] for n in new], cancel, progress)
+    for n, key in enumerate(keys):
+        if key in known:
+            vectors[n] = known[key]
+    return vectors, keys
 
 
 def _claims_progress(progress: Progress | None, verb: str, done: int, batch: int,
@@ -171,19 +193,25 @@ class Pipeline:
         total = vector_store.count_claims_without_vectors(self.store.db, embedder.name)
         done = 0
         verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
+        # A first fetch of hundreds of feeds: the newest stories are clustered (and flagged)
+        # within a minute, not after every claim of every feed.
+        newest_first = total > EMBED_BATCH
         try:
             while True:
                 _check(cancel, "Stopped; claims processed so far are kept.")
-                batch = vector_store.claims_without_vectors(self.store.db, embedder.name, limit=EMBED_BATCH)
+                batch = vector_store.claims_without_vectors(self.store.db, embedder.name,
+                                                            limit=FIRST_BATCH if newest_first else EMBED_BATCH,
+                                                            newest_titles=newest_first)
+                newest_first = False
                 if not batch:
                     break
                 ids = np.array([row[0] for row in batch], dtype=np.int64)
-                vectors = encode_by_length(embedder, [row[1] for row in batch], cancel,
+                vectors, keys = embed_once(self.store, embedder, [row[1] for row in batch], cancel,
                                            _claims_progress(progress, verb, done, len(batch), total))
                 index.add(ids, vectors)
                 try:
                     with write_transaction(self.store.db) as conn:
-                        vector_store.save_vectors(conn, embedder.name, ids, vectors)
+                        vector_store.save_vectors(conn, embedder.name, ids, vectors, keys)
                         if not switching:
                             claims = clusterer.in_time_order(ids)
                             report.narratives_touched |= clusterer.assign_within(
@@ -194,7 +222,8 @@ class Pipeline:
                 done += len(batch)
                 report.claims_embedded += len(batch)
                 if progress:
-                    progress(0.1 + 0.9 * done / max(total, 1), f"{verb}: {done}/{total}")
+                    flagged = "" if switching else f", {narrative_store.count_narratives(self.store.db, FLAGGED)} narratives flagged"
+                    progress(0.1 + 0.9 * done / max(total, 1), f"{verb}: {done}/{total}{flagged}")
         finally:
             if report.claims_embedded:
                 self._save(index)

@@ -44,6 +44,9 @@ from .workers import EngineTask
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 3000
+# While feeds are read, the views re-read what the fetch has committed so far: a first fetch of
+# hundreds of feeds shows its first narratives (the newest stories come first) long before it ends.
+LIVE_REFRESH_MS = 5000
 OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
 STATE_VERSION = 1
 
@@ -103,6 +106,9 @@ class MainWindow(QMainWindow):
         self.results_dock.hide()
 
         self.schedule = FetchSchedule(self)
+        self.live_refresh = QTimer(self)
+        self.live_refresh.setInterval(LIVE_REFRESH_MS)
+        self.live_refresh.timeout.connect(self.context.data_changed.emit)
         self.actions_by_name: dict[str, QAction] = build_actions(self)
         self.toolbar = build_menus_and_toolbar(self)
         self._connect()
@@ -259,6 +265,7 @@ class MainWindow(QMainWindow):
                 return
             if self.fetch_task is task:
                 self.fetch_task = None
+                self.live_refresh.stop()
             if task is self.demo_task:
                 self.demo_task = None
             self._plan_fetches(after_fetch=True)
@@ -267,6 +274,7 @@ class MainWindow(QMainWindow):
 
         for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
             signal.connect(ended)
+        self.live_refresh.start()
         self._update_actions()
         return task
 

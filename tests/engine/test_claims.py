@@ -271,3 +271,23 @@ def test_source_code_and_markup_are_not_claims(code):
 )
 def test_prose_with_a_symbol_or_two_is_kept(prose):
     assert body_texts(None, prose) == [prose]
+
+
+def test_past_the_cap_the_lead_and_the_checkable_sentences_are_kept():
+    prose = [f"This is a thought about how things tend to go in general, part {word}."
+             for word in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")]
+    checkable = [
+        "The ministry said 4,000 homes lost power on Tuesday.",
+        "Mayor Anna Berg called the outage “entirely preventable”.",
+    ]
+    text = " ".join(prose + checkable)
+    claims = extract_claims("Power cut", text, "en", max_claims=6)
+    kept = texts(claims)
+    assert kept[:4] == ["Power cut", *prose[:3]]  # the title and the lead, in order
+    assert kept[4:] == checkable  # then the sentences with numbers, names, quotes
+    assert [c.position for c in claims] == sorted(c.position for c in claims)
+
+
+def test_short_articles_keep_every_check_worthy_sentence():
+    text = "The dam failed after three days of heavy rain. It was a sad day for the valley."
+    assert len(extract_claims("Dam fails", text, "en")) == 3

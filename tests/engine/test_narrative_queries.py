@@ -103,6 +103,8 @@ def test_a_database_from_before_the_stored_growth_gets_it_counted_on_upgrade(mem
     conn = memory_store.db.conn
     conn.execute("ALTER TABLE narratives DROP COLUMN recent_claims")
     conn.execute("ALTER TABLE narrative_claims DROP COLUMN evidence")  # migration 8, later still
+    conn.execute("DROP INDEX vectors_text_key")  # migration 9
+    conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     conn.execute("PRAGMA user_version = 4")  # migration 5 stores the growth
     assert migrate(memory_store.db) == len(MIGRATIONS)
     assert growth_of(memory_store.db) == {sample.vaccine: 3, sample.ballots: 3, sample.bridge: 1}

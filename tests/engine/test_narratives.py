@@ -65,6 +65,8 @@ def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     store.db.conn.execute("UPDATE narratives SET sources = 4")
     store.db.conn.execute("PRAGMA user_version = 5")  # migration 6 counts again; the later ones are kept
     store.db.conn.execute("ALTER TABLE narrative_claims DROP COLUMN evidence")
+    store.db.conn.execute("DROP INDEX vectors_text_key")
+    store.db.conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     migrate(store.db)
     assert narrative_store.list_narratives(store.db)[0].sources == 3
 
@@ -316,6 +318,57 @@ def test_a_text_that_comes_many_times_is_embedded_once():
                                TableEmbedder(embedder.table, dim=8).encode([" ".join(t.split()) for t in texts]))
     assert sorted(seen) == ["own line", "wire story"]
     assert encode_by_length(embedder, [], None).shape == (0, 8)
+
+
+def test_a_text_embedded_in_an_earlier_run_is_not_embedded_again(store):
+    seen = []
+
+    class Recording(HashingEmbedder):
+        def encode(self, texts, **kwargs):
+            seen.extend(texts)
+            return super().encode(texts, **kwargs)
+
+    embedder = Recording()
+    wire = "Officials said the bridge at Kelso will close for repairs from Monday"
+    add_article(store, add_feed(store, "first"), ["Bridge to close", wire])
+    Pipeline(store, Settings(), embedder=embedder).process_claims()
+    assert wire in seen
+    seen.clear()
+    add_article(store, add_feed(store, "second"), ["Kelso bridge shuts", wire])
+    Pipeline(store, Settings(), embedder=embedder).process_claims()
+    assert wire not in seen and len(seen) == 1  # only the new title (with its lead) was embedded
+    vectors = store.db.conn.execute(
+        "SELECT v.vector FROM vectors v JOIN claims c ON c.id = v.claim_id WHERE c.text = ?", (wire,)).fetchall()
+    assert len(vectors) == 2 and vectors[0] == vectors[1]  # each claim keeps its row, one vector
+
+
+def test_a_large_backlog_clusters_the_newest_titles_first(store, monkeypatch):
+    from app.engine import pipeline
+
+    monkeypatch.setattr(pipeline, "EMBED_BATCH", 4)
+    monkeypatch.setattr(pipeline, "FIRST_BATCH", 3)
+    batches = []
+
+    class Recording(HashingEmbedder):
+        def encode(self, texts, **kwargs):
+            batches.append(list(texts))
+            return super().encode(texts, **kwargs)
+
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    for n, (day, place) in enumerate(zip(days, ["Kelso", "Varno", "Aberly", "Tormund", "Lisk", "Carrow"])):
+        add_article(store, add_feed(store, place), [f"Headline: {place} floods", f"Body: {place} rain on {day}"],
+                    published=f"2026-11-0{n + 1}T08:00:00Z")
+    messages = []
+    Pipeline(store, Settings(), embedder=Recording()).process_claims(progress=lambda f, m: messages.append(m))
+    heads = [sorted(text.split(" floods")[0] for text in batch) for batch in batches]
+    assert heads[0] == ["Headline: Carrow", "Headline: Lisk", "Headline: Tormund"]
+    # then the other titles, before any body sentence, and the bodies in publication order
+    assert heads[1] == ["Body: Kelso rain on Monday", "Headline: Aberly", "Headline: Kelso", "Headline: Varno"]
+    assert heads[2:] == [["Body: Aberly rain on Wednesday", "Body: Lisk rain on Friday",
+                          "Body: Tormund rain on Thursday", "Body: Varno rain on Tuesday"],
+                         ["Body: Carrow rain on Saturday"]]
+    assert sum(len(b) for b in batches) == 12
+    assert any("narratives flagged" in m for m in messages)
 
 
 def test_a_title_is_embedded_with_its_articles_lead_and_a_sentence_as_it_is(store):

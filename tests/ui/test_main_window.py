@@ -475,3 +475,33 @@ def test_every_shortcut_is_listed_once(make_window, tmp_path):
     assert rows["Next narrative"] == "J or Ctrl+Down"
     keys = [k for action in window.actions_by_name.values() for k in action.shortcuts()]
     assert len(keys) == len(set(keys)), "no key is bound twice"
+
+
+def test_narratives_show_while_a_fetch_is_still_running(make_window, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from tests.narrative_data import sample_store
+
+    folder = tmp_path / "data"
+    Store.open(folder).close()
+    window = make_window(folder)
+    window.live_refresh.setInterval(50)
+    window.context.isolate = False  # the job below lives in this process only
+    committed, finish = threading.Event(), threading.Event()
+
+    def fetch(pipeline, feed_ids, *, force, progress, cancel):
+        writer = Store.open(folder)  # as the child process writes: another connection
+        sample_store(writer)
+        writer.close()
+        committed.set()
+        finish.wait(10)
+
+    monkeypatch.setattr("app.ui.jobs.fetch", fetch)
+    task = window.fetch_all()
+    assert committed.wait(10)
+    qtbot.waitUntil(lambda: window.narratives.model.total_count() == 3, timeout=5000)
+    assert window.fetch_task is task, "the list was read only when the fetch ended"
+    finish.set()
+    with qtbot.waitSignal(window.fetch_finished, timeout=5000):
+        pass
+    assert not window.live_refresh.isActive()

@@ -329,3 +329,14 @@ MIGRATIONS.append(
     ALTER TABLE narrative_claims ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
     """
 )
+
+MIGRATIONS.append(
+    # 9: the text a vector was made from, as a hash of its words (see vectors.text_key), so that
+    # a text embedded once (a wire story in ten feeds, a line every copy keeps) is not embedded
+    # again when another claim brings it in a later batch or a later fetch: its vector is copied.
+    # Vectors stored before have none and are simply not reused.
+    """
+    ALTER TABLE vectors ADD COLUMN text_key BLOB;
+    CREATE INDEX vectors_text_key ON vectors (model, text_key) WHERE text_key IS NOT NULL;
+    """
+)

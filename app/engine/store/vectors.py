@@ -6,6 +6,7 @@ mixed, and switching models re-embeds every claim.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 
@@ -21,10 +22,34 @@ LEAD_CHARS = 400
 LEAD_SENTENCES = 6
 
 
-def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vectors: np.ndarray) -> None:
-    """Store (or replace) the vectors of these claims, inside the caller's transaction."""
-    rows = [(int(i), model, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for i, v in zip(ids, vectors)]
-    conn.executemany("INSERT OR REPLACE INTO vectors (claim_id, model, vector) VALUES (?, ?, ?)", rows)
+def text_key(text: str) -> bytes:
+    """What identifies the text a vector was made from: its words, spacing aside."""
+    return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=16).digest()
+
+
+def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vectors: np.ndarray,
+                 keys: Sequence[bytes | None] | None = None) -> None:
+    """Store (or replace) the vectors of these claims, inside the caller's transaction, each with
+    the :func:`text_key` of the text it was made from when given (so the text is embedded once)."""
+    keys = keys if keys is not None else [None] * len(ids)
+    rows = [(int(i), model, np.ascontiguousarray(v, dtype=np.float32).tobytes(), k)
+            for i, v, k in zip(ids, vectors, keys)]
+    conn.executemany("INSERT OR REPLACE INTO vectors (claim_id, model, vector, text_key) VALUES (?, ?, ?, ?)", rows)
+
+
+def vectors_by_text(db: sqlite_utils.Database, model: str, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
+    """The stored vectors of this model made from these texts (by :func:`text_key`), one per text."""
+    found: dict[bytes, np.ndarray] = {}
+    keys = sorted(set(keys))
+    with store_errors():
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            rows = db.conn.execute(
+                f"SELECT text_key, vector FROM vectors WHERE model = ? AND text_key IN ({','.join('?' * len(chunk))})",
+                [model, *chunk])
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32, count=dim)
+    return found
 
 
 def load_vectors(db: sqlite_utils.Database, ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
@@ -65,17 +90,27 @@ def count_vectors(db: sqlite_utils.Database, model: str) -> int:
         return db.conn.execute("SELECT count(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0]
 
 
-def claims_without_vectors(db: sqlite_utils.Database, model: str, *, limit: int = BATCH) -> list[tuple[int, str]]:
-    """Return up to ``limit`` claims that have no vector of this model yet, in publication order
-    (so a backlog is clustered as if it had arrived as it was published), each with the text to
-    embed: a body sentence as it is, a title with its article's lead (see :func:`story_text`)."""
+def claims_without_vectors(db: sqlite_utils.Database, model: str, *, limit: int = BATCH,
+                           newest_titles: bool = False) -> list[tuple[int, str]]:
+    """Return up to ``limit`` claims that have no vector of this model yet, each with the text to
+    embed: a body sentence as it is, a title with its article's lead (see :func:`story_text`).
+
+    Titles come before body sentences, each in publication order, so a backlog is clustered
+    as if it had arrived as it was published, and the whole articles (title and lead) are
+    there before the details that join them. With *newest_titles*, the newest ``limit`` titles
+    waiting come instead (in publication order among themselves): a first fetch of hundreds of
+    feeds shows the latest stories first, and the rest follows.
+    """
+    waiting = ("SELECT c.id, c.text, c.is_title, c.article_id, a.published_at FROM claims c"
+               " JOIN articles a ON a.id = c.article_id"
+               " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ? WHERE v.claim_id IS NULL")
+    if newest_titles:
+        query = (f"SELECT * FROM ({waiting} AND c.is_title = 1 ORDER BY a.published_at DESC, c.id DESC LIMIT ?)"
+                 " ORDER BY published_at, id")
+    else:
+        query = f"{waiting} ORDER BY c.is_title DESC, a.published_at, c.id LIMIT ?"
     with store_errors():
-        rows = db.conn.execute(
-            "SELECT c.id, c.text, c.is_title, c.article_id FROM claims c JOIN articles a ON a.id = c.article_id"
-            " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
-            " WHERE v.claim_id IS NULL ORDER BY a.published_at, c.id LIMIT ?",
-            (model, limit),
-        ).fetchall()
+        rows = db.conn.execute(query, (model, limit)).fetchall()
         leads = _leads(db, [r[3] for r in rows if r[2]])
     return [(r[0], story_text(r[1], leads.get(r[3], [])) if r[2] else r[1]) for r in rows]
 
