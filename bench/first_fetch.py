@@ -8,7 +8,9 @@ texts the pipeline embedded, each once). ``--copies 3`` reads every feed file th
 three names (three times the articles and claims; texts repeat, so embedding costs little more),
 to see whether memory grows with the corpus.
 
-Usage: ``python bench/first_fetch.py [--copies N] [--no-raw] [--out first_fetch.md]``
+``--agreement`` then clusters every claim again (``recluster``) and compares.
+
+Usage: ``python bench/first_fetch.py [--copies N] [--no-raw] [--agreement] [--out first_fetch.md]``
 Writes ``bench/results/first_fetch.md`` (or ``--out``).
 """
 
@@ -77,6 +79,14 @@ class FirstFlag(threading.Thread):
                 continue  # the database is being created or migrated
 
 
+def _pairs(conn) -> set[tuple[int, int]]:
+    """Every pair of claims that share a narrative."""
+    members: dict[int, list[int]] = {}
+    for narrative_id, claim_id in conn.execute("SELECT narrative_id, claim_id FROM narrative_claims"):
+        members.setdefault(narrative_id, []).append(claim_id)
+    return {(a, b) for ids in members.values() for a in ids for b in ids if a < b}
+
+
 def _feed_files(folder: Path, copies: int) -> list[Path]:
     files = sorted(p for p in FEEDS.iterdir() if p.is_file())
     if copies == 1:
@@ -94,6 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--no-raw", action="store_true", help="skip the raw encoding beside the run")
+    parser.add_argument("--agreement", action="store_true",
+                        help="then recluster everything and compare the narratives with the fetch's")
     parser.add_argument("--out", default="first_fetch.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,6 +148,13 @@ def main() -> None:
             raw_wall, raw_cpu = time.perf_counter() - raw_start, time.process_time() - raw_cpu
             rows.append(("raw encoding of the same texts beside it", f"{len(embedder.texts)} texts: "
                          f"{raw_wall:.0f} s ({raw_cpu:.0f} s CPU), {raw_cpu / cpu:.0%} of the first fetch's CPU"))
+        if args.agreement:
+            before = _pairs(conn)
+            pipeline.recluster()
+            after = _pairs(conn)
+            both = len(before & after) / max(1, len(before | after))
+            rows.append(("`recluster` afterwards: claim pairs put together by both, of those either put together",
+                         f"{both:.1%} ({len(before)} pairs after the fetch, {len(after)} after recluster)"))
         store.close()
     write_results(args.out, measures_table(
         "A first fetch of 200 real feeds",

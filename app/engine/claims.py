@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from app.engine.text import dense_script_share, split_sentences
+from app.engine.text import dense_script_share, letter_count, split_sentences
 
 __all__ = ["MAX_CLAIMS_PER_ARTICLE", "ClaimDraft", "extract_claims"]
 
@@ -30,8 +30,9 @@ MAX_CLAIMS_PER_ARTICLE = 10
 #: repeat: it is always kept. The rest of the places go to the sentences that carry what a
 #: fact-checker checks (see :func:`_checkable_marks`), the earlier first.
 LEAD_CLAIMS = 3
-#: Sentences read per article: past these, a page is a long read, not a story.
-MAX_SENTENCES_READ = 150
+#: How many check-worthy sentences are read, per place, to choose from: past them, a page is a
+#: long read, and its later sentences are not what outlets repeat.
+CANDIDATES_PER_PLACE = 3
 
 # Dense scripts (Han, kana, Hangul) say in one character what others say in about
 # three (STS-B: Chinese sentences are 0.33x, Japanese 0.46x the English length).
@@ -148,7 +149,7 @@ def _is_byline(sentence: str) -> bool:
 def _is_check_worthy(sentence: str, min_chars: int) -> bool:
     """Whether *sentence* (already tidied and cut) reads as an assertion."""
     without_urls = _URL_RE.sub(" ", sentence).strip()
-    letters = sum(1 for ch in without_urls if ch.isalpha())
+    letters = letter_count(without_urls)
     if not letters:
         return False
     dense = dense_script_share(without_urls) >= 0.5
@@ -244,8 +245,8 @@ def extract_claims(
         seen.add(_key(clean_title))
     body: list[ClaimDraft] = []
     for index, sentence in enumerate(split_sentences(text, language)):
-        if index >= MAX_SENTENCES_READ:
-            log.debug("sentences read capped at %d", MAX_SENTENCES_READ)
+        if len(body) >= CANDIDATES_PER_PLACE * max_claims:
+            log.debug("stopped reading after %d check-worthy sentences", len(body))
             break
         sentence = _cut(_tidy(sentence), max_chars)
         if not _is_check_worthy(sentence, min_chars):

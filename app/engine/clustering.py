@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from functools import cached_property
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,9 @@ NEIGHBOURS = 24
 # found, up to this many results, which bounds the cost of one claim.
 SEARCH_LIMIT = 16 * NEIGHBOURS
 SEARCH_GROWTH = 4
+# The first search, made for a whole batch at once: one search of many queries costs FAISS
+# far less than as many searches of one.
+FIRST_SEARCH = SEARCH_GROWTH * NEIGHBOURS
 BATCH = 200
 LABEL_SAMPLE = 500
 # Below this cosine no model here calls two sentences the same claim, whatever words they
@@ -120,6 +124,11 @@ class ClaimInfo:
     is_title: bool = False
     outlet: str = ""  # the site (see outlets.py): two feeds of one site are one outlet
 
+    @cached_property
+    def template(self) -> int:
+        """The sentence's template (see boilerplate.py), to tell its feed's boilerplate lines."""
+        return template_key(self.text)
+
 
 @dataclass(frozen=True)
 class Link:
@@ -170,6 +179,9 @@ class Clusterer:
         self.thresholds = thresholds or thresholds_for(model, settings)
         self.lexical = LexicalScorer(store_frequencies(store.db))
         self._pending: set[int] = set()  # claims of this run not assigned yet
+        self._boilerplate: set[tuple[int, int]] = set()  # the batch's (see assign_within)
+        self._infos: dict[int, ClaimInfo] = {}
+        self._found: dict[int, tuple] = {}
 
     def assign(self, claim_ids: Sequence[int], vectors: np.ndarray, *, progress: Progress | None = None,
                cancel: threading.Event | None = None) -> set[int]:
@@ -199,14 +211,38 @@ class Clusterer:
         """Assign claims inside the caller's write transaction and refresh what they touched."""
         touched: set[int] = set()
         self._pending |= {c.id for c in claims}
-        for claim in claims:
-            self._pending.discard(claim.id)
-            narrative = self._assign_one(claim, vectors[claim.id])
-            if narrative is not None:
-                touched.add(self._join_storyline(claim, narrative))
+        # What a batch reads again and again is read once for it, and forgotten with it, so
+        # memory follows the batch, not the corpus: the feeds' boilerplate lines (few, and
+        # changed only by ingest), the claims' neighbours, and the index's answers, asked for
+        # the whole batch in one search.
+        self._boilerplate = boilerplate_lines(self.store.db.conn)
+        self._infos = {c.id: c for c in claims}
+        self._found = self._search_batch(claims, vectors)
+        try:
+            for claim in claims:
+                self._pending.discard(claim.id)
+                narrative = self._assign_one(claim, vectors[claim.id])
+                if narrative is not None:
+                    touched.add(self._join_storyline(claim, narrative))
+        finally:
+            self._infos, self._found = {}, {}
         touched = {self._survivor(n) for n in touched}
         self.refresh_within(touched)
         return touched
+
+    def _search_batch(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> dict[int, tuple]:
+        """The index's first answer for each claim of a batch, from one search (see _earlier_neighbours)."""
+        if not claims or self.index is None or not len(self.index):
+            return {}
+        queries = np.stack([vectors[c.id] for c in claims]).astype(np.float32)
+        scores, ids = self.index.search(queries, FIRST_SEARCH)
+        return {c.id: (scores[n], ids[n]) for n, c in enumerate(claims)}
+
+    def _infos_of(self, ids: Sequence[int]) -> dict[int, ClaimInfo]:
+        missing = [i for i in ids if i not in self._infos]
+        if missing:
+            self._infos.update(_claim_infos(self.store.db.conn, missing))
+        return {i: self._infos[i] for i in ids if i in self._infos}
 
     def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> int | None:
         conn = self.store.db.conn
@@ -314,19 +350,19 @@ class Clusterer:
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[Link]:
         """Neighbours that are near-duplicates of the claim, best first."""
-        cosines = {i: cos for i, cos in self._earlier_neighbours(vector) if cos >= COSINE_FLOOR and i != claim.id}
-        infos = _claim_infos(self.store.db.conn, list(cosines))
+        cosines = {i: cos for i, cos in self._earlier_neighbours(vector, claim.id)
+                   if cos >= COSINE_FLOOR and i != claim.id}
+        infos = self._infos_of(list(cosines))
         when = _time(claim.published_at)
         near = [n for n in infos.values()
                 if n.article_id != claim.article_id and abs(_time(n.published_at) - when) <= self.window
                 and not numbers_disagree(claim.text, n.text)]
         # A line stored before its feed was seen repeating it (its first copies, in earlier
         # fetches) is boilerplate now: it links to nothing, and nothing links to it.
-        lines = {c.id: (c.feed_id, template_key(c.text)) for c in (claim, *near)}
-        known = boilerplate_lines(self.store.db.conn, list(lines.values()))
-        if lines[claim.id] in known:
+        known = self._boilerplate
+        if (claim.feed_id, claim.template) in known:
             return []
-        near = [n for n in near if lines[n.id] not in known]
+        near = [n for n in near if (n.feed_id, n.template) not in known]
         same = [n for n in near if n.language == claim.language and claim.language]
         lexical = dict(zip((n.id for n in same), self.lexical.scores(claim.text, [n.text for n in same])))
         t = self.thresholds
@@ -345,7 +381,7 @@ class Clusterer:
         links.sort(key=lambda link: -link.score)
         return links
 
-    def _earlier_neighbours(self, vector: np.ndarray) -> list[tuple[int, float]]:
+    def _earlier_neighbours(self, vector: np.ndarray, claim_id: int) -> list[tuple[int, float]]:
         """The NEIGHBOURS nearest claims (the claim itself among them) that were published before
         this one, as ``(claim_id, cosine)``, best first.
 
@@ -358,13 +394,16 @@ class Clusterer:
         hundreds of later ones), the earlier claims found so far are kept.
         """
         query = vector.reshape(1, -1).astype(np.float32)
-        k = NEIGHBOURS
+        k = FIRST_SEARCH
         while True:
-            scores, ids = self.index.search(query, k)
-            earlier = [(int(i), float(s)) for s, i in zip(scores[0], ids[0])
-                       if i >= 0 and int(i) not in self._pending]
+            if k == FIRST_SEARCH and claim_id in self._found:
+                scores, ids = self._found[claim_id]
+            else:
+                found = self.index.search(query, k)
+                scores, ids = found[0][0], found[1][0]
+            earlier = [(int(i), float(s)) for s, i in zip(scores, ids) if i >= 0 and int(i) not in self._pending]
             # Nothing further to find: the index ran out, or the rest are below the floor.
-            exhausted = ids[0][-1] < 0 or scores[0][-1] < COSINE_FLOOR
+            exhausted = ids[-1] < 0 or scores[-1] < COSINE_FLOOR
             if len(earlier) >= NEIGHBOURS or exhausted or k >= SEARCH_LIMIT:
                 return earlier[:NEIGHBOURS]
             k = min(SEARCH_LIMIT, k * SEARCH_GROWTH)

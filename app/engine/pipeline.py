@@ -18,6 +18,7 @@ import numpy as np
 from .clustering import Clusterer
 from .domain import Feed
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
+from .embedding_queue import EmbeddedBatch, EmbeddingQueue
 from .errors import Cancelled, VectorIndexError
 from .factcheck_claims import match_new_claims
 from .index import VectorIndex
@@ -62,38 +63,6 @@ def _part(progress: Progress | None, start: float, end: float) -> Progress | Non
 def _check(cancel: threading.Event | None, message: str) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled(message)
-
-
-def encode_by_length(embedder: Embedder, texts: Sequence[str], cancel: threading.Event | None,
-                     progress: Progress | None = None) -> np.ndarray:
-    """Encode texts shortest first, so each model batch pads to similar lengths; rows in input order.
-
-    A text that comes several times (a wire story in ten feeds, a sentence every copy keeps) is
-    encoded once and its vector shared: texts equal but for their spacing are one text.
-    """
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    keys = [" ".join(text.split()) for text in texts]
-    unique = sorted(set(keys), key=lambda k: (len(k), k))
-    vectors = embedder.encode(unique, cancel=cancel, progress=progress)
-    row = {key: n for n, key in enumerate(unique)}
-    return vectors[[row[key] for key in keys]]
-
-
-def embed_once(store: Store, embedder: Embedder, texts: Sequence[str], cancel: threading.Event | None,
-               progress: Progress | None = None) -> tuple[np.ndarray, list[bytes]]:
-    """The vectors of these texts and their text keys; a text embedded before (in an earlier batch
-    or fetch, by any claim) is not embedded again: its stored vector is reused."""
-    keys = [vector_store.text_key(text) for text in texts]
-    known = vector_store.vectors_by_text(store.db, embedder.name, keys, embedder.dim)
-    new = [n for n, key in enumerate(keys) if key not in known]
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    if new:
-        vectors[new] = encode_by_length(embedder, [texts[n] for n in new], cancel, progress)
-    for n, key in enumerate(keys):
-        if key in known:
-            vectors[n] = known[key]
-    return vectors, keys
 
 
 def _claims_progress(progress: Progress | None, verb: str, done: int, batch: int,
@@ -190,40 +159,35 @@ class Pipeline:
         switching = [m for m in vector_store.stored_models(self.store.db) if m != embedder.name]
         index = self.index(_part(progress, 0.0, 0.1), cancel)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
-        total = vector_store.count_claims_without_vectors(self.store.db, embedder.name)
-        done = 0
         verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
         # A first fetch of hundreds of feeds: the newest stories are clustered (and flagged)
         # within a minute, not after every claim of every feed.
-        newest_first = total > EMBED_BATCH
+        order = vector_store.claims_to_embed(self.store.db, embedder.name, newest_titles=FIRST_BATCH)
+        first = FIRST_BATCH if len(order) > EMBED_BATCH else EMBED_BATCH
+        batches = [order[:first]] + [order[n:n + EMBED_BATCH] for n in range(first, len(order), EMBED_BATCH)]
+        total, done = len(order), 0
         try:
-            while True:
-                _check(cancel, "Stopped; claims processed so far are kept.")
-                batch = vector_store.claims_without_vectors(self.store.db, embedder.name,
-                                                            limit=FIRST_BATCH if newest_first else EMBED_BATCH,
-                                                            newest_titles=newest_first)
-                newest_first = False
-                if not batch:
-                    break
-                ids = np.array([row[0] for row in batch], dtype=np.int64)
-                vectors, keys = embed_once(self.store, embedder, [row[1] for row in batch], cancel,
-                                           _claims_progress(progress, verb, done, len(batch), total))
-                index.add(ids, vectors)
-                try:
-                    with write_transaction(self.store.db) as conn:
-                        vector_store.save_vectors(conn, embedder.name, ids, vectors, keys)
-                        if not switching:
-                            claims = clusterer.in_time_order(ids)
-                            report.narratives_touched |= clusterer.assign_within(
-                                claims, {int(i): v for i, v in zip(ids, vectors)})
-                except BaseException:
-                    index.remove(ids)
-                    raise
-                done += len(batch)
-                report.claims_embedded += len(batch)
-                if progress:
-                    flagged = "" if switching else f", {narrative_store.count_narratives(self.store.db, FLAGGED)} narratives flagged"
-                    progress(0.1 + 0.9 * done / max(total, 1), f"{verb}: {done}/{total}{flagged}")
+            with EmbeddingQueue(self.store, embedder, cancel) as queue:
+                ahead = queue.submit(batches[0]) if order else None
+                for n in range(len(batches) if order else 0):
+                    _check(cancel, "Stopped; claims processed so far are kept.")
+                    batch, ahead = ahead, queue.submit(batches[n + 1]) if n + 1 < len(batches) else None
+
+                    def embedding(fraction: float, size: int = len(batch.ids)) -> None:
+                        if progress:
+                            embedded = done + int(fraction * size)
+                            progress(0.1 + 0.9 * embedded / total, f"{verb}: {embedded}/{total}")
+
+                    try:
+                        vectors = queue.take(batch, embedding)
+                    except Cancelled:
+                        raise Cancelled("Stopped; claims processed so far are kept.") from None
+                    self._index_and_cluster(batch, vectors, clusterer, switching, report)
+                    done += len(batch.ids)
+                    if progress:
+                        flagged = "" if switching else (
+                            f", {narrative_store.count_narratives(self.store.db, FLAGGED)} narratives flagged")
+                        progress(0.1 + 0.9 * done / total, f"{verb}: {done}/{total}{flagged}")
         finally:
             if report.claims_embedded:
                 self._save(index)
@@ -233,6 +197,23 @@ class Pipeline:
         report.narratives_touched |= match_new_claims(self.store, embedder, self.settings, index=self._index,
                                                       progress=_part(progress, 0.99, 1.0), cancel=cancel)
         return report
+
+    def _index_and_cluster(self, batch: EmbeddedBatch, vectors: np.ndarray, clusterer: Clusterer,
+                           switching: list[str], report: PipelineReport) -> None:
+        """Add a batch to the index, store its vectors and cluster it, all or nothing."""
+        index, ids = self._index, batch.ids
+        index.add(ids, vectors)
+        try:
+            with write_transaction(self.store.db) as conn:
+                vector_store.save_vectors(conn, self.embedder.name, ids, vectors, batch.keys)
+                if not switching:
+                    claims = clusterer.in_time_order(ids)
+                    report.narratives_touched |= clusterer.assign_within(
+                        claims, {int(i): v for i, v in zip(ids, vectors)})
+        except BaseException:
+            index.remove(ids)
+            raise
+        report.claims_embedded += len(ids)
 
     def _finish_switch(self, old_models: list[str], report: PipelineReport, progress, cancel) -> None:
         """After re-embedding for a new model: drop the old vectors and cluster anew."""

@@ -104,6 +104,7 @@ def test_a_database_from_before_the_stored_growth_gets_it_counted_on_upgrade(mem
     conn.execute("ALTER TABLE narratives DROP COLUMN recent_claims")
     conn.execute("ALTER TABLE narrative_claims DROP COLUMN evidence")  # migration 8, later still
     conn.execute("DROP INDEX vectors_text_key")  # migration 9
+    conn.execute("DROP INDEX feed_templates_common")
     conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     conn.execute("PRAGMA user_version = 4")  # migration 5 stores the growth
     assert migrate(memory_store.db) == len(MIGRATIONS)

@@ -66,6 +66,7 @@ def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     store.db.conn.execute("PRAGMA user_version = 5")  # migration 6 counts again; the later ones are kept
     store.db.conn.execute("ALTER TABLE narrative_claims DROP COLUMN evidence")
     store.db.conn.execute("DROP INDEX vectors_text_key")
+    store.db.conn.execute("DROP INDEX feed_templates_common")
     store.db.conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     migrate(store.db)
     assert narrative_store.list_narratives(store.db)[0].sources == 3
@@ -295,7 +296,7 @@ def test_wire_copies_of_one_two_claim_story_still_merge_amid_mixed_articles(stor
 
 
 def test_encoding_shortest_first_keeps_rows_in_input_order():
-    from app.engine.pipeline import encode_by_length
+    from app.engine.embedding_queue import encode_by_length
 
     texts = ["a much longer sentence than the others", "short", "medium length"]
     embedder = TableEmbedder({t: angle(10 * i) for i, t in enumerate(texts)}, dim=8)
@@ -303,7 +304,7 @@ def test_encoding_shortest_first_keeps_rows_in_input_order():
 
 
 def test_a_text_that_comes_many_times_is_embedded_once():
-    from app.engine.pipeline import encode_by_length
+    from app.engine.embedding_queue import encode_by_length
 
     seen = []
 
@@ -377,7 +378,8 @@ def test_a_title_is_embedded_with_its_articles_lead_and_a_sentence_as_it_is(stor
     feed = add_feed(store, "lead")
     add_article(store, feed, ["Two hurt when snowmobile crashed into tree",
                               "Two riders were injured near Lake Varno on Sunday.", "Both were taken to hospital."])
-    texts = dict(vector_store.claims_without_vectors(store.db, "fake-hashing"))
+    ids = vector_store.claims_to_embed(store.db, "fake-hashing")
+    texts = dict(zip(ids, vector_store.texts_to_embed(store.db, ids)))
     title, first, second = sorted(texts)
     assert texts[title] == ("Two hurt when snowmobile crashed into tree Two riders were injured near Lake Varno"
                             " on Sunday. Both were taken to hospital.")

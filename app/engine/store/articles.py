@@ -156,8 +156,11 @@ def save_fetched(
     return SavedDocument(fetch_id, len(drafts), len(new_ids), claims_new, tuple(new_ids), dropped)
 
 
-def boilerplate_lines(conn: sqlite3.Connection, lines: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Which of these ``(feed_id, template)`` lines are their feed's boilerplate by now."""
+def boilerplate_lines(conn: sqlite3.Connection, lines: Sequence[tuple[int, int]] | None = None) -> set[tuple[int, int]]:
+    """Which of these ``(feed_id, template)`` lines are their feed's boilerplate by now (all of
+    them when no lines are given: a few per feed)."""
+    if lines is None:
+        return set(conn.execute("SELECT feed_id, template FROM feed_templates WHERE articles >= ?", (MIN_ARTICLES,)))
     wanted = list(set(lines))
     found: set[tuple[int, int]] = set()
     for start in range(0, len(wanted), 400):

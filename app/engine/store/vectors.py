@@ -90,29 +90,40 @@ def count_vectors(db: sqlite_utils.Database, model: str) -> int:
         return db.conn.execute("SELECT count(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0]
 
 
-def claims_without_vectors(db: sqlite_utils.Database, model: str, *, limit: int = BATCH,
-                           newest_titles: bool = False) -> list[tuple[int, str]]:
-    """Return up to ``limit`` claims that have no vector of this model yet, each with the text to
-    embed: a body sentence as it is, a title with its article's lead (see :func:`story_text`).
+def claims_to_embed(db: sqlite_utils.Database, model: str, *, newest_titles: int = 0) -> list[int]:
+    """The ids of the claims that have no vector of this model yet, in the order to embed them.
 
     Titles come before body sentences, each in publication order, so a backlog is clustered
     as if it had arrived as it was published, and the whole articles (title and lead) are
-    there before the details that join them. With *newest_titles*, the newest ``limit`` titles
-    waiting come instead (in publication order among themselves): a first fetch of hundreds of
-    feeds shows the latest stories first, and the rest follows.
+    there before the details that join them. With *newest_titles*, that many of the newest
+    titles waiting come first (in publication order among themselves): a first fetch of
+    hundreds of feeds shows the latest stories first, and the rest follows.
     """
-    waiting = ("SELECT c.id, c.text, c.is_title, c.article_id, a.published_at FROM claims c"
-               " JOIN articles a ON a.id = c.article_id"
-               " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ? WHERE v.claim_id IS NULL")
-    if newest_titles:
-        query = (f"SELECT * FROM ({waiting} AND c.is_title = 1 ORDER BY a.published_at DESC, c.id DESC LIMIT ?)"
-                 " ORDER BY published_at, id")
-    else:
-        query = f"{waiting} ORDER BY c.is_title DESC, a.published_at, c.id LIMIT ?"
     with store_errors():
-        rows = db.conn.execute(query, (model, limit)).fetchall()
-        leads = _leads(db, [r[3] for r in rows if r[2]])
-    return [(r[0], story_text(r[1], leads.get(r[3], [])) if r[2] else r[1]) for r in rows]
+        rows = db.conn.execute(
+            "SELECT c.id, c.is_title, a.published_at FROM claims c JOIN articles a ON a.id = c.article_id"
+            " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ? WHERE v.claim_id IS NULL"
+            " ORDER BY c.is_title DESC, a.published_at, c.id", (model,)).fetchall()
+    order = [r[0] for r in rows]
+    titles = sum(1 for r in rows if r[1])
+    if 0 < newest_titles < titles:
+        first = set(order[titles - newest_titles:titles])
+        order = order[titles - newest_titles:titles] + [i for i in order if i not in first]
+    return order
+
+
+def texts_to_embed(db: sqlite_utils.Database, ids: Sequence[int]) -> list[str]:
+    """The text each claim is embedded as, in the order of ``ids``: a body sentence as it is, a
+    title with its article's lead (see :func:`story_text`)."""
+    rows: dict[int, tuple] = {}
+    ids = [int(i) for i in ids]
+    with store_errors():
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            rows.update((r[0], r) for r in db.conn.execute(
+                f"SELECT id, text, is_title, article_id FROM claims WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        leads = _leads(db, [r[3] for r in rows.values() if r[2]])
+    return [story_text(rows[i][1], leads.get(rows[i][3], [])) if rows[i][2] else rows[i][1] for i in ids]
 
 
 def story_text(title: str, lead: Sequence[str]) -> str:
@@ -142,15 +153,6 @@ def _leads(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, l
                 f" AND article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, position", chunk):
             found.setdefault(article_id, []).append(text)
     return found
-
-
-def count_claims_without_vectors(db: sqlite_utils.Database, model: str) -> int:
-    with store_errors():
-        return db.conn.execute(
-            "SELECT count(*) FROM claims c LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
-            " WHERE v.claim_id IS NULL",
-            (model,),
-        ).fetchone()[0]
 
 
 def stored_models(db: sqlite_utils.Database) -> list[str]:
