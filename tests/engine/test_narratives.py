@@ -458,3 +458,35 @@ def test_within_a_language_a_high_cosine_links_without_shared_words(store, monke
                         Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8, same_language_cosine=0.85))
     Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).recluster()
     assert narratives_of(store) == [sorted([onion, cuts])]
+
+
+def test_a_claim_that_either_of_two_close_narratives_would_take_makes_them_one_storyline(store):
+    # Two pairs told apart (no claim of one is a near-duplicate of the other's: cosine 0.75),
+    # yet their centres are close (0.82), and a later claim is close to both: one story.
+    gram = np.full((5, 5), 0.75)
+    np.fill_diagonal(gram, 1.0)
+    gram[0, 1] = gram[1, 0] = gram[2, 3] = gram[3, 2] = 0.82
+    gram[4, :4] = gram[:4, 4] = 0.85
+    rows = np.linalg.cholesky(gram)
+    names = ["claim A", "claim B", "claim C", "claim D", "claim E"]
+    texts = {name: np.pad(row, (0, 3)) for name, row in zip(names, rows)}
+    for hour, (name, language) in enumerate(zip(names, ["en", "de", "fr", "es", "it"])):
+        add_article(store, add_feed(store, f"outlet{hour}"), [name], language=language,
+                    published=f"2026-11-10T0{hour + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert narratives_of(store) == [names]
+
+
+def test_two_narratives_a_claim_could_join_stay_apart_when_their_centres_are_not_close(store):
+    gram = np.full((5, 5), 0.55)  # centres 0.60 apart
+    np.fill_diagonal(gram, 1.0)
+    gram[0, 1] = gram[1, 0] = gram[2, 3] = gram[3, 2] = 0.82
+    gram[4, :4] = gram[:4, 4] = 0.82
+    rows = np.linalg.cholesky(gram)
+    names = ["claim A", "claim B", "claim C", "claim D", "claim E"]
+    texts = {name: np.pad(row, (0, 3)) for name, row in zip(names, rows)}
+    for hour, (name, language) in enumerate(zip(names, ["en", "de", "fr", "es", "it"])):
+        add_article(store, add_feed(store, f"outlet{hour}"), [name], language=language,
+                    published=f"2026-11-10T0{hour + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert len(narratives_of(store)) == 2
