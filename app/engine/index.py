@@ -107,6 +107,10 @@ _NPROBE_LADDER = (8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 192, 256, 320, 384, 5
 # over the 0.95 we promise, since its sample is small.
 TARGET_RECALL = 0.96
 _CALIBRATION_QUERIES = 200
+# Vectors read at once when the index re-clusters from its own contents (20 MB of float32 at 512).
+_CHUNK = 10_000
+# k-means needs ~40 points a cell to place it; more only costs time.
+_TRAINING_POINTS = 40
 
 
 class VectorIndex:
@@ -325,42 +329,65 @@ class VectorIndex:
         ]
         return np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
 
-    def _contents(self) -> tuple[np.ndarray, np.ndarray]:
-        """All (ids, vectors) held; exact for flat, decoded 8-bit codes for IVF."""
+    def _chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The (ids, vectors) held, :data:`_CHUNK` at a time: exact for flat, decoded 8-bit codes
+        for IVF. Read so, re-clustering holds one chunk of float vectors, not the whole index."""
         import faiss
 
         if self._kind == "flat":
             ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
             flat = faiss.downcast_index(self._index.index)
-            return ids, flat.reconstruct_n(0, flat.ntotal)
-        invlists = self._index.invlists
-        code_size = self._index.code_size
-        all_ids, all_vectors = [], []
+            for start in range(0, flat.ntotal, _CHUNK):
+                count = min(_CHUNK, flat.ntotal - start)
+                yield ids[start:start + count], flat.reconstruct_n(start, count)
+            return
+        invlists, code_size = self._index.invlists, self._index.code_size
+        ids_held, codes_held, held = [], [], 0
         for c in range(self._index.nlist):
             size = invlists.list_size(c)
             if not size:
                 continue
-            all_ids.append(faiss.rev_swig_ptr(invlists.get_ids(c), size).copy())
-            codes = faiss.rev_swig_ptr(invlists.get_codes(c), size * code_size)
-            all_vectors.append(self._index.sq.decode(codes.reshape(size, code_size)))
-        if not all_ids:
-            return np.empty(0, np.int64), np.empty((0, self.dim), np.float32)
-        return np.concatenate(all_ids), np.concatenate(all_vectors)
+            ids_held.append(faiss.rev_swig_ptr(invlists.get_ids(c), size).copy())
+            codes_held.append(faiss.rev_swig_ptr(invlists.get_codes(c), size * code_size).reshape(size, code_size).copy())
+            held += size
+            if held >= _CHUNK or c == self._index.nlist - 1:
+                yield np.concatenate(ids_held), self._index.sq.decode(np.concatenate(codes_held))
+                ids_held, codes_held, held = [], [], 0
+        if held:
+            yield np.concatenate(ids_held), self._index.sq.decode(np.concatenate(codes_held))
+
+    def _sample(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """About ``size`` of the (ids, vectors) held, drawn evenly at random, one chunk at a time."""
+        share = min(1.0, size / max(1, len(self)))
+        rng = np.random.default_rng(0)
+        ids, vectors = [], []
+        for chunk_ids, chunk in self._chunks():
+            keep = rng.random(len(chunk_ids)) < share
+            ids.append(chunk_ids[keep])
+            vectors.append(chunk[keep])
+        return np.concatenate(ids), np.concatenate(vectors)
 
     def _grow(self, progress: Progress | None, cancel: threading.Event | None) -> None:
-        """Switch flat to IVF past FLAT_LIMIT; re-cluster IVF past REGROW_FACTOR."""
+        """Switch flat to IVF past FLAT_LIMIT; re-cluster IVF past REGROW_FACTOR.
+
+        Memory stays bounded by a sample and a chunk, not the index: k-means places the cells
+        from a sample of the vectors held, every vector then moves into the new index a chunk at
+        a time, and the probe count is calibrated with sampled queries against exact answers
+        read a chunk at a time.
+        """
         n = len(self)
         if self._kind == "flat" and n < FLAT_LIMIT:
             return
         if self._kind != "flat" and n < REGROW_FACTOR * self._trained_for:
             return
         log.info("re-clustering the vector index at %d vectors (was %s)", n, self._kind)
-        ids, vectors = self._contents()
+        sample_ids, sample = self._sample(_TRAINING_POINTS * nlist_for(n))
         # Fill a new index and swap it in only when complete, so that a cancel
         # leaves the old one whole (it will grow on a later add).
-        grown = _train_ivf(self.dim, vectors, progress, cancel)
-        _add_in_chunks(grown, ids, vectors, progress, cancel)
-        _calibrate_nprobe(grown, ids, vectors)
+        grown = _train_ivf(self.dim, sample, progress, cancel, n=n)
+        for ids, vectors in self._chunks():
+            _add_in_chunks(grown, ids, vectors, None, cancel)
+        _calibrate_nprobe(grown, sample_ids, sample, self._chunks)
         self._index, self._kind, self._trained_for = grown, "ivf-sq8", n
 
     # ---------------------------------------------------------- build, files
@@ -566,23 +593,24 @@ def _add_in_chunks(
 
 
 def _train_ivf(
-    dim: int, vectors: np.ndarray, progress: Progress | None, cancel: threading.Event | None
+    dim: int, vectors: np.ndarray, progress: Progress | None, cancel: threading.Event | None,
+    *, n: int | None = None,
 ) -> Any:
-    """An empty IVF-SQ8 index, its cells placed by k-means on a sample of ``vectors``."""
+    """An empty IVF-SQ8 index for ``n`` vectors (default: as many as given), its cells placed
+    by k-means on a sample of ``vectors``."""
     import faiss
 
     if cancel is not None and cancel.is_set():
         raise Cancelled()
+    nlist = nlist_for(n or vectors.shape[0])
     n = vectors.shape[0]
-    nlist = nlist_for(n)
     index = faiss.IndexIVFScalarQuantizer(
         faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
     # Codes of whole vectors, not of residuals: decodable without their cell,
     # so the index can re-cluster from its own contents (see _grow).
     index.by_residual = False
-    # k-means needs ~40 points a cell to place it; more only costs time.
-    sample_size = min(n, 40 * nlist)
+    sample_size = min(n, _TRAINING_POINTS * nlist)
     rng = np.random.default_rng(0)
     sample = vectors[np.sort(rng.choice(n, sample_size, replace=False))] if sample_size < n else vectors
     if progress is not None:
@@ -596,14 +624,17 @@ def _train_ivf(
     return index
 
 
-def _calibrate_nprobe(index: Any, ids: np.ndarray, vectors: np.ndarray) -> int:
+def _calibrate_nprobe(index: Any, ids: np.ndarray, vectors: np.ndarray,
+                      corpus: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]] | None = None) -> int:
     """Set and return the smallest probe count reaching :data:`TARGET_RECALL`.
 
     How many cells a query must visit depends on how clustered the vectors
     are, which differs between models and corpora, so it is measured on the
     index's own contents: a sample of its vectors as queries, their exact
     10 nearest (leaving out themselves) as the truth. This costs one exact
-    search of ~200 queries, a few seconds at 1M vectors.
+    search of ~200 queries, a few seconds at 1M vectors. The queries are drawn from
+    ``ids, vectors``; the truth is searched among them, or, given ``corpus``, among every
+    chunk it yields (all the vectors indexed, without holding them at once).
     """
     n = vectors.shape[0]
     k = 10
@@ -613,8 +644,9 @@ def _calibrate_nprobe(index: Any, ids: np.ndarray, vectors: np.ndarray) -> int:
     rng = np.random.default_rng(1)
     rows = rng.choice(n, min(_CALIBRATION_QUERIES, n), replace=False)
     queries = np.ascontiguousarray(vectors[rows])
-    truth = _exact_top(vectors, queries, k + 1)
-    truth_ids = [set(ids[t].tolist()) - {ids[r]} for t, r in zip(truth, rows)]
+    chunks = corpus() if corpus is not None else iter([(ids, vectors)])
+    truth = _exact_top(chunks, queries, k + 1)
+    truth_ids = [set(t.tolist()) - {ids[r]} for t, r in zip(truth, rows)]
     chosen = index.nlist
     for nprobe in _NPROBE_LADDER:
         if nprobe >= index.nlist:
@@ -631,19 +663,20 @@ def _calibrate_nprobe(index: Any, ids: np.ndarray, vectors: np.ndarray) -> int:
     return int(chosen)
 
 
-def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    """Row numbers of the exact top ``k`` of each query, by blocks to bound memory."""
+def _exact_top(chunks: Iterator[tuple[np.ndarray, np.ndarray]], queries: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the exact top ``k`` of each query among the chunks of ``(ids, vectors)``."""
     best_s = np.full((len(queries), k), -np.inf, dtype=np.float32)
-    best_i = np.zeros((len(queries), k), dtype=np.int64)
-    for start in range(0, len(vectors), 100_000):
-        sims = queries @ vectors[start : start + 100_000].T
-        kk = min(k, sims.shape[1])
-        part = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
-        all_s = np.concatenate([best_s, np.take_along_axis(sims, part, axis=1)], axis=1)
-        all_i = np.concatenate([best_i, part + start], axis=1)
-        top = np.argpartition(-all_s, k - 1, axis=1)[:, :k]
-        best_s = np.take_along_axis(all_s, top, axis=1)
-        best_i = np.take_along_axis(all_i, top, axis=1)
+    best_i = np.full((len(queries), k), -1, dtype=np.int64)
+    for ids, vectors in chunks:
+        for start in range(0, len(vectors), _CHUNK):
+            sims = queries @ vectors[start : start + _CHUNK].T
+            kk = min(k, sims.shape[1])
+            part = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+            all_s = np.concatenate([best_s, np.take_along_axis(sims, part, axis=1)], axis=1)
+            all_i = np.concatenate([best_i, ids[start:start + _CHUNK][part]], axis=1)
+            top = np.argpartition(-all_s, k - 1, axis=1)[:, :k]
+            best_s = np.take_along_axis(all_s, top, axis=1)
+            best_i = np.take_along_axis(all_i, top, axis=1)
     return best_i
 
 

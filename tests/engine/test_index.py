@@ -274,8 +274,10 @@ def test_ivf_remove_save_load(grown, tmp_path):
     assert np.array_equal(loaded.search(vectors[100:120], k=5)[1], index.search(vectors[100:120], k=5)[1])
 
 
-def test_ivf_regrows_from_its_own_contents(monkeypatch):
+@pytest.mark.parametrize("chunk", [10_000, 256])  # read at once, or a small chunk at a time
+def test_ivf_regrows_from_its_own_contents(monkeypatch, chunk):
     monkeypatch.setattr(index_module, "FLAT_LIMIT", 1_000)
+    monkeypatch.setattr(index_module, "_CHUNK", chunk)
     vectors = clustered(5_000, seed=4)
     ids = np.arange(5_000, dtype=np.int64)
     index = VectorIndex(model=MODEL, dim=DIM)
@@ -284,6 +286,7 @@ def test_ivf_regrows_from_its_own_contents(monkeypatch):
     index.add(ids[1_000:], vectors[1_000:])
 
     assert index.info.nlist > first_nlist
+    assert len(index) == 5_000 and np.array_equal(np.sort(np.concatenate([c[0] for c in index._chunks()])), ids)
     _, found = index.search(vectors[::100], k=1)
     assert (found[:, 0] == ids[::100]).mean() >= 0.95
 
