@@ -205,7 +205,15 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
         with ThreadPoolExecutor(max_workers=max(1, settings.max_concurrent_fetches),
                                 thread_name_prefix="fetch") as pool:
             pending: dict[Future, tuple[Feed, str]] = {}
-            for feed in due:
+            waiting = iter(due)
+            # A few feeds ahead of the one being stored, not all of them: fetched documents wait
+            # in memory until stored (a folder of 600 local files was read whole at once).
+            ahead = 2 * max(1, settings.max_concurrent_fetches)
+
+            def submit_next() -> None:
+                feed = next(waiting, None)
+                if feed is None:
+                    return
                 started = utc_now()
                 if feed.kind == "http":
                     etag, modified = feed_store.conditional_headers(store.db, feed.id)
@@ -214,6 +222,9 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                 else:
                     future = pool.submit(read_file, feed, options.max_bytes)
                 pending[future] = (feed, started)
+
+            for _ in range(ahead):
+                submit_next()
             while pending:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _stop_if_cancelled(cancel, pending)
@@ -222,6 +233,7 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                     # cancel is checked before each feed is stored, not once per wait.
                     _stop_if_cancelled(cancel, pending)
                     feed, started = pending.pop(future)
+                    submit_next()
                     _store_one(store, feed, started, future, settings, report)
                     done += 1
                     if progress:
