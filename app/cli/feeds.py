@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
-from app.engine.errors import AppError, ImportFileError
-from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
-from app.engine.ingest import add_sources, is_url
+from app.engine import opml_import
+from app.engine.feeds.opml import OpmlFeed, write_opml
+from app.engine.ingest import add_sources
 from app.engine.store import feeds as feed_store
 
 from .output import data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
+
+EXIT_SOME_NOT_ADDED = 3
 
 
 @click.group()
@@ -86,27 +88,25 @@ def enable(feed_ref: str, off: bool, store, settings, quiet) -> None:
 @feeds.command("import-opml")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tag", "-t", "tags", multiple=True, help="Extra tag for every imported feed.")
+@click.option("--allow-local-paths", is_flag=True,
+              help="Also add the files and folders on this machine that the file lists.")
 @data_dir_option
-def import_opml(path: Path, tags: tuple[str, ...], store, settings, quiet) -> None:
+def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, store, settings, quiet) -> None:
     """Import feeds from an OPML file; nested outlines become tags.
 
-    Relative xmlUrl paths are read relative to the OPML file, so a folder of feeds
-    with its OPML can be moved as a whole.
+    Local paths in the file (~/..., /..., file: URLs, paths relative to the file) are
+    listed and not followed unless --allow-local-paths is given. One import adds at most
+    500 feeds. Exit code 3 means some outlines were not added (each is listed).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
-    entries = read_opml(data, path=str(path))
-    count = 0
-    for entry in entries:
-        source = entry.url if is_url(entry.url) else str((path.parent / entry.url).resolve())
-        try:
-            add_sources(store, [source], tags=(*entry.tags, *tags), title=entry.title)
-            count += 1
-        except AppError as exc:
-            say(quiet, f"Skipped {entry.url}: {exc}")
-    say(quiet, f"Imported {count} of {len(entries)} feed(s) from {path}.")
+    result = opml_import.import_opml(store, path, tags=tags, allow_local_paths=allow_local_paths)
+    for url, why in result.skipped:
+        say(quiet, f"Skipped {url}: {why}")
+    if any(why == opml_import.LOCAL_PATH_REFUSED for _, why in result.skipped):
+        say(quiet, "The file lists paths on this machine; --allow-local-paths adds them too.")
+    say(quiet, f"{result.added} feed(s) added, {len(result.feeds) - result.added} already there, "
+               f"from {path}.")
+    if result.skipped:
+        raise SystemExit(EXIT_SOME_NOT_ADDED)
 
 
 @feeds.command("export-opml")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -68,12 +69,23 @@ def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def feed_files_in(folder: Path) -> list[Path]:
-    """Return the feed files below a folder (by their ending, or none), in a stable order."""
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FEED_FILE_SUFFIXES
-    )
+def feed_files_in(folder: Path, *, limit: int | None = None) -> list[Path]:
+    """Return the feed files below a folder (by their ending, or none), in a stable order.
+
+    With ``limit``, the walk stops after that many files: a folder such as ``/`` is not
+    listed whole. Hidden files and folders are left out, and links to folders are not
+    followed (they could loop).
+    """
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if not name.startswith(".") and path.suffix.lower() in FEED_FILE_SUFFIXES and path.is_file():
+                found.append(path)
+                if limit is not None and len(found) >= limit:
+                    return found
+    return found
 
 
 def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (),
@@ -87,26 +99,34 @@ def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (
     FeedError
         A source is neither an http(s) URL nor an existing file or folder.
     """
-    feeds = []
-    for source in sources:
-        if is_url(source):
-            feeds.append(feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags)[0])
-            continue
-        path = Path(source).expanduser()
-        if path.is_dir():
-            files = feed_files_in(path)
-            if not files:
-                raise FeedError(source, f"The folder {source} holds no feed files "
-                                       f"({', '.join(sorted(x for x in FEED_FILE_SUFFIXES if x))} or no ending).")
-            for file in files:
-                feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags)[0])
-        elif path.is_file():
-            feeds.append(feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags)[0])
-        elif "://" in source:
-            raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
-        else:
-            raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
-    return feeds
+    return [feed for source in sources for feed, _ in add_source(store, source, tags=tags, title=title)]
+
+
+def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: str | None = None,
+               limit: int | None = None) -> list[tuple[Feed, bool]]:
+    """Add a URL, a feed file or a folder of feed files; return each feed and whether it is new.
+
+    ``limit`` bounds how many files of a folder are added.
+
+    Raises
+    ------
+    FeedError
+        The source is neither an http(s) URL nor an existing file or folder.
+    """
+    if is_url(source):
+        return [feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags)]
+    path = Path(source).expanduser()
+    if path.is_dir():
+        files = feed_files_in(path, limit=limit)
+        if not files:
+            raise FeedError(source, f"The folder {source} holds no feed files "
+                                   f"({', '.join(sorted(x for x in FEED_FILE_SUFFIXES if x))} or no ending).")
+        return [feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags) for file in files]
+    if path.is_file():
+        return [feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags)]
+    if "://" in source:
+        raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
+    raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
 
 
 def backoff_until(failures: int, settings: Settings, now: datetime) -> str:
@@ -127,10 +147,12 @@ def read_file(feed: Feed, max_bytes: int) -> FetchResult:
     """Read a local feed file as if it had been fetched."""
     path = Path(feed.url)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        # Read one byte past the cap rather than trusting the size: files such as
+        # those under /proc say they are empty and are not.
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:
             raise FeedError(feed.url, f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
-        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise FeedError(feed.url, "The file is gone: it was moved or deleted.") from exc
     except OSError as exc:

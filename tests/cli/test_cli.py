@@ -79,8 +79,13 @@ def test_opml_round_trip(run, tmp_path, feed_file):
     out = tmp_path / "out.opml"
     run("feeds", "export-opml", str(out))
     other = tmp_path / "other"
-    result = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out)])
-    assert result.exit_code == 0
+    refused = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out)])
+    assert refused.exit_code == 3
+    assert f"Skipped {feed_file.resolve()}: a local path" in refused.stderr
+    assert "--allow-local-paths" in refused.stderr and "0 feed(s) added" in refused.stderr
+    result = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out),
+                                       "--allow-local-paths"])
+    assert result.exit_code == 0 and "1 feed(s) added, 0 already there" in result.stderr
     listed = json.loads(CliRunner().invoke(main, ["feeds", "list", "--data-dir", str(other), "--format", "json"]).stdout)
     assert listed[0]["tags"] == ["state-media", "watchlist"] and listed[0]["url"] == str(feed_file.resolve())
 

@@ -311,6 +311,22 @@ def test_not_a_feed(data: bytes) -> None:
 
 
 @pytest.mark.parametrize(
+    ("data", "root"),
+    [
+        (b'<?xml version="1.0"?><config><item><title>password=hunter2</title></item></config>', "config"),
+        (b"<doc><entry><title>An entry of something else</title></entry></doc>", "doc"),
+        (b"<plist><channel><title>Not a CDF channel</title></channel></plist>", "plist"),
+        (b'<opml version="2.0"><head><title>Subs</title></head><body><outline text="x"/></body></opml>', "opml"),
+    ],
+)
+def test_xml_that_is_not_a_feed_is_refused_even_with_items(data: bytes, root: str | None) -> None:
+    with pytest.raises(FeedParseError, match="not an RSS, Atom or JSON feed") as info:
+        _parse(data)
+    if root:
+        assert f"root element is <{root}>" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("data", "message"),
     [
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', r"looks like JSON but is not valid JSON \(line 1"),

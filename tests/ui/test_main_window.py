@@ -366,6 +366,33 @@ def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
     assert other.pages.currentWidget() is other.splitter
 
 
+def test_opml_import_asks_before_following_local_paths(make_window, qtbot, tmp_path, monkeypatch):
+    saved = tmp_path / "saved.xml"
+    saved.write_bytes(b'<rss version="2.0"><channel><title>Saved</title></channel></rss>')
+    listing = tmp_path / "colleague.opml"
+    listing.write_bytes(b'<opml version="2.0"><body><outline text="Web" xmlUrl="http://127.0.0.1:9/web.xml"/>'
+                        b'<outline text="Saved" xmlUrl="saved.xml"/><outline text="Keys" xmlUrl="~/no such folder here"/>'
+                        b"</body></opml>")
+    window = make_window(tmp_path / "data")
+    asked = []
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: asked.append(paths))
+    assert window.import_opml(listing) is None, "cancelled: nothing starts"
+    assert asked == [["saved.xml", "~/no such folder here"]] and window.feeds.model.feeds() == []
+
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: False)
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert [f.url for f in window.feeds.model.feeds()] == ["http://127.0.0.1:9/web.xml"]
+    [box] = window.presenter.open_boxes()
+    assert "saved.xml: a local path" in box.text() and "~/no such folder here: a local path" in box.text()
+    box.close()
+
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: True)
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert str(saved.resolve()) in {f.url for f in window.feeds.model.feeds()}
+
+
 def test_export_to_an_unwritable_place_is_a_plain_message(make_window, tmp_path):
     window = make_window(tmp_path / "data")
     assert window.export_opml(tmp_path / "no such folder" / "feeds.opml") is None

@@ -55,6 +55,8 @@ _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _HTML_ANYWHERE = re.compile(rb"<html[\s>]|<body[\s>]|<!doctype\s+html", re.IGNORECASE)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# Root elements (namespace prefix dropped) of RSS 0.9x-2.0, RSS 1.0 (rdf:RDF), Atom and CDF.
+_FEED_ROOTS = {"rss", "rdf", "feed", "channel"}
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,10 @@ def parse_feed(data: bytes, *, source: str) -> ParsedFeed:
     if not stripped[:16].replace(b"\x00", b"").startswith(b"<?xml"):
         line_shift -= 1  # feedparser puts an XML declaration line in front
     first = _FIRST_ELEMENT.search(_COMMENT.sub(b"", stripped[:4096]))
-    if first and first.group(1).lower() == b"html":
+    root = first.group(1).decode("ascii", "replace").rpartition(":")[2].lower() if first else None
+    if root == "html":
         raise FeedParseError(source, _WEB_PAGE)
-    return _parse_xml_feed(data, source, line_shift)
+    return _parse_xml_feed(data, source, line_shift, root)
 
 
 def _split_bom(data: bytes) -> tuple[bytes, bytes]:
@@ -159,7 +162,7 @@ def _split_bom(data: bytes) -> tuple[bytes, bytes]:
 # --- XML (feedparser) -------------------------------------------------------------
 
 
-def _parse_xml_feed(data: bytes, source: str, line_shift: int) -> ParsedFeed:
+def _parse_xml_feed(data: bytes, source: str, line_shift: int, root: str | None) -> ParsedFeed:
     try:
         # No sanitising and no rewriting of links inside the HTML: the text module
         # turns content into plain text anyway, and the two passes cost ~70% of
@@ -178,6 +181,11 @@ def _parse_xml_feed(data: bytes, source: str, line_shift: int) -> ParsedFeed:
     raw_entries = result.get("entries", [])
     bozo = bool(result.get("bozo"))
     exc = result.get("bozo_exception") if bozo else None
+
+    if not version and root is not None and root not in _FEED_ROOTS:
+        # feedparser takes <item> and <entry> elements from any XML; a settings file or a
+        # document that merely holds such elements is not a feed, and must not become one.
+        raise FeedParseError(source, f"{_NOT_A_FEED} (it is XML whose root element is <{root}>)") from exc
 
     if not raw_entries and not title and (bozo or not version):
         if _HTML_ANYWHERE.search(data[:4096]):

@@ -1,0 +1,108 @@
+"""Importing an OPML subscription list as feeds: a trust boundary.
+
+An OPML file often comes from someone else. Its web feeds are added as they are;
+its local paths (``~/...``, ``/etc/...``, ``file:`` URLs, paths relative to the file)
+would make the app read, and keep copies of, files on this machine, so they are only
+followed when the person importing says so (:func:`local_paths` lists them first).
+One import adds at most :data:`MAX_FEEDS_PER_IMPORT` feeds, so a folder such as ``/``
+listed in a file cannot turn into a walk of the whole disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .domain import Feed
+from .errors import AppError, ImportFileError
+from .feeds.opml import OpmlFeed, read_opml
+from .ingest import add_source, is_url
+from .store import Store
+
+__all__ = ["MAX_FEEDS_PER_IMPORT", "OpmlImport", "import_opml", "local_paths"]
+
+MAX_FEEDS_PER_IMPORT = 500
+LOCAL_PATH_REFUSED = "a local path; not followed unless local paths are allowed"
+
+
+@dataclass(frozen=True)
+class OpmlImport:
+    """What one OPML import did.
+
+    ``feeds`` are the feeds added or already there (to read next), ``added`` how many
+    of them are new; ``skipped`` holds each outline not followed, with why.
+    """
+
+    feeds: tuple[Feed, ...]
+    added: int
+    skipped: tuple[tuple[str, str], ...]  # (outline's address, why)
+
+
+def local_paths(path: Path) -> list[str]:
+    """The local paths an OPML file lists, as written in it (asked about before an import).
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be read or is not OPML.
+    """
+    return [entry.url for entry in _read(path) if not is_url(entry.url)]
+
+
+def import_opml(store: Store, path: Path, *, tags: Iterable[str] = (), allow_local_paths: bool = False,
+                max_feeds: int = MAX_FEEDS_PER_IMPORT) -> OpmlImport:
+    """Add the feeds an OPML file lists; nested outlines become tags.
+
+    Parameters
+    ----------
+    allow_local_paths
+        Also add the files and folders (every feed file in them) it lists; relative
+        paths are taken relative to the OPML file, ``~`` is the home folder.
+    max_feeds
+        Stop once this many feeds were added or found already there; the outlines
+        left are reported as skipped.
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be read or is not OPML.
+    """
+    feeds: dict[int, Feed] = {}
+    added = 0
+    skipped: list[tuple[str, str]] = []
+    extra_tags = tuple(tags)
+    for entry in _read(path):
+        if len(feeds) >= max_feeds:
+            skipped.append((entry.url, f"one import adds at most {max_feeds} feeds"))
+            continue
+        if is_url(entry.url):
+            source = entry.url
+        elif allow_local_paths:
+            source = str(_local_path(path, entry))
+        else:
+            skipped.append((entry.url, LOCAL_PATH_REFUSED))
+            continue
+        try:
+            found = add_source(store, source, tags=(*entry.tags, *extra_tags), title=entry.title,
+                               limit=max_feeds - len(feeds))
+        except AppError as exc:
+            skipped.append((entry.url, str(exc)))
+            continue
+        for feed, created in found:
+            if feed.id not in feeds:
+                feeds[feed.id] = feed
+                added += created
+    return OpmlImport(tuple(feeds.values()), added, tuple(skipped))
+
+
+def _read(path: Path) -> list[OpmlFeed]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
+    return read_opml(data, path=str(path))
+
+
+def _local_path(opml: Path, entry: OpmlFeed) -> Path:
+    return (Path(opml).parent / Path(entry.url).expanduser()).resolve()
