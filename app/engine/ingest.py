@@ -137,7 +137,7 @@ def backoff_until(failures: int, settings: Settings, now: datetime) -> str:
 
 def fetch_options(settings: Settings) -> FetchOptions:
     return FetchOptions(
-        timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes,
+        timeout=settings.fetch_timeout, deadline=settings.fetch_deadline, max_bytes=settings.max_feed_bytes,
         max_redirects=settings.max_redirects, user_agent=settings.user_agent,
         proxy=settings.proxy or None,
     )

@@ -32,6 +32,7 @@ class Settings:
     # Fetching
     fetch_interval_minutes: int = 60
     fetch_timeout: float = 20.0
+    fetch_deadline: float = 120.0
     max_feed_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     max_concurrent_fetches: int = 8

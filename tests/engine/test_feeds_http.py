@@ -79,6 +79,14 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b" ")
                     self.wfile.flush()
                     time.sleep(0.02)
+            elif path == "/drip-headers":
+                # A status line and headers that never end, a byte at a time (bounded: 10 s at most).
+                for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 500:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.02)
+            elif path.startswith("/to/"):
+                self._send(302, headers={"Location": path[len("/to/"):].replace("|", "://", 1)})
             elif path == "/big":
                 self._send(200, b"x" * 5000)
             elif path == "/big-chunked":
@@ -320,3 +328,62 @@ def test_per_call_options_apply_to_shared_client(server: str) -> None:
     with make_client(FetchOptions(max_redirects=10)) as client:
         with pytest.raises(FeedError, match="redirected more than once"):
             fetch_feed(f"{server}/hop/3", options=FetchOptions(max_redirects=1), client=client)
+
+
+def test_dripped_headers_hit_the_deadline_too(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FeedError, match="^The feed did not finish downloading within 0.4 s$"):
+        fetch_feed(f"{server}/drip-headers", options=FetchOptions(timeout=1.0, deadline=0.4))
+    assert time.monotonic() - started < 1.0
+
+
+def test_dripped_headers_hit_the_deadline_with_a_shared_client_while_others_go_on(server: str) -> None:
+    options = FetchOptions(timeout=1.0, deadline=0.4)
+    with make_client(options) as client:
+        with pytest.raises(FeedError, match="within 0.4 s"):
+            fetch_feed(f"{server}/drip-headers", options=options, client=client)
+        assert fetch_feed(f"{server}/feed", options=options, client=client).content == FEED
+
+
+def _redirecting_to(target: str) -> httpx.Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "news.example":
+            return httpx.Response(302, headers={"Location": target})
+        return httpx.Response(200, stream=httpx.ByteStream(FEED))
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://127.0.0.1/admin", "http://localhost:8080/", "http://[::1]/", "http://169.254.169.254/latest/meta-data",
+     "http://192.168.1.1/", "http://10.0.0.5/", "http://0.0.0.0/", "http://224.0.0.1/", "http://[::ffff:127.0.0.1]/",
+     "http://router.localhost/"],
+)
+def test_a_public_feed_redirecting_into_the_local_network_is_refused(target: str) -> None:
+    with _redirecting_to(target) as client, pytest.raises(FeedError) as info:
+        fetch_feed("https://news.example/rss", client=client)
+    assert "an address on this computer or its local network" in str(info.value)
+
+
+def test_a_redirect_to_a_name_resolving_into_the_local_network_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **kw: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))])
+    with _redirecting_to("http://intranet.example/") as client, pytest.raises(FeedError) as info:
+        fetch_feed("https://news.example/rss", client=client)
+    assert "redirected to intranet.example (10.1.2.3), an address on this computer" in str(info.value)
+
+
+def test_through_a_proxy_names_are_not_resolved_here(monkeypatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **kw: pytest.fail("DNS must go through the proxy"))
+    options = FetchOptions(proxy="socks5://127.0.0.1:9050")
+    with _redirecting_to("http://intranet.example/") as client:
+        assert fetch_feed("https://news.example/rss", client=client, options=options).content == FEED
+    with _redirecting_to("http://127.0.0.1/") as client, pytest.raises(FeedError, match="local network"):
+        fetch_feed("https://news.example/rss", client=client, options=options)
+
+
+def test_a_feed_the_person_added_on_this_computer_may_redirect_within_its_host(server: str) -> None:
+    port = server.rsplit(":", 1)[1]
+    assert fetch_feed(f"{server}/to/http|127.0.0.1:{port}/feed").content == FEED
+    with pytest.raises(FeedError, match="redirected to localhost"):
+        fetch_feed(f"{server}/to/http|localhost:{port}/feed")

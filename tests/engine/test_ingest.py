@@ -1,6 +1,7 @@
 import io
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -138,6 +139,17 @@ class _Server(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's name
         type(self).requests.append(dict(self.headers))
+        if self.path == "/drip":
+            try:  # one body byte every 50 ms, for 5 s at most
+                self.send_response(200)
+                self.end_headers()
+                for byte in self.body[:100]:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         if self.headers.get("If-None-Match") == '"v1"':
             self.send_response(304)
             self.end_headers()
@@ -165,6 +177,23 @@ def test_http_feed_uses_conditional_get(store):
         assert second.unchanged == 1 and second.articles_new == 0
         assert _Server.requests[-1]["If-None-Match"] == '"v1"'
         assert _Server.requests[0]["User-Agent"] == "RadarTest/1"
+    finally:
+        server.shutdown()
+
+
+def test_a_dripping_feed_stops_at_the_deadline_and_the_others_are_stored(store):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        feeds = add_sources(store, [f"{base}/drip", f"{base}/feed"])
+        started = time.monotonic()
+        report = ingest(store, feeds, settings=Settings(fetch_timeout=2.0, fetch_deadline=0.5))
+        assert time.monotonic() - started < 3
+        assert report.articles_new == 1
+        assert report.errors == [(f"{base}/drip", "The feed did not finish downloading within 0.5 s")]
     finally:
         server.shutdown()
 

@@ -19,13 +19,18 @@ resolved by the proxy and does not leak, with ``socks5://`` as with ``socks5h://
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import ssl
+import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import httpcore
 import httpx
 
 from app.engine.errors import FeedError
@@ -106,10 +111,15 @@ def make_client(options: FetchOptions = FetchOptions()) -> httpx.Client:
     ...     result = fetch_feed("https://example.org/feed.xml", client=client)  # doctest: +SKIP
     """
     try:
+        transport = httpx.HTTPTransport(proxy=options.proxy or None)
+        # httpx has no public hook between it and its sockets; this one attribute of its
+        # connection pool (the same for a proxy) is where every socket wait can be bounded.
+        pool = transport._pool
+        pool._network_backend = _DeadlineBackend(pool._network_backend)
         return httpx.Client(
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
-            proxy=options.proxy or None,
+            transport=transport,
             headers={"User-Agent": options.user_agent},
             # Proxy settings come from our options only: picking up HTTP_PROXY from
             # the environment would silently route around a configured Tor proxy.
@@ -195,6 +205,8 @@ def _fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     started = time.monotonic()
+    _deadline.at = started + options.deadline
+    own_host = httpx.URL(url).host if _is_valid(url) else ""
     try:
         request = client.build_request(
             "GET", url, headers=headers, timeout=httpx.Timeout(options.timeout)
@@ -214,6 +226,7 @@ def _fetch(
                     )
                 request = response.next_request
                 _check_scheme(url, str(request.url))
+                _check_destination(url, request.url, own_host, resolve=not options.proxy)
                 _check_deadline(url, options, started)
                 if response.url.scheme == "https" and request.url.scheme == "http":
                     log.warning("%s: redirected from https to plain http (%s)", url, request.url)
@@ -222,6 +235,8 @@ def _fetch(
     except FeedError:
         raise
     except httpx.TimeoutException as exc:
+        if time.monotonic() - started >= options.deadline:
+            raise FeedError(url, _past_deadline(options)) from exc
         raise FeedError(
             url, f"The server did not answer within {options.timeout:g} s"
         ) from exc
@@ -252,6 +267,8 @@ def _fetch(
         raise FeedError(
             url, f"The connection to host {_host(url)} broke off ({_reason(exc)})"
         ) from exc
+    finally:
+        _deadline.at = None
 
 
 def _read_response(
@@ -369,7 +386,117 @@ def _check_scheme(source: str, url: str) -> None:
 
 def _check_deadline(url: str, options: FetchOptions, started: float) -> None:
     if time.monotonic() - started > options.deadline:
-        raise FeedError(url, f"The feed did not finish downloading within {options.deadline:g} s")
+        raise FeedError(url, _past_deadline(options))
+
+
+def _past_deadline(options: FetchOptions) -> str:
+    return f"The feed did not finish downloading within {options.deadline:g} s"
+
+
+def _check_destination(source: str, target: httpx.URL, own_host: str, *, resolve: bool) -> None:
+    """Refuse a redirect into this computer or its local network, unless to the feed's own host.
+
+    A public feed redirecting to 127.0.0.1 or 192.168.1.1 would make the app probe the
+    network it runs in (routers, admin pages). The host of the address the person added is
+    theirs to choose. Through a proxy, names are resolved by the proxy (Tor): only what the
+    address itself says is checked then.
+    """
+    host = target.host
+    if host == own_host:
+        return
+    refused = host == "localhost" or host.endswith(".localhost")
+    shown = host
+    for address in _addresses(host, target.port or (443 if target.scheme == "https" else 80), resolve):
+        if not address.is_global or address.is_multicast:
+            refused, shown = True, host if str(address) == host else f"{host} ({address})"
+            break
+    if refused:
+        raise FeedError(
+            source, f"The feed redirected to {shown}, an address on this computer or its local network; "
+                    "only a feed you add yourself may point there"
+        )
+
+
+def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        found = [ipaddress.ip_address(host)]
+    except ValueError:
+        if not resolve:
+            return []
+        try:
+            found = [ipaddress.ip_address(info[4][0].split("%")[0])
+                     for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        except (OSError, UnicodeError):
+            return []  # the connection fails on its own, with its own message
+    # ::ffff:127.0.0.1 is 127.0.0.1; ipaddress does not say so of the IPv6 form everywhere.
+    return [a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped else a for a in found]
+
+
+def _is_valid(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return True
+
+
+# The monotonic time by which the fetch running in this thread must end: each fetch runs
+# in one thread, and one client (with its sockets) is shared by all of them.
+_deadline = threading.local()
+
+
+def _left(timeout: float | None) -> float | None:
+    """The socket wait allowed now: the timeout, or less when the fetch's deadline is nearer."""
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise httpcore.TimeoutException("the fetch's overall deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Bound every socket wait by the fetch's overall deadline.
+
+    httpx's timeouts bound each wait for data, so a server sending one byte at a time
+    within them could hold a fetch forever, its headers included.
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _left(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 def _size(n: int) -> str:
