@@ -98,9 +98,14 @@ def migrate(db: sqlite_utils.Database) -> int:
             "update the app to open it."
         )
     for number in range(version, len(MIGRATIONS)):
-        log.info("migrating database to schema %d", number + 1)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process may have migrated while this one waited for the lock (two
+            # first starts on one empty folder): the version is read again under the lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                conn.execute("COMMIT")
+                continue
+            log.info("migrating database to schema %d", number + 1)
             # executescript would COMMIT on its own; run statement by statement instead.
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
