@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -31,8 +32,10 @@ CSV_COLUMNS = (
 
 JSON_FORMAT_VERSION = 1
 
-# Cells a spreadsheet would run as a formula; feed text is hostile input.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet could run as a formula; feed text is hostile input. A spreadsheet
+# asked to split on ; , tab or | (whatever its locale or the person picks) starts a cell after
+# each of them, so a formula there runs too.
+_FORMULA = re.compile(r"^[=+\-@\t\r]|[;,\t|][=+\-@]")
 
 
 # --- Writing files ---
@@ -89,7 +92,7 @@ def companion_csv_path(path: Path) -> Path:
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
         value = clean_text(value)
-        if value.startswith(_FORMULA_STARTS):
+        if _FORMULA.search(value):
             return "'" + value
     return value
 
@@ -98,10 +101,11 @@ def csv_bytes(brief: Brief, *, cancel: threading.Event | None = None) -> bytes:
     """One row per claim (columns :data:`CSV_COLUMNS`), UTF-8 with a byte-order mark so that
     spreadsheet programs read every script correctly.
 
-    Text cells starting with ``= + - @`` get a leading apostrophe, so a spreadsheet never runs them.
+    Every text cell is quoted, and one holding ``= + - @`` at its start or right after
+    ``; , tab |`` gets a leading apostrophe, so a spreadsheet never runs it as a formula.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)
     for b in brief.narratives:
         s = b.narrative.summary
