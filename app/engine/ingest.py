@@ -291,7 +291,7 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
                                                   http_status=result.status or None, next_fetch_at=next_fetch)
             report.unchanged += 1
             return
-        parsed = parse_feed(data, source=feed.url)
+        parsed = parse_feed(data, source=feed.url, content_type=result.content_type)
     except FeedError as exc:
         _record_failure(store, feed, started, exc, settings, now, report)
         return

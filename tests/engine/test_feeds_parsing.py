@@ -240,6 +240,21 @@ def test_encodings() -> None:
     assert feed.entries[0].author == "Анна"
 
 
+CYRILLIC = ('<rss version="2.0"><channel><title>Новости</title><item><title>Министр объявил реформу</title>'
+            "<description>Реформа начнётся в январе.</description></item></channel></rss>").encode("windows-1251")
+
+
+def test_the_http_charset_decodes_a_feed_without_a_declaration() -> None:
+    feed = parse_feed(CYRILLIC, source="test", content_type="application/rss+xml; charset=windows-1251")
+    assert (feed.title, feed.entries[0].title, feed.error) == ("Новости", "Министр объявил реформу", None)
+
+
+def test_a_content_type_without_charset_leaves_the_declaration_in_charge() -> None:
+    declared = b'<?xml version="1.0" encoding="windows-1251"?>' + CYRILLIC
+    feed = parse_feed(declared, source="test", content_type="text/xml")
+    assert (feed.title, feed.error) == ("Новости", None)
+
+
 # --- malformed input ----------------------------------------------------------------
 
 

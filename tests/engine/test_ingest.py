@@ -198,6 +198,36 @@ def test_a_dripping_feed_stops_at_the_deadline_and_the_others_are_stored(store):
         server.shutdown()
 
 
+class _Cyrillic(BaseHTTPRequestHandler):
+    body = ('<rss version="2.0"><channel><title>Вестник</title><item><title>Министр объявил реформу пенсий</title>'
+            "<link>https://vestnik.example/1</link><description>Реформа начнётся в январе следующего года.</description>"
+            "</item></channel></rss>").encode("windows-1251")
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml; charset=windows-1251")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_servers_charset_decodes_the_feed(store):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Cyrillic)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feeds = add_sources(store, [f"http://127.0.0.1:{server.server_address[1]}/rss"])
+        report = ingest(store, feeds)
+        assert report.warnings == [] and report.articles_new == 1
+        [article] = article_store.list_articles(store.db)
+        assert article.title == "Министр объявил реформу пенсий"
+        assert feed_store.get_feed(store.db, feeds[0].id).title == "Вестник"
+    finally:
+        server.shutdown()
+
+
 def test_unreachable_host_is_an_error_with_backoff(store):
     feeds = add_sources(store, ["http://127.0.0.1:9/feed"])  # discard port: nothing listens
     report = ingest(store, feeds, settings=Settings(fetch_timeout=2))

@@ -98,7 +98,7 @@ class ParsedFeed:
     error: str | None
 
 
-def parse_feed(data: bytes, *, source: str) -> ParsedFeed:
+def parse_feed(data: bytes, *, source: str, content_type: str | None = None) -> ParsedFeed:
     """Parse the bytes of an RSS, Atom or JSON feed.
 
     Parameters
@@ -108,6 +108,9 @@ def parse_feed(data: bytes, *, source: str) -> ParsedFeed:
     source
         The feed's URL or path, for error messages; an ``http(s)`` URL is also
         the last resort for resolving relative entry links.
+    content_type
+        The server's ``Content-Type`` header, if any: its ``charset`` decodes a
+        document that declares no encoding of its own (RFC 3023).
 
     Returns
     -------
@@ -149,7 +152,7 @@ def parse_feed(data: bytes, *, source: str) -> ParsedFeed:
     root = first.group(1).decode("ascii", "replace").rpartition(":")[2].lower() if first else None
     if root == "html":
         raise FeedParseError(source, _WEB_PAGE)
-    return _parse_xml_feed(data, source, line_shift, root)
+    return _parse_xml_feed(data, source, line_shift, root, content_type)
 
 
 def _split_bom(data: bytes) -> tuple[bytes, bytes]:
@@ -162,13 +165,17 @@ def _split_bom(data: bytes) -> tuple[bytes, bytes]:
 # --- XML (feedparser) -------------------------------------------------------------
 
 
-def _parse_xml_feed(data: bytes, source: str, line_shift: int, root: str | None) -> ParsedFeed:
+def _parse_xml_feed(data: bytes, source: str, line_shift: int, root: str | None,
+                    content_type: str | None) -> ParsedFeed:
+    # Only a header naming a charset is passed on: a bare text/xml would make feedparser
+    # assume us-ascii (RFC 3023) over the document's own declaration.
+    headers = {"content-type": content_type} if content_type and "charset=" in content_type.lower() else {}
     try:
         # No sanitising and no rewriting of links inside the HTML: the text module
         # turns content into plain text anyway, and the two passes cost ~70% of
         # feedparser's time on real feeds (15 s vs 4 s CPU for 200 feeds, 44 MB).
         result = feedparser.parse(
-            io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
+            io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False, response_headers=headers
         )
     except Exception as exc:  # noqa: BLE001 - a third-party parser: its bugs become ours to report
         log.warning("feedparser failed on %s", source, exc_info=True)
