@@ -263,8 +263,8 @@ def _stop_if_cancelled(cancel: threading.Event | None, pending: dict[Future, tup
 
 
 def prune_evidence(store: Store, settings: Settings) -> int:
-    """Delete kept documents older than the retention setting; their SHA-256 stays as evidence."""
-    if store.evidence_dir is None:
+    """Delete kept documents older than the retention setting (0: keep them forever); their SHA-256 stays."""
+    if store.evidence_dir is None or settings.evidence_retention_days == 0:
         return 0
     cutoff = to_utc_text(_now() - timedelta(days=settings.evidence_retention_days))
     return article_store.prune_documents(store.db, store.evidence_dir, older_than=cutoff)

@@ -288,3 +288,13 @@ def test_fetched_documents_older_than_the_retention_are_pruned_but_hashes_stay(s
     assert report.documents_pruned == 1
     assert article_store.read_document(store.evidence_dir, article.document_sha256) is None
     assert article_store.list_articles(store.db)[0].document_sha256 == article.document_sha256
+
+
+def test_a_retention_of_0_days_keeps_documents_forever(store, tmp_path):
+    # The settings dialog shows 0 as "forever"; it must not mean "delete at once".
+    feeds = add_sources(store, [str(write(tmp_path / "outlet.xml", rss(item(1))))])
+    ingest(store, feeds)
+    [article] = article_store.list_articles(store.db)
+    store.db.conn.execute("UPDATE documents SET stored_at = '2020-01-01T00:00:00Z'")
+    assert ingest(store, feeds, settings=Settings(evidence_retention_days=0), force=True).documents_pruned == 0
+    assert article_store.read_document(store.evidence_dir, article.document_sha256) is not None
