@@ -129,9 +129,13 @@ def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: st
     raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
 
 
-def backoff_until(failures: int, settings: Settings, now: datetime) -> str:
-    """When to try a feed again after ``failures`` failures in a row (doubling, capped)."""
-    minutes = min(FIRST_RETRY_MINUTES * 2 ** max(failures - 1, 0), settings.backoff_max_hours * 60)
+def backoff_until(failures: int, settings: Settings, now: datetime, *, retry_after: float | None = None) -> str:
+    """When to try a feed again after ``failures`` failures in a row (doubling, capped).
+
+    A server's ``Retry-After`` (seconds) is waited for when it is longer, within the same cap.
+    """
+    minutes = min(max(FIRST_RETRY_MINUTES * 2 ** max(failures - 1, 0), (retry_after or 0) / 60),
+                  settings.backoff_max_hours * 60)
     return to_utc_text(now + timedelta(minutes=minutes))
 
 
@@ -319,10 +323,10 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
 
 def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, settings: Settings,
                     now: datetime, report: IngestReport) -> None:
-    status = getattr(exc, "status", None)
+    retry = backoff_until(feed.failures + 1, settings, now, retry_after=exc.retry_after)
     with write_transaction(store.db) as conn:
         feed_store.record_failure(conn, feed.id, started_at=started, error=exc.message,
-                                  http_status=status, next_fetch_at=backoff_until(feed.failures + 1, settings, now))
+                                  http_status=exc.status, next_fetch_at=retry)
     report.failed += 1
     report.errors.append((feed.display_title, exc.message))
     log.info("feed %s failed: %s", feed.url, exc.message)

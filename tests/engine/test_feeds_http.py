@@ -9,13 +9,15 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from app.engine.errors import FeedError
-from app.engine.feeds.http import FetchOptions, FetchResult, fetch_feed, make_client
+from app.engine.feeds.http import FetchOptions, FetchResult, _retry_after, fetch_feed, make_client
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 ETAG = '"v1-abc"'
@@ -171,9 +173,14 @@ def test_redirect_chain_over_limit_fails(server: str) -> None:
     assert info.value.source == f"{server}/hop/5"
 
 
-def test_redirect_to_other_scheme_is_refused(server: str) -> None:
-    with pytest.raises(FeedError, match="Only http:// and https://"):
-        fetch_feed(f"{server}/to-ftp")
+@pytest.mark.parametrize(("target", "scheme"), [
+    ("to-ftp", "ftp"), ("to/data:text/html,<script>alert(1)</script>", "data"), ("to/javascript:alert(1)", "javascript"),
+    ("to/file|/etc/passwd", "file")])
+def test_redirect_to_other_scheme_is_refused_in_plain_words(server: str, target: str, scheme: str) -> None:
+    with pytest.raises(FeedError) as info:
+        fetch_feed(f"{server}/{target}")
+    assert str(info.value) == (f"The server redirected the feed to a {scheme}: address, which is not a web address; "
+                               "only http:// and https:// redirects are followed")
 
 
 @pytest.mark.parametrize(
@@ -187,8 +194,17 @@ def test_http_errors_in_plain_words(server: str, path: str, message: str) -> Non
 
 
 def test_503_mentions_retry_after(server: str) -> None:
-    with pytest.raises(FeedError, match=r"503 Service Unavailable \(it asks to retry after 120\)"):
+    with pytest.raises(FeedError, match=r"503 Service Unavailable \(it asks to retry after 120\)") as info:
         fetch_feed(f"{server}/503")
+    assert (info.value.status, info.value.retry_after) == (503, 120.0)
+
+
+def test_retry_after_as_an_http_date() -> None:
+    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    response = httpx.Response(503, headers={"Retry-After": format_datetime(later, usegmt=True)})
+    assert 7190 <= _retry_after(response) <= 7200
+    assert _retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert _retry_after(httpx.Response(500, headers={"Retry-After": "60"})) is None
 
 
 def test_slow_server_times_out(server: str) -> None:

@@ -2,6 +2,7 @@ import io
 import json
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import feedparser
 import pytest
 
 from app.engine.errors import Cancelled, FeedError
-from app.engine.ingest import add_sources, feed_files_in, ingest
+from app.engine.ingest import add_sources, backoff_until, feed_files_in, ingest
 from app.engine.paths import demo_dir
 from app.engine.settings import Settings
 from app.engine.store import articles as article_store
@@ -298,3 +299,43 @@ def test_a_retention_of_0_days_keeps_documents_forever(store, tmp_path):
     store.db.conn.execute("UPDATE documents SET stored_at = '2020-01-01T00:00:00Z'")
     assert ingest(store, feeds, settings=Settings(evidence_retention_days=0), force=True).documents_pruned == 0
     assert article_store.read_document(store.evidence_dir, article.document_sha256) is not None
+
+
+class _Busy(BaseHTTPRequestHandler):
+    retry_after = "3600"
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(429)
+        self.send_header("Retry-After", self.retry_after)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "in an hour"])
+def test_retry_after_is_honoured_for_the_back_off(store, retry_after):
+    handler = type("Busy", (_Busy,), {"retry_after": retry_after})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feeds = add_sources(store, [f"http://127.0.0.1:{server.server_address[1]}/rss"])
+        before = datetime.now(timezone.utc)
+        report = ingest(store, feeds)
+        assert report.errors[0][1] == f"The server answered 429 Too Many Requests (it asks to retry after {retry_after})"
+        feed = feed_store.get_feed(store.db, feeds[0].id)
+        wait = datetime.fromisoformat(feed.next_fetch_at.replace("Z", "+00:00")) - before
+        expected = timedelta(hours=1) if retry_after.isdigit() else timedelta(minutes=5)
+        assert expected - timedelta(seconds=5) <= wait <= expected + timedelta(seconds=5)
+        [fetch] = store.db.conn.execute("SELECT http_status FROM fetches").fetchall()
+        assert fetch[0] == 429
+    finally:
+        server.shutdown()
+
+
+def test_retry_after_as_a_date_and_within_the_cap():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    assert backoff_until(1, Settings(), now, retry_after=7200) == "2026-11-20T14:00:00Z"
+    assert backoff_until(1, Settings(backoff_max_hours=1.0), now, retry_after=86400) == "2026-11-20T13:00:00Z"
+    assert backoff_until(1, Settings(), now, retry_after=10) == "2026-11-20T12:05:00Z"

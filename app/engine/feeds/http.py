@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -28,6 +29,8 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpcore
@@ -47,6 +50,7 @@ _ACCEPT = (
 # Only what we can decode ourselves with a bounded output size (see _decoded_chunks).
 _ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 64 * 1024
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # RFC 3986; a relative path has none
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ def make_client(options: FetchOptions = FetchOptions()) -> httpx.Client:
             follow_redirects=False,
             transport=transport,
             headers={"User-Agent": options.user_agent},
+            event_hooks={"response": [_refuse_other_schemes]},
             # Proxy settings come from our options only: picking up HTTP_PROXY from
             # the environment would silently route around a configured Tor proxy.
             trust_env=False,
@@ -234,6 +239,11 @@ def _fetch(
                 response.close()
     except FeedError:
         raise
+    except _RedirectElsewhere as exc:
+        raise FeedError(
+            url, f"The server redirected the feed to a {exc.scheme}: address, which is not a web address; "
+                 "only http:// and https:// redirects are followed"
+        ) from exc
     except httpx.TimeoutException as exc:
         if time.monotonic() - started >= options.deadline:
             raise FeedError(url, _past_deadline(options)) from exc
@@ -293,7 +303,7 @@ def _read_response(
             not_modified=True,
         )
     if status >= 300:
-        raise FeedError(url, _status_message(response))
+        raise FeedError(url, _status_message(response), status=status, retry_after=_retry_after(response))
     too_large = f"The feed is larger than the {_size(options.max_bytes)} limit"
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     declared = response.headers.get("Content-Length", "")
@@ -375,6 +385,22 @@ def _status_message(response: httpx.Response) -> str:
     return message
 
 
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 429 or 503 answer asks us to wait: ``Retry-After: 3600`` or an HTTP date."""
+    value = response.headers.get("Retry-After", "").strip()
+    if response.status_code not in (429, 503) or not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
 def _check_scheme(source: str, url: str) -> None:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in ("http", "https"):
@@ -382,6 +408,25 @@ def _check_scheme(source: str, url: str) -> None:
         raise FeedError(
             source, f"Only http:// and https:// feed addresses can be fetched, not {shown!r}"
         )
+
+
+class _RedirectElsewhere(Exception):
+    def __init__(self, scheme: str) -> None:
+        super().__init__(scheme)
+        self.scheme = scheme
+
+
+def _refuse_other_schemes(response: httpx.Response) -> None:
+    """Refuse a redirect to data:, javascript: and the like before httpx makes a request of it.
+
+    httpx would graft the feed's host onto such an address and fail with a message about
+    URL paths (or turn ``file:///etc/passwd`` into ``file://host/etc/passwd``).
+    """
+    if not response.has_redirect_location:
+        return
+    scheme = _SCHEME.match(response.headers["Location"].strip())
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise _RedirectElsewhere(scheme.group(1).lower())
 
 
 def _check_deadline(url: str, options: FetchOptions, started: float) -> None:
