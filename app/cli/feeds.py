@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from app.engine import opml_import
+from app.engine.domain import Feed
 from app.engine.feeds.opml import OpmlFeed, write_opml
-from app.engine.ingest import add_sources
+from app.engine.ingest import add_source
 from app.engine.store import feeds as feed_store
 
 from .output import data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
@@ -30,10 +31,22 @@ def add(sources: tuple[str, ...], tags: tuple[str, ...], title: str | None, stor
     """Add feeds by URL, by feed file, or by folder (every feed file in it)."""
     if title and len(sources) > 1:
         raise click.UsageError("--title names one feed; give one source with it.")
-    added = add_sources(store, sources, tags=tags, title=title)
+    added = add_and_say(store, settings, sources, tags, title, quiet)
     for feed in added:
         click.echo(f"{feed.id}\t{feed.url}")
     say(quiet, f"{len(added)} feed(s) added or updated. 'ingest' reads them.")
+
+
+def add_and_say(store, settings, sources: tuple[str, ...], tags: tuple[str, ...], title: str | None,
+                quiet: bool) -> list[Feed]:
+    """Add the sources as feeds, saying which files of a folder were left out (not feeds) and why."""
+    added: list[Feed] = []
+    for source in sources:
+        result = add_source(store, source, tags=tags, title=title, max_bytes=settings.max_feed_bytes)
+        added += [feed for feed, _ in result.feeds]
+        for path, why in result.skipped:
+            say(quiet, f"Skipped {path}: not a feed ({why})")
+    return added
 
 
 @feeds.command("list")

@@ -88,45 +88,74 @@ def feed_files_in(folder: Path, *, limit: int | None = None) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class AddedSource:
+    """What adding one source did: each feed with whether it is new, and the files of a
+    folder left out because they are not feeds, with why."""
+
+    feeds: tuple[tuple[Feed, bool], ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
 def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (),
                 title: str | None = None) -> list[Feed]:
     """Add URLs, feed files and folders of feed files as feeds; return them.
 
-    Sources already added are returned as they are (with the extra tags).
+    Sources already added are returned as they are (with the extra tags); files of a
+    folder that are not feeds are left out (:func:`add_source` says which).
 
     Raises
     ------
     FeedError
         A source is neither an http(s) URL nor an existing file or folder.
     """
-    return [feed for source in sources for feed, _ in add_source(store, source, tags=tags, title=title)]
+    return [feed for source in sources for feed, _ in add_source(store, source, tags=tags, title=title).feeds]
 
 
 def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: str | None = None,
-               limit: int | None = None) -> list[tuple[Feed, bool]]:
-    """Add a URL, a feed file or a folder of feed files; return each feed and whether it is new.
+               limit: int | None = None, max_bytes: int = Settings().max_feed_bytes) -> AddedSource:
+    """Add a URL, a feed file, or the feeds in a folder.
 
-    ``limit`` bounds how many files of a folder are added.
+    A file named on its own is added as it is (reading it will say what is wrong with
+    it); of a folder, only the files that parse as feeds are added, at most ``limit``
+    files of it are looked at, and the others are listed in ``skipped``.
 
     Raises
     ------
     FeedError
-        The source is neither an http(s) URL nor an existing file or folder.
+        The source is neither an http(s) URL nor an existing file or folder, or a folder
+        holds no feeds.
     """
     if is_url(source):
-        return [feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags)]
+        return AddedSource((feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags),))
     path = Path(source).expanduser()
     if path.is_dir():
-        files = feed_files_in(path, limit=limit)
-        if not files:
-            raise FeedError(source, f"The folder {source} holds no feed files "
-                                   f"({', '.join(sorted(x for x in FEED_FILE_SUFFIXES if x))} or no ending).")
-        return [feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags) for file in files]
+        feeds, skipped = [], []
+        for file in feed_files_in(path, limit=limit):
+            problem = _not_a_feed(file, max_bytes)
+            if problem:
+                skipped.append((str(file), problem))
+            else:
+                feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags))
+        if not feeds:
+            endings = ", ".join(sorted(x for x in FEED_FILE_SUFFIXES if x))
+            raise FeedError(source, f"The folder {source} holds no feeds ({endings} or no ending"
+                                    + (f"; {len(skipped)} file(s) there are not feeds)." if skipped else ")."))
+        return AddedSource(tuple(feeds), tuple(skipped))
     if path.is_file():
-        return [feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags)]
+        return AddedSource((feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags),))
     if "://" in source:
         raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
     raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
+
+
+def _not_a_feed(path: Path, max_bytes: int) -> str | None:
+    """Why a file found in a folder is not a feed (a fact-check export, a README), or None."""
+    try:
+        parse_feed(read_file(path, max_bytes), source=str(path))
+    except FeedError as exc:
+        return exc.message
+    return None
 
 
 def backoff_until(failures: int, settings: Settings, now: datetime, *, retry_after: float | None = None) -> str:
@@ -147,22 +176,33 @@ def fetch_options(settings: Settings) -> FetchOptions:
     )
 
 
-def read_file(feed: Feed, max_bytes: int) -> FetchResult:
+def read_feed_file(feed: Feed, max_bytes: int) -> FetchResult:
     """Read a local feed file as if it had been fetched."""
-    path = Path(feed.url)
+    data = read_file(Path(feed.url), max_bytes)
+    return FetchResult(url=feed.url, final_url=feed.url, status=0, content=data, etag=None,
+                       last_modified=None, content_type=None, not_modified=False)
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes`` of a file.
+
+    Raises
+    ------
+    FeedError
+        The file is larger, gone, or cannot be read.
+    """
     try:
         # Read one byte past the cap rather than trusting the size: files such as
         # those under /proc say they are empty and are not.
         with path.open("rb") as file:
             data = file.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise FeedError(feed.url, f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+            raise FeedError(str(path), f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
     except FileNotFoundError as exc:
-        raise FeedError(feed.url, "The file is gone: it was moved or deleted.") from exc
+        raise FeedError(str(path), "The file is gone: it was moved or deleted.") from exc
     except OSError as exc:
-        raise FeedError(feed.url, f"The file could not be read: {exc.strerror or exc}.") from exc
-    return FetchResult(url=feed.url, final_url=feed.url, status=0, content=data, etag=None,
-                       last_modified=None, content_type=None, not_modified=False)
+        raise FeedError(str(path), f"The file could not be read: {exc.strerror or exc}.") from exc
+    return data
 
 
 def entry_to_draft(entry: ParsedEntry, parsed: ParsedFeed, fetched_at: str, settings: Settings) -> ArticleDraft:
@@ -238,7 +278,7 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                     future = pool.submit(fetch_feed, feed.url, etag=etag, last_modified=modified,
                                          options=options, client=client)
                 else:
-                    future = pool.submit(read_file, feed, options.max_bytes)
+                    future = pool.submit(read_feed_file, feed, options.max_bytes)
                 pending[future] = (feed, started)
             while pending:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

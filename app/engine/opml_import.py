@@ -89,7 +89,8 @@ def import_opml(store: Store, path: Path, *, tags: Iterable[str] = (), allow_loc
         except AppError as exc:
             skipped.append((entry.url, str(exc)))
             continue
-        for feed, created in found:
+        skipped.extend(found.skipped)
+        for feed, created in found.feeds:
             if feed.id not in feeds:
                 feeds[feed.id] = feed
                 added += created

@@ -19,7 +19,7 @@ from app.engine.demo import add_demo
 from app.engine.domain import Feed, SearchHit
 from app.engine.errors import AppError, Cancelled, ImportFileError
 from app.engine.feeds.opml import OpmlFeed, write_opml
-from app.engine.ingest import add_sources
+from app.engine.ingest import add_source
 from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.search import semantic_search
 from app.engine.store import Store
@@ -59,16 +59,20 @@ def add_and_fetch(pipeline: Pipeline, sources: Sequence[str], *, tags: Sequence[
                   cancel: threading.Event | None = None) -> FeedsAdded:
     """Add URLs, files or folders as feeds and read them at once.
 
-    A feed that cannot be read keeps its error on the feed; only sources that
-    cannot even be added (no such file) come back in ``skipped``.
+    A feed that cannot be read keeps its error on the feed; sources that cannot even
+    be added (no such file) and files of a folder that are not feeds come back in ``skipped``.
     """
     feeds: list[Feed] = []
     skipped: list[tuple[str, str]] = []
     for source in sources:
         try:
-            feeds += add_sources(pipeline.store, [source], tags=tags, title=title)
+            added = add_source(pipeline.store, source, tags=tags, title=title,
+                               max_bytes=pipeline.settings.max_feed_bytes)
         except AppError as exc:
             skipped.append((source, str(exc)))
+            continue
+        feeds += [feed for feed, _ in added.feeds]
+        skipped += [(path, f"not a feed ({why})") for path, why in added.skipped]
     if cancel is not None and cancel.is_set():
         raise Cancelled("Stopped; the feeds were added and will be read at the next fetch.")
     report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None

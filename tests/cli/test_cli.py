@@ -69,6 +69,15 @@ def test_broken_feed_exits_3_with_its_error(run, tmp_path, feed_file):
     assert {f["health"] for f in listed} == {"ok", "error"}
 
 
+def test_adding_a_folder_says_which_files_are_not_feeds(run, tmp_path, feed_file):
+    (tmp_path / "factchecks.json").write_text('[{"claim": "x"}]')
+    result = run("feeds", "add", str(tmp_path))
+    assert f"Skipped {tmp_path / 'factchecks.json'}: not a feed" in result.stderr
+    assert result.stdout.strip().endswith(str(feed_file.resolve())) and "1 feed(s) added" in result.stderr
+    result = run("ingest", str(tmp_path), "--no-narratives")
+    assert "factchecks.json: not a feed" in result.stderr
+
+
 def test_missing_source_is_a_clear_error(run, tmp_path):
     result = run("ingest", str(tmp_path / "nothing-here.xml"), code=1)
     assert "no file or folder by that name" in result.stderr

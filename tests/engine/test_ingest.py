@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from app.engine.errors import Cancelled, FeedError
-from app.engine.ingest import add_sources, backoff_until, feed_files_in, ingest
+from app.engine.ingest import add_source, add_sources, backoff_until, feed_files_in, ingest
 from app.engine.paths import demo_dir
 from app.engine.settings import Settings
 from app.engine.store import articles as article_store
@@ -110,8 +110,25 @@ def test_unknown_source_and_empty_folder_are_clear_errors(store, tmp_path):
     with pytest.raises(FeedError, match="Only http and https"):
         add_sources(store, ["ftp://example.org/feed"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FeedError, match="holds no feed files"):
+    with pytest.raises(FeedError, match="holds no feeds"):
         add_sources(store, [str(tmp_path / "empty")])
+
+
+def test_a_folder_adds_only_its_feeds_and_says_which_files_it_skipped(store):
+    result = add_source(store, str(demo_dir()))
+    added = {Path(feed.url).name for feed, created in result.feeds if created}
+    assert added == {p.name for p in (demo_dir() / "feeds").iterdir()}
+    skipped = {Path(path).name: why for path, why in result.skipped}
+    assert set(skipped) == {"factchecks.json", "labels.json"}
+    assert "not a JSON Feed" in skipped["factchecks.json"]
+
+
+def test_a_folder_of_files_that_are_not_feeds_is_an_error(store, tmp_path):
+    write(tmp_path / "labels.json", b'{"labels": []}')
+    write(tmp_path / "notes.xml", b"<notes><item><title>call back</title></item></notes>")
+    with pytest.raises(FeedError, match="holds no feeds .* 2 file\\(s\\) there are not feeds"):
+        add_source(store, str(tmp_path))
+    assert feed_store.list_feeds(store.db) == []
 
 
 def test_cancel_stops_and_keeps_what_was_stored(store, tmp_path):
