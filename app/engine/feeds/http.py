@@ -9,8 +9,9 @@ shown to the user as is.
 Errors raised here::
 
     FeedError
-      bad URL scheme, invalid proxy, timeout, connection failure,
-      too many redirects, HTTP 4xx/5xx, body larger than the cap, corrupt compression
+      bad URL scheme, invalid proxy, timeout, the overall deadline passed, connection
+      failure, too many redirects, a redirect to another scheme or into this computer's
+      own network, HTTP 4xx/5xx, body larger than the cap, corrupt compression
 
 A SOCKS proxy (for example Tor at ``socks5://127.0.0.1:9050``) needs the
 ``socksio`` package. httpcore sends the host *name* to a SOCKS5 proxy, so DNS is
@@ -210,9 +211,9 @@ def _fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     started = time.monotonic()
-    _deadline.at = started + options.deadline
     own_host = httpx.URL(url).host if _is_valid(url) else ""
     try:
+        _deadline.at = started + options.deadline
         request = client.build_request(
             "GET", url, headers=headers, timeout=httpx.Timeout(options.timeout)
         )
