@@ -403,3 +403,19 @@ def test_a_feed_the_person_added_on_this_computer_may_redirect_within_its_host(s
     assert fetch_feed(f"{server}/to/http|127.0.0.1:{port}/feed").content == FEED
     with pytest.raises(FeedError, match="redirected to localhost"):
         fetch_feed(f"{server}/to/http|localhost:{port}/feed")
+
+
+def test_a_name_resolving_otherwise_when_connecting_is_refused(server: str, monkeypatch) -> None:
+    # DNS rebinding: public when the redirect is checked, 127.0.0.1 when the connection is made.
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = server.rsplit(":", 1)[1]
+    with pytest.raises(FeedError, match=r"redirected to rebind.example \(127.0.0.1\), an address on this computer"):
+        fetch_feed(f"{server}/to/http|rebind.example:{port}/feed")

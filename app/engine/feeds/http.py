@@ -120,7 +120,7 @@ def make_client(options: FetchOptions = FetchOptions()) -> httpx.Client:
         # httpx has no public hook between it and its sockets; this one attribute of its
         # connection pool (the same for a proxy) is where every socket wait can be bounded.
         pool = transport._pool
-        pool._network_backend = _DeadlineBackend(pool._network_backend)
+        pool._network_backend = _GuardedBackend(pool._network_backend, resolves_names=not options.proxy)
         return httpx.Client(
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
@@ -213,7 +213,7 @@ def _fetch(
     started = time.monotonic()
     own_host = httpx.URL(url).host if _is_valid(url) else ""
     try:
-        _deadline.at = started + options.deadline
+        _fetching.at, _fetching.own_host = started + options.deadline, own_host
         request = client.build_request(
             "GET", url, headers=headers, timeout=httpx.Timeout(options.timeout)
         )
@@ -232,7 +232,7 @@ def _fetch(
                     )
                 request = response.next_request
                 _check_scheme(url, str(request.url))
-                _check_destination(url, request.url, own_host, resolve=not options.proxy)
+                _check_destination(request.url, own_host, resolve=not options.proxy)
                 _check_deadline(url, options, started)
                 if response.url.scheme == "https" and request.url.scheme == "http":
                     log.warning("%s: redirected from https to plain http (%s)", url, request.url)
@@ -240,6 +240,11 @@ def _fetch(
                 response.close()
     except FeedError:
         raise
+    except _IntoLocalNetwork as exc:
+        raise FeedError(
+            url, f"The feed redirected to {exc.shown}, an address on this computer or its local network; "
+                 "only a feed you add yourself may point there"
+        ) from exc
     except _RedirectElsewhere as exc:
         raise FeedError(
             url, f"The server redirected the feed to a {exc.scheme}: address, which is not a web address; "
@@ -279,7 +284,7 @@ def _fetch(
             url, f"The connection to host {_host(url)} broke off ({_reason(exc)})"
         ) from exc
     finally:
-        _deadline.at = None
+        _fetching.at = _fetching.own_host = None
 
 
 def _read_response(
@@ -439,28 +444,33 @@ def _past_deadline(options: FetchOptions) -> str:
     return f"The feed did not finish downloading within {options.deadline:g} s"
 
 
-def _check_destination(source: str, target: httpx.URL, own_host: str, *, resolve: bool) -> None:
+def _check_destination(target: httpx.URL, own_host: str, *, resolve: bool) -> None:
     """Refuse a redirect into this computer or its local network, unless to the feed's own host.
 
     A public feed redirecting to 127.0.0.1 or 192.168.1.1 would make the app probe the
     network it runs in (routers, admin pages). The host of the address the person added is
     theirs to choose. Through a proxy, names are resolved by the proxy (Tor): only what the
-    address itself says is checked then.
+    address itself says is checked then. Without one, the connection checks again the
+    addresses it connects to (:class:`_GuardedBackend`): a name may resolve otherwise the
+    second time (DNS rebinding).
     """
-    host = target.host
-    if host == own_host:
-        return
-    refused = host == "localhost" or host.endswith(".localhost")
-    shown = host
-    for address in _addresses(host, target.port or (443 if target.scheme == "https" else 80), resolve):
+    if target.host != own_host:
+        port = target.port or (443 if target.scheme == "https" else 80)
+        _refuse_local(target.host, _addresses(target.host, port, resolve))
+
+
+class _IntoLocalNetwork(Exception):
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.shown = shown
+
+
+def _refuse_local(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> None:
+    if host == "localhost" or host.endswith(".localhost"):
+        raise _IntoLocalNetwork(host)
+    for address in addresses:
         if not address.is_global or address.is_multicast:
-            refused, shown = True, host if str(address) == host else f"{host} ({address})"
-            break
-    if refused:
-        raise FeedError(
-            source, f"The feed redirected to {shown}, an address on this computer or its local network; "
-                    "only a feed you add yourself may point there"
-        )
+            raise _IntoLocalNetwork(host if str(address) == host else f"{host} ({address})")
 
 
 def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -486,14 +496,15 @@ def _is_valid(url: str) -> bool:
     return True
 
 
-# The monotonic time by which the fetch running in this thread must end: each fetch runs
-# in one thread, and one client (with its sockets) is shared by all of them.
-_deadline = threading.local()
+# The fetch running in this thread: ``at``, the monotonic time by which it must end, and
+# ``own_host``, the host of the feed's own address. Each fetch runs in one thread, and one
+# client (with its sockets) is shared by all of them.
+_fetching = threading.local()
 
 
 def _left(timeout: float | None) -> float | None:
     """The socket wait allowed now: the timeout, or less when the fetch's deadline is nearer."""
-    at = getattr(_deadline, "at", None)
+    at = getattr(_fetching, "at", None)
     if at is None:
         return timeout
     left = at - time.monotonic()
@@ -502,19 +513,36 @@ def _left(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """Bound every socket wait by the fetch's overall deadline.
+class _GuardedBackend(httpcore.NetworkBackend):
+    """Bound every socket wait by the fetch's overall deadline, and connect only where allowed.
 
     httpx's timeouts bound each wait for data, so a server sending one byte at a time
-    within them could hold a fetch forever, its headers included.
+    within them could hold a fetch forever, its headers included. A host other than the
+    feed's own is resolved here and connected to by the addresses checked, so a name
+    cannot resolve to a public address for the check and to 127.0.0.1 for the connection.
+    Behind a proxy (``resolves_names`` false) every connection goes to the proxy itself.
     """
 
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+    def __init__(self, inner: httpcore.NetworkBackend, *, resolves_names: bool) -> None:
         self._inner = inner
+        self._resolves_names = resolves_names
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options))
+        targets = [host]
+        own_host = getattr(_fetching, "own_host", None)
+        if self._resolves_names and own_host is not None and host != own_host:
+            addresses = _addresses(host, port, resolve=True)
+            _refuse_local(host, addresses)
+            targets = [str(address) for address in addresses] or targets
+        for target in targets[:-1]:
+            try:
+                return _DeadlineStream(self._inner.connect_tcp(target, port, _left(timeout), local_address,
+                                                               socket_options))
+            except httpcore.ConnectError:
+                continue  # as socket.create_connection does: the next address
+        return _DeadlineStream(self._inner.connect_tcp(targets[-1], port, _left(timeout), local_address,
+                                                       socket_options))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
