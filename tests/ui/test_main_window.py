@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.engine.errors import Cancelled
@@ -14,6 +14,7 @@ from app.engine.store import Store
 from app.engine.store import feeds as feed_store
 from app.engine.store import narratives as narrative_store
 from app.ui.feeds_model import UNTAGGED, FeedRole
+from app.ui.main_window import ask_about_local_paths
 
 LONG = 120_000  # ms: loading the model on a slow CI machine
 
@@ -391,6 +392,21 @@ def test_opml_import_asks_before_following_local_paths(make_window, qtbot, tmp_p
     with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
         window.import_opml(listing)
     assert str(saved.resolve()) in {f.url for f in window.feeds.model.feeds()}
+
+
+@pytest.mark.parametrize(("button", "answer"), [("Add them too", True), ("Web feeds only", False), ("Cancel", None)])
+def test_the_local_paths_question_lists_them_and_says_what_was_chosen(qtbot, button, answer):
+    paths = [f"/home/someone/feed{n}.xml" for n in range(25)]
+    seen = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        seen.append(box.informativeText())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button).click()
+
+    QTimer.singleShot(0, click)
+    assert ask_about_local_paths(None, paths) is answer
+    assert "/home/someone/feed19.xml" in seen[0] and "feed20" not in seen[0] and "5 more" in seen[0]
 
 
 def test_export_to_an_unwritable_place_is_a_plain_message(make_window, tmp_path):
