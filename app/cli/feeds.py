@@ -109,9 +109,11 @@ def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, stor
 
     Local paths in the file (~/..., /..., file: URLs, paths relative to the file) are
     listed and not followed unless --allow-local-paths is given. One import adds at most
-    500 feeds. Exit code 3 means some outlines were not added (each is listed).
+    max_feeds_per_import feeds (a setting, 500). Exit code 3 means some outlines were not
+    added (each is listed).
     """
-    result = opml_import.import_opml(store, path, tags=tags, allow_local_paths=allow_local_paths)
+    result = opml_import.import_opml(store, path, tags=tags, allow_local_paths=allow_local_paths,
+                                     max_feeds=settings.max_feeds_per_import)
     for url, why in result.skipped:
         say(quiet, f"Skipped {url}: {why}")
     if any(why == opml_import.LOCAL_PATH_REFUSED for _, why in result.skipped):

@@ -4,8 +4,8 @@ An OPML file often comes from someone else. Its web feeds are added as they are;
 its local paths (``~/...``, ``/etc/...``, ``file:`` URLs, paths relative to the file)
 would make the app read, and keep copies of, files on this machine, so they are only
 followed when the person importing says so (:func:`local_paths` lists them first).
-One import adds at most :data:`MAX_FEEDS_PER_IMPORT` feeds, so a folder such as ``/``
-listed in a file cannot turn into a walk of the whole disk.
+One import adds at most ``max_feeds_per_import`` feeds (a setting, 500), so a folder such
+as ``/`` listed in a file cannot turn into a walk of the whole disk.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from .domain import Feed
 from .errors import AppError, ImportFileError
 from .feeds.opml import OpmlFeed, read_opml
 from .ingest import add_source, is_url
+from .settings import Settings
 from .store import Store
 
-__all__ = ["MAX_FEEDS_PER_IMPORT", "OpmlImport", "import_opml", "local_paths"]
+__all__ = ["OpmlImport", "import_opml", "local_paths"]
 
-MAX_FEEDS_PER_IMPORT = 500
 LOCAL_PATH_REFUSED = "a local path; not followed unless local paths are allowed"
 
 
@@ -51,7 +51,7 @@ def local_paths(path: Path) -> list[str]:
 
 
 def import_opml(store: Store, path: Path, *, tags: Iterable[str] = (), allow_local_paths: bool = False,
-                max_feeds: int = MAX_FEEDS_PER_IMPORT) -> OpmlImport:
+                max_feeds: int = Settings().max_feeds_per_import) -> OpmlImport:
     """Add the feeds an OPML file lists; nested outlines become tags.
 
     Parameters

@@ -42,6 +42,7 @@ class Settings:
     user_agent: str = "NarrativeRadar/0.1 (+offline news monitor)"
     proxy: str = ""
     backoff_max_hours: float = 24.0
+    max_feeds_per_import: int = 500
     # Evidence
     evidence_retention_days: int = 365
     # Claims
@@ -74,6 +75,7 @@ _RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "max_redirects": (lambda v: 0 <= v <= 50, "from 0 to 50"),
     "max_concurrent_fetches": (lambda v: 1 <= v <= 256, "from 1 to 256"),
     "backoff_max_hours": (lambda v: 0 < v <= 24 * 365, "more than 0 and at most 8760 hours"),
+    "max_feeds_per_import": (lambda v: 1 <= v <= 100_000, "from 1 to 100000 feeds"),
     "evidence_retention_days": (lambda v: 0 <= v <= 36500, "from 0 (keep forever) to 36500 days"),
     "claim_min_chars": (lambda v: 1 <= v <= 10_000, "from 1 to 10000 characters"),
     "claim_max_chars": (lambda v: 1 <= v <= 100_000, "from 1 to 100000 characters"),

@@ -91,7 +91,8 @@ def import_opml(pipeline: Pipeline, path: Path, *, tags: Sequence[str] = (), all
     ImportFileError
         The file cannot be read or is not OPML.
     """
-    result = opml_import.import_opml(pipeline.store, path, tags=tags, allow_local_paths=allow_local_paths)
+    result = opml_import.import_opml(pipeline.store, path, tags=tags, allow_local_paths=allow_local_paths,
+                                     max_feeds=pipeline.settings.max_feeds_per_import)
     if cancel is not None and cancel.is_set():
         raise Cancelled("Stopped; the feeds were added and will be read at the next fetch.")
     feeds = list(result.feeds)

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_MS = 3000
 OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
 LOCAL_PATHS_SHOWN = 20
+SKIPPED_SHOWN = 20  # a large OPML file can leave hundreds out; a message box shows the first
 STATE_VERSION = 1
 
 
@@ -365,8 +366,10 @@ class MainWindow(QMainWindow):
     def _on_feeds_added(self, result: jobs.FeedsAdded) -> None:
         self._fetch_done(result)
         if result.skipped:
-            self.presenter.show_message("Some feeds were not added",
-                                        "\n".join(f"{source}: {why}" for source, why in result.skipped))
+            lines = [f"{source}: {why}" for source, why in result.skipped[:SKIPPED_SHOWN]]
+            if len(result.skipped) > SKIPPED_SHOWN:
+                lines.append(f"… and {len(result.skipped) - SKIPPED_SHOWN} more")
+            self.presenter.show_message("Some feeds were not added", "\n".join(lines))
         if result.feeds:
             self.feeds.select_feed(result.feeds[-1].id)
 

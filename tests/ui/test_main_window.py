@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.engine.errors import Cancelled
+from app.engine.settings import Settings, save_settings
 from app.engine.store import Store
 from app.engine.store import feeds as feed_store
 from app.engine.store import narratives as narrative_store
@@ -407,6 +408,19 @@ def test_the_local_paths_question_lists_them_and_says_what_was_chosen(qtbot, but
     QTimer.singleShot(0, click)
     assert ask_about_local_paths(None, paths) is answer
     assert "/home/someone/feed19.xml" in seen[0] and "feed20" not in seen[0] and "5 more" in seen[0]
+
+
+def test_an_opml_file_over_the_cap_lists_the_first_outlines_left_out(make_window, qtbot, tmp_path):
+    save_settings(tmp_path / "data", Settings(max_feeds_per_import=2))
+    listing = tmp_path / "big.opml"
+    listing.write_bytes(b'<opml version="2.0"><body>' + b"".join(
+        b'<outline text="F%d" xmlUrl="http://127.0.0.1:9/f%d.xml"/>' % (n, n) for n in range(30)) + b"</body></opml>")
+    window = make_window(tmp_path / "data")
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert len(window.feeds.model.feeds()) == 2
+    [box] = window.presenter.open_boxes()
+    assert "f2.xml: one import adds at most 2 feeds" in box.text() and "… and 8 more" in box.text()
 
 
 def test_export_to_an_unwritable_place_is_a_plain_message(make_window, tmp_path):
