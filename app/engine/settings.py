@@ -8,7 +8,10 @@ silently replacing what the user chose.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -201,9 +204,16 @@ def save_settings(data_dir: Path, settings: Settings) -> None:
     lines = ["# Narrative Radar settings", ""]
     for field in fields(Settings):
         lines.append(f"{field.name} = {_toml_value(getattr(settings, field.name))}")
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    # A temporary file of its own: two windows (or a window and a script) may save at once.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _toml_value(value: object) -> str:

@@ -1,3 +1,4 @@
+import threading
 from dataclasses import fields
 
 import pytest
@@ -70,3 +71,23 @@ def test_every_number_is_checked_when_read(tmp_path, key):
     settings_path(tmp_path).write_text(f"{key} = -1000000000\n")
     with pytest.raises(ImportFileError, match=f"{key} must be .*, not -1000000000"):
         load_settings(tmp_path)
+
+
+def test_two_saves_at_once_both_succeed_and_leave_no_temporary_file(tmp_path):
+    errors = []
+
+    def save(n: int) -> None:
+        try:
+            for _ in range(30):
+                save_settings(tmp_path, Settings(flag_min_sources=n))
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in (2, 3, 4, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert load_settings(tmp_path).flag_min_sources in (2, 3, 4, 5)
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
