@@ -249,9 +249,10 @@ def test_the_http_charset_decodes_a_feed_without_a_declaration() -> None:
     assert (feed.title, feed.entries[0].title, feed.error) == ("Новости", "Министр объявил реформу", None)
 
 
-def test_a_content_type_without_charset_leaves_the_declaration_in_charge() -> None:
+@pytest.mark.parametrize("content_type", ["text/xml", "text/xml; charset=ISO-8859-1", "application/rss+xml; charset=utf-8"])
+def test_the_documents_own_declaration_wins_over_the_servers_charset(content_type: str) -> None:
     declared = b'<?xml version="1.0" encoding="windows-1251"?>' + CYRILLIC
-    feed = parse_feed(declared, source="test", content_type="text/xml")
+    feed = parse_feed(declared, source="test", content_type=content_type)
     assert (feed.title, feed.error) == ("Новости", None)
 
 

@@ -55,6 +55,7 @@ _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
 _FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _HTML_ANYWHERE = re.compile(rb"<html[\s>]|<body[\s>]|<!doctype\s+html", re.IGNORECASE)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_DECLARES_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=", re.IGNORECASE)
 # Root elements (namespace prefix dropped) of RSS 0.9x-2.0, RSS 1.0 (rdf:RDF), Atom and CDF.
 _FEED_ROOTS = {"rss", "rdf", "feed", "channel"}
 
@@ -167,9 +168,12 @@ def _split_bom(data: bytes) -> tuple[bytes, bytes]:
 
 def _parse_xml_feed(data: bytes, source: str, line_shift: int, root: str | None,
                     content_type: str | None) -> ParsedFeed:
-    # Only a header naming a charset is passed on: a bare text/xml would make feedparser
-    # assume us-ascii (RFC 3023) over the document's own declaration.
-    headers = {"content-type": content_type} if content_type and "charset=" in content_type.lower() else {}
+    # The server's charset only stands in for a declaration the document lacks. Servers
+    # label everything with their default (ISO-8859-1 says nothing wrong to a decoder), and
+    # a bare text/xml would make feedparser assume us-ascii (RFC 3023).
+    declares = data.startswith(_BOMS) or _DECLARES_ENCODING.match(_split_bom(data)[1].lstrip())
+    has_charset = content_type is not None and "charset=" in content_type.lower()
+    headers = {"content-type": content_type} if has_charset and not declares else {}
     try:
         # No sanitising and no rewriting of links inside the HTML: the text module
         # turns content into plain text anyway, and the two passes cost ~70% of
