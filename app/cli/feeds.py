@@ -28,7 +28,7 @@ def feeds() -> None:
 @click.option("--title", default=None, help="Title for the feed (one source only).")
 @data_dir_option
 def add(sources: tuple[str, ...], tags: tuple[str, ...], title: str | None, store, settings, quiet) -> None:
-    """Add feeds by URL, by feed file, or by folder (every feed file in it)."""
+    """Add feeds by URL, by feed file, or by folder (every feed in it; other files are listed as skipped)."""
     if title and len(sources) > 1:
         raise click.UsageError("--title names one feed; give one source with it.")
     added = add_and_say(store, settings, sources, tags, title, quiet)

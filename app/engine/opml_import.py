@@ -21,7 +21,7 @@ from .ingest import add_source, is_url
 from .settings import Settings
 from .store import Store
 
-__all__ = ["OpmlImport", "import_opml", "local_paths"]
+__all__ = ["LOCAL_PATH_REFUSED", "OpmlImport", "import_opml", "local_paths"]
 
 LOCAL_PATH_REFUSED = "a local path; not followed unless local paths are allowed"
 
@@ -89,7 +89,7 @@ def import_opml(store: Store, path: Path, *, tags: Iterable[str] = (), allow_loc
         except AppError as exc:
             skipped.append((entry.url, str(exc)))
             continue
-        skipped.extend(found.skipped)
+        skipped += [(file, f"not a feed ({why})") for file, why in found.skipped]
         for feed, created in found.feeds:
             if feed.id not in feeds:
                 feeds[feed.id] = feed
