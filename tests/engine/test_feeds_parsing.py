@@ -335,11 +335,16 @@ def test_not_a_feed(data: bytes) -> None:
         (b'<opml version="2.0"><head><title>Subs</title></head><body><outline text="x"/></body></opml>', "opml"),
     ],
 )
-def test_xml_that_is_not_a_feed_is_refused_even_with_items(data: bytes, root: str | None) -> None:
+def test_xml_that_is_not_a_feed_is_refused_even_with_items(data: bytes, root: str) -> None:
     with pytest.raises(FeedParseError, match="not an RSS, Atom or JSON feed") as info:
         _parse(data)
-    if root:
-        assert f"root element is <{root}>" in str(info.value)
+    assert f"root element is <{root}>" in str(info.value)
+
+
+def test_junk_with_a_less_than_sign_is_not_called_xml() -> None:
+    with pytest.raises(FeedParseError) as info:
+        _parse(b"\x00\x01 this is <not a feed at all \xff\xfe")
+    assert "root element" not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,9 @@ def parse_feed(data: bytes, *, source: str, content_type: str | None = None) -> 
     if not stripped[:16].replace(b"\x00", b"").startswith(b"<?xml"):
         line_shift -= 1  # feedparser puts an XML declaration line in front
     first = _FIRST_ELEMENT.search(_COMMENT.sub(b"", stripped[:4096]))
-    root = first.group(1).decode("ascii", "replace").rpartition(":")[2].lower() if first else None
+    # Only a document that starts as markup has a root element; "<" somewhere in binary junk does not.
+    is_markup = first is not None and stripped[:1] == b"<"
+    root = first.group(1).decode("ascii", "replace").rpartition(":")[2].lower() if is_markup else None
     if root == "html":
         raise FeedParseError(source, _WEB_PAGE)
     return _parse_xml_feed(data, source, line_shift, root, content_type)
