@@ -144,6 +144,9 @@ def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: st
         return AddedSource(tuple(feeds), tuple(skipped))
     if path.is_file():
         return AddedSource((feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags),))
+    if path.exists():
+        # Reading a device or a pipe could block or never end (/dev/zero, a FIFO).
+        raise FeedError(source, f"{source} is neither a file nor a folder (a device, a pipe or a socket).")
     if "://" in source:
         raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
     raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")

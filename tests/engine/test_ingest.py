@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -121,6 +122,14 @@ def test_a_folder_adds_only_its_feeds_and_says_which_files_it_skipped(store):
     skipped = {Path(path).name: why for path, why in result.skipped}
     assert set(skipped) == {"factchecks.json", "labels.json"}
     assert "not a JSON Feed" in skipped["factchecks.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_device_or_a_pipe_is_refused_in_plain_words(store, tmp_path):
+    os.mkfifo(tmp_path / "pipe.xml")
+    for source in (str(tmp_path / "pipe.xml"), "/dev/zero"):
+        with pytest.raises(FeedError, match="is neither a file nor a folder"):
+            add_source(store, source)
 
 
 def test_a_folder_of_files_that_are_not_feeds_is_an_error(store, tmp_path):
