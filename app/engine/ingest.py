@@ -7,10 +7,12 @@ feed's articles are stored in one transaction: all of a feed's new articles, or 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ Progress = Callable[[float, str], None]
 # Saved feeds often have no ending at all (a URL's last segment); README.md and the like are skipped.
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ""}
 FIRST_RETRY_MINUTES = 5
+STALE_TEMPORARY_SECONDS = 3600
 # Dates outside these bounds are feed bugs (year 0001, a clock years ahead): the fetch
 # time, marked as estimated, is closer to the truth.
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -310,8 +313,19 @@ def _stop_if_cancelled(cancel: threading.Event | None, pending: dict[Future, tup
 
 
 def prune_evidence(store: Store, settings: Settings) -> int:
-    """Delete kept documents older than the retention setting (0: keep them forever); their SHA-256 stays."""
-    if store.evidence_dir is None or settings.evidence_retention_days == 0:
+    """Delete kept documents older than the retention setting (0: keep them forever); their SHA-256 stays.
+
+    Temporary files a crash left behind go too, once they are an hour old (a younger one
+    may be another ingest's document being written).
+    """
+    if store.evidence_dir is None:
+        return 0
+    stale = time.time() - STALE_TEMPORARY_SECONDS
+    for tmp in store.evidence_dir.glob("*/*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < stale:
+                tmp.unlink()
+    if settings.evidence_retention_days == 0:
         return 0
     cutoff = to_utc_text(_now() - timedelta(days=settings.evidence_retention_days))
     return article_store.prune_documents(store.db, store.evidence_dir, older_than=cutoff)

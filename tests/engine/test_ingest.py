@@ -365,3 +365,14 @@ def test_retry_after_as_a_date_and_within_the_cap():
     assert backoff_until(1, Settings(), now, retry_after=7200) == "2026-11-20T14:00:00Z"
     assert backoff_until(1, Settings(backoff_max_hours=1.0), now, retry_after=86400) == "2026-11-20T13:00:00Z"
     assert backoff_until(1, Settings(), now, retry_after=10) == "2026-11-20T12:05:00Z"
+
+
+def test_temporary_evidence_files_a_crash_left_behind_are_removed_once_stale(store, tmp_path):
+    folder = store.evidence_dir / "ab"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".ab12.x1.tmp", folder / ".ab34.x2.tmp"
+    old.write_bytes(b"half a document")
+    fresh.write_bytes(b"being written by another ingest")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    ingest(store, add_sources(store, [str(write(tmp_path / "outlet.xml", rss(item(1))))]))
+    assert not old.exists() and fresh.exists()
