@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrativ
 from .brief_html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
 from .errors import AppError, Cancelled
 from .flags import language_name
+from .spreadsheet import spreadsheet_text
 
 CSV_COLUMNS = (
     "narrative_id", "narrative_label", "narrative_status", "narrative_flags", "claim_id", "published_at",
@@ -32,10 +32,6 @@ CSV_COLUMNS = (
 
 JSON_FORMAT_VERSION = 1
 
-# Text a spreadsheet could run as a formula; feed text is hostile input. A spreadsheet
-# asked to split on ; , tab or | (whatever its locale or the person picks) starts a cell after
-# each of them, so a formula there runs too.
-_FORMULA = re.compile(r"^[=+\-@\t\r]|[;,\t|][=+\-@]")
 
 
 # --- Writing files ---
@@ -91,9 +87,7 @@ def companion_csv_path(path: Path) -> Path:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
-        value = clean_text(value)
-        if _FORMULA.search(value):
-            return "'" + value
+        return spreadsheet_text(clean_text(value))
     return value
 
 

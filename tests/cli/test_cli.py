@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -53,6 +55,17 @@ def test_ingest_without_narratives_and_articles_listing(run, feed_file):
     assert articles[0]["title"].startswith("Officials say the harbour bridge")
     assert articles[0]["claims"][0]["is_title"] is True
     assert json.loads(run("articles", "--since", "2026-12-01", "--format", "json").stdout) == []
+
+
+def test_csv_listings_never_hand_a_spreadsheet_a_formula(run, tmp_path):
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_bytes(RSS.replace(b"<title>CLI Outlet</title>", b"<title>News;=HYPERLINK(1)</title>")
+                        .replace(b"<title>Officials say", b"<title>=cmd|' /C calc'!A0 Officials say"))
+    run("ingest", str(hostile), "--no-narratives")
+    articles = list(csv.DictReader(io.StringIO(run("articles", "--format", "csv").stdout)))
+    assert articles[0]["title"].startswith("'=cmd|")
+    feeds = list(csv.DictReader(io.StringIO(run("feeds", "list", "--format", "csv").stdout)))
+    assert feeds[0]["title"] == "'News;=HYPERLINK(1)"
 
 
 def test_bad_since_is_a_usage_error(run):
