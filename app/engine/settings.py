@@ -121,9 +121,14 @@ def proxy_problem(proxy: str) -> str | None:
 def settings_problems(settings: Settings) -> list[str]:
     """Everything wrong with ``settings``, in plain words (empty when all is well).
 
-    The window's settings dialog and :func:`load_settings` both check with this.
+    The window's settings dialog checks with this, and :func:`load_settings` with all of
+    it but whether the model is there: a model folder gone missing is reported when the
+    model is loaded, and must not keep the window (and its settings) from opening.
     """
-    return _out_of_range(settings) + [message for _, message in _unusable(settings)]
+    problems = _out_of_range(settings) + [message for _, message in _unusable(settings)]
+    if settings.model and settings.model not in MODELS and not Path(settings.model).is_dir():
+        problems.append(f"The model {settings.model!r} is neither a bundled model nor a folder.")
+    return problems
 
 
 def _out_of_range(settings: Settings) -> list[str]:
@@ -144,8 +149,6 @@ def _unusable(settings: Settings) -> list[tuple[str, str]]:
     if settings.flag_hours > settings.window_days * 24:
         problems.append(("flag_hours", f"The flag period ({settings.flag_hours} hours) is longer than the time window "
                                        f"({settings.window_days} days): claims older than the window are never compared."))
-    if settings.model and settings.model not in MODELS and not Path(settings.model).is_dir():
-        problems.append(("model", f"The model {settings.model!r} is neither a bundled model nor a folder."))
     if 0 < settings.fetch_interval_minutes < 5:
         problems.append(("fetch_interval_minutes", "Fetch at most every 5 minutes (or 0 to fetch only when asked)."))
     if settings.claim_min_chars >= settings.claim_max_chars:

@@ -91,3 +91,9 @@ def test_two_saves_at_once_both_succeed_and_leave_no_temporary_file(tmp_path):
     assert errors == []
     assert load_settings(tmp_path).flag_min_sources in (2, 3, 4, 5)
     assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+
+
+def test_a_missing_model_folder_does_not_stop_the_settings_from_being_read(tmp_path):
+    settings_path(tmp_path).write_text(f'model = "{tmp_path / "gone"}"\n')
+    assert load_settings(tmp_path).model == str(tmp_path / "gone")
+    assert settings_problems(load_settings(tmp_path)), "the settings dialog still says so"
