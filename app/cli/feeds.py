@@ -102,13 +102,14 @@ def enable(feed_ref: str, off: bool, store, settings, quiet) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tag", "-t", "tags", multiple=True, help="Extra tag for every imported feed.")
 @click.option("--allow-local-paths", is_flag=True,
-              help="Also add the files and folders on this machine that the file lists.")
+              help="Also add the files, folders and local-network addresses that the file lists.")
 @data_dir_option
 def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, store, settings, quiet) -> None:
     """Import feeds from an OPML file; nested outlines become tags.
 
-    Local paths in the file (~/..., /..., file: URLs, paths relative to the file) are
-    listed and not followed unless --allow-local-paths is given. One import adds at most
+    Local paths in the file (~/..., /..., file: URLs, paths relative to the file) and
+    addresses on this computer or its network (http://127.0.0.1/..., http://192.168.1.1/...)
+    are listed and not followed unless --allow-local-paths is given. One import adds at most
     max_feeds_per_import feeds (a setting, 500). Exit code 3 means some outlines were not
     added (each is listed).
     """
@@ -116,8 +117,10 @@ def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, stor
                                      max_feeds=settings.max_feeds_per_import)
     for url, why in result.skipped:
         say(quiet, f"Skipped {url}: {why}")
-    if any(why == opml_import.LOCAL_PATH_REFUSED for _, why in result.skipped):
-        say(quiet, "The file lists paths on this machine; --allow-local-paths adds them too.")
+    refusals = (opml_import.LOCAL_PATH_REFUSED, opml_import.LOCAL_ADDRESS_REFUSED)
+    if any(why in refusals for _, why in result.skipped):
+        say(quiet, "The file lists paths or addresses on this machine or its network; "
+                   "--allow-local-paths adds them too.")
     say(quiet, f"{result.added} feed(s) added, {len(result.feeds) - result.added} already there, "
                f"from {path}.")
     if result.skipped:

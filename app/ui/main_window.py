@@ -64,9 +64,10 @@ def ask_about_local_paths(parent: QWidget, paths: list[str]) -> bool | None:
     shown = "\n".join(paths[:LOCAL_PATHS_SHOWN])
     if len(paths) > LOCAL_PATHS_SHOWN:
         shown += f"\n… and {len(paths) - LOCAL_PATHS_SHOWN} more"
-    box = QMessageBox(QMessageBox.Icon.Warning, "Files on this computer",
-                      f"This OPML file lists {len(paths)} file(s) or folder(s) on this computer, "
-                      "not web feeds. Reading them keeps copies of them with the feeds' evidence. "
+    box = QMessageBox(QMessageBox.Icon.Warning, "Files and addresses on this computer",
+                      f"This OPML file lists {len(paths)} file(s), folder(s) or address(es) on this computer "
+                      "or its local network, not feeds on the web. Reading files keeps copies of them with the "
+                      "feeds' evidence; reading addresses there reaches your own devices. "
                       "Add them only if you trust the file.", parent=parent)
     box.setInformativeText(shown)
     add = box.addButton("Add them too", QMessageBox.ButtonRole.AcceptRole)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.engine.feeds.opml import OpmlFeed, write_opml
 from app.engine.ingest import ingest
-from app.engine.opml_import import LOCAL_PATH_REFUSED, import_opml, local_paths
+from app.engine.opml_import import LOCAL_ADDRESS_REFUSED, LOCAL_PATH_REFUSED, import_opml, local_paths
 from app.engine.store import feeds as feed_store
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Saved</title>
@@ -71,3 +71,15 @@ def test_an_xml_file_that_is_not_a_feed_is_not_kept_as_evidence(store, tmp_path)
     assert report.failed == 1 and "root element is <config>" in report.errors[0][1]
     assert store.counts()["articles"] == 0
     assert not any(store.evidence_dir.rglob("*.gz"))
+
+
+def test_addresses_on_this_computer_or_its_network_are_refused_unless_allowed(store, tmp_path):
+    local = ["http://127.0.0.1:8080/admin", "http://localhost/rss", "http://192.168.1.1/", "http://[::1]/feed",
+             "https://169.254.169.254/latest"]
+    path = opml(tmp_path, ["https://web.example/rss", *local])
+    assert local_paths(path) == local
+    result = import_opml(store, path)
+    assert [f.url for f in result.feeds] == ["https://web.example/rss"]
+    assert result.skipped == tuple((url, LOCAL_ADDRESS_REFUSED) for url in local)
+    allowed = import_opml(store, path, allow_local_paths=True)
+    assert (allowed.added, allowed.skipped) == (len(local), ())

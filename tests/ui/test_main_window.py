@@ -344,7 +344,7 @@ def test_window_layout_is_remembered(make_window, qtbot, tmp_path):
     again.close()
 
 
-def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
+def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path, monkeypatch):
     source = tmp_path / "source"
     store = Store.open(source)
     # Port 9 (discard) refuses at once: the imported feeds get their error without a network.
@@ -358,8 +358,11 @@ def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
     assert b"State wire" in exported.read_bytes()
 
     other = make_window(tmp_path / "other")
+    asked = []
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: asked.append(paths) or True)
     with qtbot.waitSignal(other.fetch_finished, timeout=LONG):
         other.import_opml(exported)
+    assert sorted(asked[0]) == ["http://127.0.0.1:9/plain.xml", "http://127.0.0.1:9/state.xml"], "on this computer"
     feeds = {f.title: f for f in other.feeds.model.feeds()}
     assert set(feeds) == {"State wire", "Plain news"}
     assert feeds["State wire"].tags == ("state-media", "watchlist")
@@ -379,20 +382,22 @@ def test_opml_import_asks_before_following_local_paths(make_window, qtbot, tmp_p
     asked = []
     monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: asked.append(paths))
     assert window.import_opml(listing) is None, "cancelled: nothing starts"
-    assert asked == [["saved.xml", "~/no such folder here"]] and window.feeds.model.feeds() == []
+    assert asked == [["http://127.0.0.1:9/web.xml", "saved.xml", "~/no such folder here"]]
+    assert window.feeds.model.feeds() == []
 
     monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: False)
     with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
         window.import_opml(listing)
-    assert [f.url for f in window.feeds.model.feeds()] == ["http://127.0.0.1:9/web.xml"]
+    assert window.feeds.model.feeds() == []
     [box] = window.presenter.open_boxes()
     assert "saved.xml: a local path" in box.text() and "~/no such folder here: a local path" in box.text()
+    assert "web.xml: an address on this computer or its local network" in box.text()
     box.close()
 
     monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: True)
     with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
         window.import_opml(listing)
-    assert str(saved.resolve()) in {f.url for f in window.feeds.model.feeds()}
+    assert {f.url for f in window.feeds.model.feeds()} == {str(saved.resolve()), "http://127.0.0.1:9/web.xml"}
 
 
 @pytest.mark.parametrize(("button", "answer"), [("Add them too", True), ("Web feeds only", False), ("Cancel", None)])
@@ -410,7 +415,8 @@ def test_the_local_paths_question_lists_them_and_says_what_was_chosen(qtbot, but
     assert "/home/someone/feed19.xml" in seen[0] and "feed20" not in seen[0] and "5 more" in seen[0]
 
 
-def test_an_opml_file_over_the_cap_lists_the_first_outlines_left_out(make_window, qtbot, tmp_path):
+def test_an_opml_file_over_the_cap_lists_the_first_outlines_left_out(make_window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: True)
     save_settings(tmp_path / "data", Settings(max_feeds_per_import=2))
     listing = tmp_path / "big.opml"
     listing.write_bytes(b'<opml version="2.0"><body>' + b"".join(

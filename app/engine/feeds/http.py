@@ -39,7 +39,7 @@ import httpx
 
 from app.engine.errors import FeedError
 
-__all__ = ["FetchOptions", "FetchResult", "fetch_feed", "make_client"]
+__all__ = ["FetchOptions", "FetchResult", "fetch_feed", "make_client", "points_into_local_network"]
 
 log = logging.getLogger(__name__)
 
@@ -457,6 +457,28 @@ def _check_destination(target: httpx.URL, own_host: str, *, resolve: bool) -> No
     if target.host != own_host:
         port = target.port or (443 if target.scheme == "https" else 80)
         _refuse_local(target.host, _addresses(target.host, port, resolve))
+
+
+def points_into_local_network(url: str) -> bool:
+    """Whether an http(s) URL names this computer or its local network by its very address.
+
+    ``localhost``, ``127.0.0.1``, ``192.168.1.1``, ``[::1]``...; names are not resolved
+    (an OPML file of hundreds would wait on DNS, and with Tor the proxy resolves them).
+
+    Examples
+    --------
+    >>> points_into_local_network("http://192.168.1.1/admin"), points_into_local_network("https://example.org/rss")
+    (True, False)
+    """
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return False
+    try:
+        _refuse_local(host, _addresses(host, 0, resolve=False))
+    except _IntoLocalNetwork:
+        return True
+    return False
 
 
 class _IntoLocalNetwork(Exception):
