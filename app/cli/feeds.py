@@ -6,12 +6,15 @@ from pathlib import Path
 
 import click
 
-from app.engine.errors import AppError, ImportFileError
-from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
-from app.engine.ingest import add_sources, is_url
+from app.engine import opml_import
+from app.engine.domain import Feed
+from app.engine.feeds.opml import OpmlFeed, write_opml
+from app.engine.ingest import add_source
 from app.engine.store import feeds as feed_store
 
 from .output import data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
+
+EXIT_SOME_NOT_ADDED = 3
 
 
 @click.group()
@@ -25,13 +28,25 @@ def feeds() -> None:
 @click.option("--title", default=None, help="Title for the feed (one source only).")
 @data_dir_option
 def add(sources: tuple[str, ...], tags: tuple[str, ...], title: str | None, store, settings, quiet) -> None:
-    """Add feeds by URL, by feed file, or by folder (every feed file in it)."""
+    """Add feeds by URL, by feed file, or by folder (every feed in it; other files are listed as skipped)."""
     if title and len(sources) > 1:
         raise click.UsageError("--title names one feed; give one source with it.")
-    added = add_sources(store, sources, tags=tags, title=title)
+    added = add_and_say(store, settings, sources, tags, title, quiet)
     for feed in added:
         click.echo(f"{feed.id}\t{feed.url}")
     say(quiet, f"{len(added)} feed(s) added or updated. 'ingest' reads them.")
+
+
+def add_and_say(store, settings, sources: tuple[str, ...], tags: tuple[str, ...], title: str | None,
+                quiet: bool) -> list[Feed]:
+    """Add the sources as feeds, saying which files of a folder were left out (not feeds) and why."""
+    added: list[Feed] = []
+    for source in sources:
+        result = add_source(store, source, tags=tags, title=title, max_bytes=settings.max_feed_bytes)
+        added += [feed for feed, _ in result.feeds]
+        for path, why in result.skipped:
+            say(quiet, f"Skipped {path}: not a feed ({why})")
+    return added
 
 
 @feeds.command("list")
@@ -86,27 +101,30 @@ def enable(feed_ref: str, off: bool, store, settings, quiet) -> None:
 @feeds.command("import-opml")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tag", "-t", "tags", multiple=True, help="Extra tag for every imported feed.")
+@click.option("--allow-local-paths", is_flag=True,
+              help="Also add the files, folders and local-network addresses that the file lists.")
 @data_dir_option
-def import_opml(path: Path, tags: tuple[str, ...], store, settings, quiet) -> None:
+def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, store, settings, quiet) -> None:
     """Import feeds from an OPML file; nested outlines become tags.
 
-    Relative xmlUrl paths are read relative to the OPML file, so a folder of feeds
-    with its OPML can be moved as a whole.
+    Local paths in the file (~/..., /..., file: URLs, paths relative to the file) and
+    addresses on this computer or its network (http://127.0.0.1/..., http://192.168.1.1/...)
+    are listed and not followed unless --allow-local-paths is given. One import adds at most
+    max_feeds_per_import feeds (a setting, 500). Exit code 3 means some outlines were not
+    added (each is listed).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
-    entries = read_opml(data, path=str(path))
-    count = 0
-    for entry in entries:
-        source = entry.url if is_url(entry.url) else str((path.parent / entry.url).resolve())
-        try:
-            add_sources(store, [source], tags=(*entry.tags, *tags), title=entry.title)
-            count += 1
-        except AppError as exc:
-            say(quiet, f"Skipped {entry.url}: {exc}")
-    say(quiet, f"Imported {count} of {len(entries)} feed(s) from {path}.")
+    result = opml_import.import_opml(store, path, tags=tags, allow_local_paths=allow_local_paths,
+                                     max_feeds=settings.max_feeds_per_import)
+    for url, why in result.skipped:
+        say(quiet, f"Skipped {url}: {why}")
+    refusals = (opml_import.LOCAL_PATH_REFUSED, opml_import.LOCAL_ADDRESS_REFUSED)
+    if any(why in refusals for _, why in result.skipped):
+        say(quiet, "The file lists paths or addresses on this machine or its network; "
+                   "--allow-local-paths adds them too.")
+    say(quiet, f"{result.added} feed(s) added, {len(result.feeds) - result.added} already there, "
+               f"from {path}.")
+    if result.skipped:
+        raise SystemExit(EXIT_SOME_NOT_ADDED)
 
 
 @feeds.command("export-opml")

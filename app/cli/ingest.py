@@ -9,12 +9,12 @@ import click
 
 from app.engine.errors import Cancelled
 from app.engine.demo import add_demo
-from app.engine.ingest import add_sources
 from app.engine.ingest import ingest as run_ingest
 from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
+from .feeds import add_and_say
 from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say
 
 EXIT_SOME_FEEDS_FAILED = 3
@@ -35,7 +35,7 @@ def ingest(sources: tuple[str, ...], tags: tuple[str, ...], force: bool, no_narr
     SOURCES every enabled feed is read. Exit code 3 means some feeds failed (their
     errors are listed and kept on each feed); the others were stored.
     """
-    feeds = add_sources(store, sources, tags=tags) if sources else None
+    feeds = add_and_say(store, settings, sources, tags, None, quiet) if sources else None
     report = _run(store, feeds, settings, force, quiet, not no_narratives)
     _summarise(report, fmt, quiet)
     if report.ingest.failed:

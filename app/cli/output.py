@@ -17,6 +17,7 @@ import click
 from app.engine.errors import AppError
 from app.engine.paths import default_data_dir
 from app.engine.settings import Settings, load_settings
+from app.engine.spreadsheet import spreadsheet_text
 from app.engine.store import Store
 
 
@@ -80,10 +81,11 @@ def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wid
 
 
 def emit_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Write rows as CSV; text that a spreadsheet would run as a formula gets a leading ``'``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_text(v) if isinstance(v, str) else v for v in row] for row in rows)
     click.echo(buffer.getvalue(), nl=False)
 
 

@@ -21,6 +21,7 @@ from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrativ
 from .brief_html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
 from .errors import AppError, Cancelled
 from .flags import language_name
+from .spreadsheet import spreadsheet_text
 
 CSV_COLUMNS = (
     "narrative_id", "narrative_label", "narrative_status", "narrative_flags", "claim_id", "published_at",
@@ -31,8 +32,6 @@ CSV_COLUMNS = (
 
 JSON_FORMAT_VERSION = 1
 
-# Cells a spreadsheet would run as a formula; feed text is hostile input.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Writing files ---
@@ -88,9 +87,7 @@ def companion_csv_path(path: Path) -> Path:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
-        value = clean_text(value)
-        if value.startswith(_FORMULA_STARTS):
-            return "'" + value
+        return spreadsheet_text(clean_text(value))
     return value
 
 
@@ -98,10 +95,11 @@ def csv_bytes(brief: Brief, *, cancel: threading.Event | None = None) -> bytes:
     """One row per claim (columns :data:`CSV_COLUMNS`), UTF-8 with a byte-order mark so that
     spreadsheet programs read every script correctly.
 
-    Text cells starting with ``= + - @`` get a leading apostrophe, so a spreadsheet never runs them.
+    Every text cell is quoted, and one holding ``= + - @`` at its start or right after
+    ``; , tab |`` gets a leading apostrophe, so a spreadsheet never runs it as a formula.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)
     for b in brief.narratives:
         s = b.narrative.summary

@@ -37,12 +37,17 @@ class FeedError(AppError):
     """A feed could not be fetched or read.
 
     ``source`` is the feed's URL or path, so the message can be shown on that feed.
+    ``status`` is the HTTP status the server answered with, and ``retry_after`` the
+    seconds it asked us to wait (``Retry-After``), when it said so.
     """
 
-    def __init__(self, source: str, message: str) -> None:
+    def __init__(self, source: str, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.source = source
         self.message = message
+        self.status = status
+        self.retry_after = retry_after
 
 
 class FeedParseError(FeedError):

@@ -7,9 +7,12 @@ feed's articles are stored in one transaction: all of a feed's new articles, or 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ Progress = Callable[[float, str], None]
 # Saved feeds often have no ending at all (a URL's last segment); README.md and the like are skipped.
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ""}
 FIRST_RETRY_MINUTES = 5
+STALE_TEMPORARY_SECONDS = 3600
 # Dates outside these bounds are feed bugs (year 0001, a clock years ahead): the fetch
 # time, marked as estimated, is closer to the truth.
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=timezone.utc)
@@ -68,75 +72,143 @@ def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def feed_files_in(folder: Path) -> list[Path]:
-    """Return the feed files below a folder (by their ending, or none), in a stable order."""
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FEED_FILE_SUFFIXES
-    )
+def feed_files_in(folder: Path, *, limit: int | None = None) -> list[Path]:
+    """Return the feed files below a folder (by their ending, or none), in a stable order.
+
+    With ``limit``, the walk stops after that many files: a folder such as ``/`` is not
+    listed whole. Hidden files and folders are left out, and links to folders are not
+    followed (they could loop).
+    """
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if not name.startswith(".") and path.suffix.lower() in FEED_FILE_SUFFIXES and path.is_file():
+                found.append(path)
+                if limit is not None and len(found) >= limit:
+                    return found
+    return found
+
+
+@dataclass(frozen=True)
+class AddedSource:
+    """What adding one source did: each feed with whether it is new, and the files of a
+    folder left out because they are not feeds, with why."""
+
+    feeds: tuple[tuple[Feed, bool], ...]
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def add_sources(store: Store, sources: Iterable[str], *, tags: Iterable[str] = (),
                 title: str | None = None) -> list[Feed]:
     """Add URLs, feed files and folders of feed files as feeds; return them.
 
-    Sources already added are returned as they are (with the extra tags).
+    Sources already added are returned as they are (with the extra tags); files of a
+    folder that are not feeds are left out (:func:`add_source` says which).
 
     Raises
     ------
     FeedError
         A source is neither an http(s) URL nor an existing file or folder.
     """
-    feeds = []
-    for source in sources:
-        if is_url(source):
-            feeds.append(feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags)[0])
-            continue
-        path = Path(source).expanduser()
-        if path.is_dir():
-            files = feed_files_in(path)
-            if not files:
-                raise FeedError(source, f"The folder {source} holds no feed files "
-                                       f"({', '.join(sorted(x for x in FEED_FILE_SUFFIXES if x))} or no ending).")
-            for file in files:
-                feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags)[0])
-        elif path.is_file():
-            feeds.append(feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags)[0])
-        elif "://" in source:
-            raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
-        else:
-            raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
-    return feeds
+    return [feed for source in sources for feed, _ in add_source(store, source, tags=tags, title=title).feeds]
 
 
-def backoff_until(failures: int, settings: Settings, now: datetime) -> str:
-    """When to try a feed again after ``failures`` failures in a row (doubling, capped)."""
-    minutes = min(FIRST_RETRY_MINUTES * 2 ** max(failures - 1, 0), settings.backoff_max_hours * 60)
+def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: str | None = None,
+               limit: int | None = None, max_bytes: int = Settings().max_feed_bytes) -> AddedSource:
+    """Add a URL, a feed file, or the feeds in a folder.
+
+    A file named on its own is added as it is (reading it will say what is wrong with
+    it); of a folder, only the files that parse as feeds are added, at most ``limit``
+    files of it are looked at, and the others are listed in ``skipped``.
+
+    Raises
+    ------
+    FeedError
+        The source is neither an http(s) URL nor an existing file or folder, or a folder
+        holds no feeds.
+    """
+    if is_url(source):
+        return AddedSource((feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags),))
+    path = Path(source).expanduser()
+    if path.is_dir():
+        feeds, skipped = [], []
+        for file in feed_files_in(path, limit=limit):
+            problem = _not_a_feed(file, max_bytes)
+            if problem:
+                skipped.append((str(file), problem))
+            else:
+                feeds.append(feed_store.add_feed(store.db, str(file.resolve()), kind="file", tags=tags))
+        if not feeds:
+            endings = ", ".join(sorted(x for x in FEED_FILE_SUFFIXES if x))
+            raise FeedError(source, f"The folder {source} holds no feeds ({endings} or no ending"
+                                    + (f"; {len(skipped)} file(s) there are not feeds)." if skipped else ")."))
+        return AddedSource(tuple(feeds), tuple(skipped))
+    if path.is_file():
+        return AddedSource((feed_store.add_feed(store.db, str(path.resolve()), kind="file", title=title, tags=tags),))
+    if path.exists():
+        # Reading a device or a pipe could block or never end (/dev/zero, a FIFO).
+        raise FeedError(source, f"{source} is neither a file nor a folder (a device, a pipe or a socket).")
+    if "://" in source:
+        raise FeedError(source, f"Only http and https feeds can be fetched, not {source.split('://')[0]}:.")
+    raise FeedError(source, f"{source} is not a URL, and there is no file or folder by that name.")
+
+
+def _not_a_feed(path: Path, max_bytes: int) -> str | None:
+    """Why a file found in a folder is not a feed (a fact-check export, a README), or None."""
+    try:
+        parse_feed(read_file(path, max_bytes), source=str(path))
+    except FeedError as exc:
+        return exc.message
+    return None
+
+
+def backoff_until(failures: int, settings: Settings, now: datetime, *, retry_after: float | None = None) -> str:
+    """When to try a feed again after ``failures`` failures in a row (doubling, capped).
+
+    A server's ``Retry-After`` (seconds) is waited for when it is longer, within the same cap.
+    """
+    minutes = min(max(FIRST_RETRY_MINUTES * 2 ** max(failures - 1, 0), (retry_after or 0) / 60),
+                  settings.backoff_max_hours * 60)
     return to_utc_text(now + timedelta(minutes=minutes))
 
 
 def fetch_options(settings: Settings) -> FetchOptions:
     return FetchOptions(
-        timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes,
+        timeout=settings.fetch_timeout, deadline=settings.fetch_deadline, max_bytes=settings.max_feed_bytes,
         max_redirects=settings.max_redirects, user_agent=settings.user_agent,
         proxy=settings.proxy or None,
     )
 
 
-def read_file(feed: Feed, max_bytes: int) -> FetchResult:
+def read_feed_file(feed: Feed, max_bytes: int) -> FetchResult:
     """Read a local feed file as if it had been fetched."""
-    path = Path(feed.url)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FeedError(feed.url, f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise FeedError(feed.url, "The file is gone: it was moved or deleted.") from exc
-    except OSError as exc:
-        raise FeedError(feed.url, f"The file could not be read: {exc.strerror or exc}.") from exc
+    data = read_file(Path(feed.url), max_bytes)
     return FetchResult(url=feed.url, final_url=feed.url, status=0, content=data, etag=None,
                        last_modified=None, content_type=None, not_modified=False)
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes`` of a file.
+
+    Raises
+    ------
+    FeedError
+        The file is larger, gone, or cannot be read.
+    """
+    try:
+        # Read one byte past the cap rather than trusting the size: files such as
+        # those under /proc say they are empty and are not.
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise FeedError(str(path), f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+    except FileNotFoundError as exc:
+        raise FeedError(str(path), "The file is gone: it was moved or deleted.") from exc
+    except OSError as exc:
+        raise FeedError(str(path), f"The file could not be read: {exc.strerror or exc}.") from exc
+    return data
 
 
 def entry_to_draft(entry: ParsedEntry, parsed: ParsedFeed, fetched_at: str, settings: Settings) -> ArticleDraft:
@@ -220,7 +292,7 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                     future = pool.submit(fetch_feed, feed.url, etag=etag, last_modified=modified,
                                          options=options, client=client)
                 else:
-                    future = pool.submit(read_file, feed, options.max_bytes)
+                    future = pool.submit(read_feed_file, feed, options.max_bytes)
                 pending[future] = (feed, started)
 
             for _ in range(ahead):
@@ -253,8 +325,19 @@ def _stop_if_cancelled(cancel: threading.Event | None, pending: dict[Future, tup
 
 
 def prune_evidence(store: Store, settings: Settings) -> int:
-    """Delete kept documents older than the retention setting; their SHA-256 stays as evidence."""
+    """Delete kept documents older than the retention setting (0: keep them forever); their SHA-256 stays.
+
+    Temporary files a crash left behind go too, once they are an hour old (a younger one
+    may be another ingest's document being written).
+    """
     if store.evidence_dir is None:
+        return 0
+    stale = time.time() - STALE_TEMPORARY_SECONDS
+    for tmp in store.evidence_dir.glob("*/*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < stale:
+                tmp.unlink()
+    if settings.evidence_retention_days == 0:
         return 0
     cutoff = to_utc_text(_now() - timedelta(days=settings.evidence_retention_days))
     return article_store.prune_documents(store.db, store.evidence_dir, older_than=cutoff)
@@ -281,7 +364,7 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
                                                   http_status=result.status or None, next_fetch_at=next_fetch)
             report.unchanged += 1
             return
-        parsed = parse_feed(data, source=feed.url)
+        parsed = parse_feed(data, source=feed.url, content_type=result.content_type)
     except FeedError as exc:
         _record_failure(store, feed, started, exc, settings, now, report)
         return
@@ -309,10 +392,10 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
 
 def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, settings: Settings,
                     now: datetime, report: IngestReport) -> None:
-    status = getattr(exc, "status", None)
+    retry = backoff_until(feed.failures + 1, settings, now, retry_after=exc.retry_after)
     with write_transaction(store.db) as conn:
         feed_store.record_failure(conn, feed.id, started_at=started, error=exc.message,
-                                  http_status=status, next_fetch_at=backoff_until(feed.failures + 1, settings, now))
+                                  http_status=exc.status, next_fetch_at=retry)
     report.failed += 1
     report.errors.append((feed.display_title, exc.message))
     log.info("feed %s failed: %s", feed.url, exc.message)

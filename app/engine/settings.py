@@ -8,11 +8,17 @@ silently replacing what the user chose.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from .embedding import MODELS
 from .errors import ImportFileError
 from .paths import SETTINGS_NAME
 
@@ -32,12 +38,14 @@ class Settings:
     # Fetching
     fetch_interval_minutes: int = 60
     fetch_timeout: float = 20.0
+    fetch_deadline: float = 120.0
     max_feed_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
     max_concurrent_fetches: int = 8
     user_agent: str = "NarrativeRadar/0.1 (+offline news monitor)"
     proxy: str = ""
     backoff_max_hours: float = 24.0
+    max_feeds_per_import: int = 500
     # Evidence
     evidence_retention_days: int = 365
     # Claims
@@ -59,7 +67,94 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-FRACTIONS = ("same_language_threshold", "cross_language_threshold")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+# What each number may be: a test and the allowed range in words.
+_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "fetch_interval_minutes": (lambda v: 0 <= v <= 7 * 24 * 60, "from 0 (fetch only when asked) to 10080 (a week)"),
+    "fetch_timeout": (lambda v: 0 < v <= 3600, "more than 0 and at most 3600 seconds"),
+    "fetch_deadline": (lambda v: 0 < v <= 24 * 3600, "more than 0 and at most 86400 seconds"),
+    "max_feed_bytes": (lambda v: v > 0, "more than 0 bytes"),
+    "max_redirects": (lambda v: 0 <= v <= 50, "from 0 to 50"),
+    "max_concurrent_fetches": (lambda v: 1 <= v <= 256, "from 1 to 256"),
+    "backoff_max_hours": (lambda v: 0 < v <= 24 * 365, "more than 0 and at most 8760 hours"),
+    "max_feeds_per_import": (lambda v: 1 <= v <= 100_000, "from 1 to 100000 feeds"),
+    "evidence_retention_days": (lambda v: 0 <= v <= 36500, "from 0 (keep forever) to 36500 days"),
+    "claim_min_chars": (lambda v: 1 <= v <= 10_000, "from 1 to 10000 characters"),
+    "claim_max_chars": (lambda v: 1 <= v <= 100_000, "from 1 to 100000 characters"),
+    "threads": (lambda v: 0 <= v <= 1024, "from 0 (automatic) to 1024"),
+    "window_days": (lambda v: 1 <= v <= 3650, "from 1 to 3650 days"),
+    "flag_min_sources": (lambda v: 2 <= v <= 1000, "from 2 to 1000 sources"),
+    "flag_hours": (lambda v: 1 <= v <= 24 * 3650, "from 1 to 87600 hours"),
+    "same_language_threshold": (lambda v: 0.0 <= v < 1.0, "from 0 (the model's own value) to below 1"),
+    "cross_language_threshold": (lambda v: 0.0 <= v < 1.0, "from 0 (the model's own value) to below 1"),
+}
+
+
+def proxy_problem(proxy: str) -> str | None:
+    """Why a proxy address is unusable, or None (an empty address means no proxy).
+
+    Examples
+    --------
+    >>> proxy_problem("socks5://127.0.0.1:9050") is None
+    True
+    >>> proxy_problem("127.0.0.1:9050")
+    'The proxy needs a scheme: http://, https:// or socks5://, then host:port.'
+    """
+    proxy = proxy.strip()
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        return "The proxy needs a scheme: http://, https:// or socks5://, then host:port."
+    parts = urlsplit(proxy)
+    if parts.scheme.lower() not in PROXY_SCHEMES:
+        return f"Proxies of type {parts.scheme}:// are not supported; use http://, https:// or socks5://."
+    try:
+        port = parts.port
+    except ValueError:
+        return "The proxy's port must be a number from 1 to 65535."
+    if not parts.hostname or port is None:
+        return "The proxy needs a host and a port, like socks5://127.0.0.1:9050."
+    return None
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """Everything wrong with ``settings``, in plain words (empty when all is well).
+
+    The window's settings dialog checks with this, and :func:`load_settings` with all of
+    it but whether the model is there: a model folder gone missing is reported when the
+    model is loaded, and must not keep the window (and its settings) from opening.
+    """
+    problems = _out_of_range(settings) + [message for _, message in _unusable(settings)]
+    if settings.model and settings.model not in MODELS and not Path(settings.model).is_dir():
+        problems.append(f"The model {settings.model!r} is neither a bundled model nor a folder.")
+    return problems
+
+
+def _out_of_range(settings: Settings) -> list[str]:
+    return [f"{key} must be {words}, not {getattr(settings, key)!r}."
+            for key, (allowed, words) in _RANGES.items() if not allowed(getattr(settings, key))]
+
+
+def _unusable(settings: Settings) -> list[tuple[str, str]]:
+    """(key, message) for values that are in range but cannot work, alone or together."""
+    problems = []
+    if message := proxy_problem(settings.proxy):
+        problems.append(("proxy", message))
+    agent = settings.user_agent
+    if not agent.strip():
+        problems.append(("user_agent", "The User-Agent cannot be empty: some sites refuse requests without one."))
+    elif any(ch in agent for ch in "\r\n") or not agent.isprintable():
+        problems.append(("user_agent", "The User-Agent must be one line of printable text."))
+    if settings.flag_hours > settings.window_days * 24:
+        problems.append(("flag_hours", f"The flag period ({settings.flag_hours} hours) is longer than the time window "
+                                       f"({settings.window_days} days): claims older than the window are never compared."))
+    if 0 < settings.fetch_interval_minutes < 5:
+        problems.append(("fetch_interval_minutes", "Fetch at most every 5 minutes (or 0 to fetch only when asked)."))
+    if settings.claim_min_chars >= settings.claim_max_chars:
+        problems.append(("claim_min_chars", f"The shortest claim ({settings.claim_min_chars} characters) must be "
+                                            f"shorter than the longest ({settings.claim_max_chars})."))
+    return problems
 
 
 def settings_path(data_dir: Path) -> Path:
@@ -73,7 +168,8 @@ def load_settings(data_dir: Path) -> Settings:
     Raises
     ------
     ImportFileError
-        The file exists but is not valid TOML, or a value has the wrong type.
+        The file exists but is not valid TOML, a value has the wrong type or is out of
+        its range, or values cannot work together; the message names the key and value.
     """
     path = settings_path(data_dir)
     if not path.exists():
@@ -94,11 +190,14 @@ def load_settings(data_dir: Path) -> Settings:
             raise ImportFileError(
                 str(path), f"{field.name} should be {expected.__name__}, not {value!r}"
             )
-        if field.name in FRACTIONS and not 0.0 <= value < 1.0:
-            raise ImportFileError(str(path), f"{field.name} should be from 0 (the model's own value) "
-                                             f"to below 1, not {value!r}")
         values[field.name] = value
-    return Settings(**values)
+    settings = Settings(**values)
+    if out_of_range := _out_of_range(settings):
+        raise ImportFileError(str(path), out_of_range[0])
+    if unusable := _unusable(settings):
+        key, message = unusable[0]
+        raise ImportFileError(str(path), f"{key} = {getattr(settings, key)!r}: {message}")
+    return settings
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:
@@ -108,9 +207,16 @@ def save_settings(data_dir: Path, settings: Settings) -> None:
     lines = ["# Narrative Radar settings", ""]
     for field in fields(Settings):
         lines.append(f"{field.name} = {_toml_value(getattr(settings, field.name))}")
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    # A temporary file of its own: two windows (or a window and a script) may save at once.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _toml_value(value: object) -> str:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.engine import opml_import
 from app.engine.demo import add_demo
 from app.engine.domain import Feed, SearchHit
 from app.engine.errors import AppError, Cancelled, ImportFileError
-from app.engine.feeds.opml import OpmlFeed, read_opml, write_opml
-from app.engine.ingest import add_sources, is_url
+from app.engine.feeds.opml import OpmlFeed, write_opml
+from app.engine.ingest import add_source
 from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.search import semantic_search
 from app.engine.store import Store
@@ -58,47 +59,45 @@ def add_and_fetch(pipeline: Pipeline, sources: Sequence[str], *, tags: Sequence[
                   cancel: threading.Event | None = None) -> FeedsAdded:
     """Add URLs, files or folders as feeds and read them at once.
 
-    A feed that cannot be read keeps its error on the feed; only sources that
-    cannot even be added (no such file) come back in ``skipped``.
+    A feed that cannot be read keeps its error on the feed; sources that cannot even
+    be added (no such file) and files of a folder that are not feeds come back in ``skipped``.
     """
     feeds: list[Feed] = []
     skipped: list[tuple[str, str]] = []
     for source in sources:
         try:
-            feeds += add_sources(pipeline.store, [source], tags=tags, title=title)
+            added = add_source(pipeline.store, source, tags=tags, title=title,
+                               max_bytes=pipeline.settings.max_feed_bytes)
         except AppError as exc:
             skipped.append((source, str(exc)))
+            continue
+        feeds += [feed for feed, _ in added.feeds]
+        skipped += [(path, f"not a feed ({why})") for path, why in added.skipped]
     if cancel is not None and cancel.is_set():
         raise Cancelled("Stopped; the feeds were added and will be read at the next fetch.")
     report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None
     return FeedsAdded(tuple(feeds), tuple(skipped), report)
 
 
-def import_opml(pipeline: Pipeline, path: Path, *, tags: Sequence[str] = (), progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> FeedsAdded:
+def import_opml(pipeline: Pipeline, path: Path, *, tags: Sequence[str] = (), allow_local_paths: bool = False,
+                progress: Progress | None = None, cancel: threading.Event | None = None) -> FeedsAdded:
     """Add the feeds an OPML file lists (nested outlines become tags) and read them.
 
-    Relative ``xmlUrl`` paths are taken relative to the OPML file, as the command line does.
+    Local paths in the file are followed only with ``allow_local_paths`` (the window asks
+    first); relative ones are taken relative to the OPML file, as the command line does.
 
     Raises
     ------
     ImportFileError
         The file cannot be read or is not OPML.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ImportFileError(str(path), exc.strerror or str(exc)) from exc
-    feeds: list[Feed] = []
-    skipped: list[tuple[str, str]] = []
-    for entry in read_opml(data, path=str(path)):
-        source = entry.url if is_url(entry.url) else str((Path(path).parent / entry.url).resolve())
-        try:
-            feeds += add_sources(pipeline.store, [source], tags=(*entry.tags, *tags), title=entry.title)
-        except AppError as exc:
-            skipped.append((entry.url, str(exc)))
+    result = opml_import.import_opml(pipeline.store, path, tags=tags, allow_local_paths=allow_local_paths,
+                                     max_feeds=pipeline.settings.max_feeds_per_import)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("Stopped; the feeds were added and will be read at the next fetch.")
+    feeds = list(result.feeds)
     report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None
-    return FeedsAdded(tuple(feeds), tuple(skipped), report)
+    return FeedsAdded(result.feeds, result.skipped, report)
 
 
 def export_opml(store: Store, path: Path) -> int:

@@ -18,10 +18,11 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog, QDockWidget, QFileDialog, QMainWindow, QSplitter, QStackedWidget,
+    QDialog, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
+from app.engine import opml_import
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
@@ -48,12 +49,38 @@ CLOSE_WAIT_MS = 3000
 # hundreds of feeds shows its first narratives (the newest stories come first) long before it ends.
 LIVE_REFRESH_MS = 5000
 OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
+LOCAL_PATHS_SHOWN = 20
+SKIPPED_SHOWN = 20  # a large OPML file can leave hundreds out; a message box shows the first
 STATE_VERSION = 1
 
 
 def window_settings() -> QSettings:
     """Window geometry, splitters and docks: per user, not per data folder."""
     return QSettings()
+
+
+def ask_about_local_paths(parent: QWidget, paths: list[str]) -> bool | None:
+    """Whether to follow the local paths an OPML file lists: True, False (web feeds only) or None (cancel).
+
+    Tests replace this function.
+    """
+    shown = "\n".join(paths[:LOCAL_PATHS_SHOWN])
+    if len(paths) > LOCAL_PATHS_SHOWN:
+        shown += f"\n… and {len(paths) - LOCAL_PATHS_SHOWN} more"
+    box = QMessageBox(QMessageBox.Icon.Warning, "Files and addresses on this computer",
+                      f"This OPML file lists {len(paths)} file(s), folder(s) or address(es) on this computer "
+                      "or its local network, not feeds on the web. Reading files keeps copies of them with the "
+                      "feeds' evidence; reading addresses there reaches your own devices. "
+                      "Add them only if you trust the file.", parent=parent)
+    box.setInformativeText(shown)
+    add = box.addButton("Add them too", QMessageBox.ButtonRole.AcceptRole)
+    web_only = box.addButton("Web feeds only", QMessageBox.ButtonRole.RejectRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(web_only)
+    box.exec()
+    if box.clickedButton() is add:
+        return True
+    return False if box.clickedButton() is web_only else None
 
 
 def rules(settings) -> tuple:
@@ -348,19 +375,30 @@ class MainWindow(QMainWindow):
     def _on_feeds_added(self, result: jobs.FeedsAdded) -> None:
         self._fetch_done(result)
         if result.skipped:
-            self.presenter.show_message("Some feeds were not added",
-                                        "\n".join(f"{source}: {why}" for source, why in result.skipped))
+            lines = [f"{source}: {why}" for source, why in result.skipped[:SKIPPED_SHOWN]]
+            if len(result.skipped) > SKIPPED_SHOWN:
+                lines.append(f"… and {len(result.skipped) - SKIPPED_SHOWN} more")
+            self.presenter.show_message("Some feeds were not added", "\n".join(lines))
         if result.feeds:
             self.feeds.select_feed(result.feeds[-1].id)
 
     def import_opml(self, path: str | Path | None = None) -> EngineTask | None:
+        """Import an OPML file's feeds; asks first whether the paths on this machine it lists are followed."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import feeds from OPML", "", OPML_FILTER)
             if not path:
                 return None
+        try:
+            local = opml_import.local_paths(Path(path))
+        except Exception as exc:  # an entry point: a file the person chose
+            self.presenter.present(exc, "importing the OPML file")
+            return None
+        allow = ask_about_local_paths(self, local) if local else False
+        if allow is None:
+            return None
         return self._track_fetch(self.run_job(
             "Importing OPML", "importing the OPML file",
-            self.context.engine_work(partial(jobs.import_opml, path=Path(path))),
+            self.context.engine_work(partial(jobs.import_opml, path=Path(path), allow_local_paths=allow)),
             on_done=self._on_feeds_added))
 
     def export_opml(self, path: str | Path | None = None) -> int | None:

@@ -1,7 +1,8 @@
 """The settings dialog: data folder, fetching, model, flag rules, evidence.
 
-Numbers come from spin boxes, so only what they cannot express is checked here:
-the proxy address, the User-Agent, and rules that depend on each other. OK stays
+Numbers come from spin boxes, within the ranges the engine allows; what they cannot
+express (the proxy address, the User-Agent, rules that depend on each other) is
+checked by the engine's own rules, the ones ``settings.toml`` is read with. OK stays
 disabled while anything is wrong, and the problem is said under the form.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,57 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.clustering import thresholds_for
 from app.engine.embedding import DEFAULT_MODEL, MODELS
-from app.engine.settings import Settings
-
-PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-
-
-def proxy_problem(proxy: str) -> str | None:
-    """Why a proxy address is unusable, or None (an empty address means no proxy).
-
-    Examples
-    --------
-    >>> proxy_problem("socks5://127.0.0.1:9050") is None
-    True
-    >>> proxy_problem("127.0.0.1:9050")
-    'The proxy needs a scheme: http://, https:// or socks5://, then host:port.'
-    """
-    proxy = proxy.strip()
-    if not proxy:
-        return None
-    if "://" not in proxy:
-        return "The proxy needs a scheme: http://, https:// or socks5://, then host:port."
-    parts = urlsplit(proxy)
-    if parts.scheme.lower() not in PROXY_SCHEMES:
-        return f"Proxies of type {parts.scheme}:// are not supported; use http://, https:// or socks5://."
-    try:
-        port = parts.port
-    except ValueError:
-        return "The proxy's port must be a number from 1 to 65535."
-    if not parts.hostname or port is None:
-        return "The proxy needs a host and a port, like socks5://127.0.0.1:9050."
-    return None
-
-
-def settings_problems(settings: Settings) -> list[str]:
-    """Everything wrong with ``settings``, in plain words (empty when all is well)."""
-    problems = []
-    if message := proxy_problem(settings.proxy):
-        problems.append(message)
-    agent = settings.user_agent
-    if not agent.strip():
-        problems.append("The User-Agent cannot be empty: some sites refuse requests without one.")
-    elif any(ch in agent for ch in "\r\n") or not agent.isprintable():
-        problems.append("The User-Agent must be one line of printable text.")
-    if settings.flag_hours > settings.window_days * 24:
-        problems.append(f"The flag period ({settings.flag_hours} hours) is longer than the time window "
-                        f"({settings.window_days} days): claims older than the window are never compared.")
-    if settings.model and settings.model not in MODELS and not Path(settings.model).is_dir():
-        problems.append(f"The model {settings.model!r} is neither a bundled model nor a folder.")
-    if 0 < settings.fetch_interval_minutes < 5:
-        problems.append("Fetch at most every 5 minutes (or 0 to fetch only when asked).")
-    return problems
-
+from app.engine.settings import Settings, settings_problems
 
 def _spin(minimum: int, maximum: int, value: int, suffix: str = "", special: str | None = None) -> QSpinBox:
     box = QSpinBox()

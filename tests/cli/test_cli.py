@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -55,6 +57,17 @@ def test_ingest_without_narratives_and_articles_listing(run, feed_file):
     assert json.loads(run("articles", "--since", "2026-12-01", "--format", "json").stdout) == []
 
 
+def test_csv_listings_never_hand_a_spreadsheet_a_formula(run, tmp_path):
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_bytes(RSS.replace(b"<title>CLI Outlet</title>", b"<title>News;=HYPERLINK(1)</title>")
+                        .replace(b"<title>Officials say", b"<title>=cmd|' /C calc'!A0 Officials say"))
+    run("ingest", str(hostile), "--no-narratives")
+    articles = list(csv.DictReader(io.StringIO(run("articles", "--format", "csv").stdout)))
+    assert articles[0]["title"].startswith("'=cmd|")
+    feeds = list(csv.DictReader(io.StringIO(run("feeds", "list", "--format", "csv").stdout)))
+    assert feeds[0]["title"] == "'News;=HYPERLINK(1)"
+
+
 def test_bad_since_is_a_usage_error(run):
     result = run("articles", "--since", "last tuesday", code=2)
     assert "is not a date" in result.stderr
@@ -69,6 +82,15 @@ def test_broken_feed_exits_3_with_its_error(run, tmp_path, feed_file):
     assert {f["health"] for f in listed} == {"ok", "error"}
 
 
+def test_adding_a_folder_says_which_files_are_not_feeds(run, tmp_path, feed_file):
+    (tmp_path / "factchecks.json").write_text('[{"claim": "x"}]')
+    result = run("feeds", "add", str(tmp_path))
+    assert f"Skipped {tmp_path / 'factchecks.json'}: not a feed" in result.stderr
+    assert result.stdout.strip().endswith(str(feed_file.resolve())) and "1 feed(s) added" in result.stderr
+    result = run("ingest", str(tmp_path), "--no-narratives")
+    assert "factchecks.json: not a feed" in result.stderr
+
+
 def test_missing_source_is_a_clear_error(run, tmp_path):
     result = run("ingest", str(tmp_path / "nothing-here.xml"), code=1)
     assert "no file or folder by that name" in result.stderr
@@ -79,8 +101,13 @@ def test_opml_round_trip(run, tmp_path, feed_file):
     out = tmp_path / "out.opml"
     run("feeds", "export-opml", str(out))
     other = tmp_path / "other"
-    result = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out)])
-    assert result.exit_code == 0
+    refused = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out)])
+    assert refused.exit_code == 3
+    assert f"Skipped {feed_file.resolve()}: a local path" in refused.stderr
+    assert "--allow-local-paths" in refused.stderr and "0 feed(s) added" in refused.stderr
+    result = CliRunner().invoke(main, ["feeds", "import-opml", "--data-dir", str(other), str(out),
+                                       "--allow-local-paths"])
+    assert result.exit_code == 0 and "1 feed(s) added, 0 already there" in result.stderr
     listed = json.loads(CliRunner().invoke(main, ["feeds", "list", "--data-dir", str(other), "--format", "json"]).stdout)
     assert listed[0]["tags"] == ["state-media", "watchlist"] and listed[0]["url"] == str(feed_file.resolve())
 

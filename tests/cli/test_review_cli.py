@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -72,3 +75,21 @@ def test_mistakes_are_told_in_plain_words(run, sample):
     assert "cannot be merged with itself" in run("merge", str(sample.vaccine), str(sample.vaccine), code=1).stderr
     assert "not both" in run("notes", str(sample.vaccine), code=2).stderr
     assert "Nothing to undo" in run("undo", code=1).stderr
+
+
+def test_a_review_waits_for_a_fetch_holding_the_write_lock(run, sample, data_dir, monkeypatch):
+    # Writes other than reviews give up after the usual wait (made short here); the review
+    # must outlast it and be saved once the other writer commits.
+    monkeypatch.setattr("app.engine.store.database.BUSY_TIMEOUT_MS", 200)
+    writer = sqlite3.connect(data_dir / "radar.db", isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, lambda: writer.execute("COMMIT"))
+    release.start()
+    try:
+        started = time.monotonic()
+        run("status", str(sample.vaccine), "reviewing")
+        assert time.monotonic() - started >= 1.0, "it waited for the other writer"
+    finally:
+        release.join()
+        writer.close()
+    assert stored(data_dir, sample.vaccine).summary.status == "reviewing"

@@ -239,6 +239,30 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(memory_store, tmp_path):
     assert "'=HYPERLINK(\"https://evil.example\") dam bursts" in texts and "'@SUM(A1) dam bursts" in texts
 
 
+
+@pytest.mark.parametrize("text", [
+    "Dam bursts;=HYPERLINK(\"https://evil.example\")", "Dam bursts,+cmd|' /C calc'!A0", "Dam bursts|-2+3",
+    "Dam bursts\t@SUM(A1)", "-2+3 dam bursts"])
+def test_a_formula_after_any_separator_a_spreadsheet_may_use_is_neutralised(memory_store, tmp_path, text):
+    feeds = [add_feed(memory_store, "Formula Outlet"), add_feed(memory_store, "Second Outlet")]
+    ids = []
+    for n, feed in enumerate(feeds):
+        ids += add_article(memory_store, feed, text, [f"Water reached the town square {n}"],
+                           f"2026-11-1{n}T08:00:00Z")[1][:1]
+    export_brief(memory_store, BriefFilter(ids=(make_narrative(memory_store, ids),)), tmp_path / "b.csv", "csv")
+    raw = (tmp_path / "b.csv").read_text(encoding="utf-8-sig")
+    assert {r["text"] for r in csv.DictReader(io.StringIO(raw))} == {"'" + text}
+    assert '"\'' + text.replace('"', '""') + '"' in raw, "the cell is quoted, so no separator inside it splits it"
+
+
+def test_plain_text_and_numbers_are_left_as_they_are(memory_store, sample, tmp_path):
+    export_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), tmp_path / "b.csv", "csv")
+    raw = (tmp_path / "b.csv").read_text(encoding="utf-8-sig")
+    row = next(csv.reader(io.StringIO(raw.splitlines()[1])))
+    assert row[0] == str(sample.vaccine) and not row[1].startswith("'")
+    assert raw.splitlines()[1].startswith(f'{sample.vaccine},"'), "numbers unquoted, text quoted"
+
+
 def test_json_is_the_narrative_json_with_a_cover(memory_store, sample, tmp_path):
     export_brief(memory_store, BriefFilter(flagged_only=True), tmp_path / "brief.json", "json",
                  title="Week 46", author="Desk Ana", now=NOW)

@@ -9,13 +9,15 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from app.engine.errors import FeedError
-from app.engine.feeds.http import FetchOptions, FetchResult, fetch_feed, make_client
+from app.engine.feeds.http import FetchOptions, FetchResult, _retry_after, fetch_feed, make_client
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 ETAG = '"v1-abc"'
@@ -79,6 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b" ")
                     self.wfile.flush()
                     time.sleep(0.02)
+            elif path == "/drip-headers":
+                # A status line and headers that never end, a byte at a time (bounded: 10 s at most).
+                for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 500:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.02)
+            elif path.startswith("/to/"):
+                self._send(302, headers={"Location": path[len("/to/"):].replace("|", "://", 1)})
             elif path == "/big":
                 self._send(200, b"x" * 5000)
             elif path == "/big-chunked":
@@ -163,9 +173,14 @@ def test_redirect_chain_over_limit_fails(server: str) -> None:
     assert info.value.source == f"{server}/hop/5"
 
 
-def test_redirect_to_other_scheme_is_refused(server: str) -> None:
-    with pytest.raises(FeedError, match="Only http:// and https://"):
-        fetch_feed(f"{server}/to-ftp")
+@pytest.mark.parametrize(("target", "scheme"), [
+    ("to-ftp", "ftp"), ("to/data:text/html,<script>alert(1)</script>", "data"), ("to/javascript:alert(1)", "javascript"),
+    ("to/file|/etc/passwd", "file")])
+def test_redirect_to_other_scheme_is_refused_in_plain_words(server: str, target: str, scheme: str) -> None:
+    with pytest.raises(FeedError) as info:
+        fetch_feed(f"{server}/{target}")
+    assert str(info.value) == (f"The server redirected the feed to a {scheme}: address, which is not a web address; "
+                               "only http:// and https:// redirects are followed")
 
 
 @pytest.mark.parametrize(
@@ -179,8 +194,17 @@ def test_http_errors_in_plain_words(server: str, path: str, message: str) -> Non
 
 
 def test_503_mentions_retry_after(server: str) -> None:
-    with pytest.raises(FeedError, match=r"503 Service Unavailable \(it asks to retry after 120\)"):
+    with pytest.raises(FeedError, match=r"503 Service Unavailable \(it asks to retry after 120\)") as info:
         fetch_feed(f"{server}/503")
+    assert (info.value.status, info.value.retry_after) == (503, 120.0)
+
+
+def test_retry_after_as_an_http_date() -> None:
+    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    response = httpx.Response(503, headers={"Retry-After": format_datetime(later, usegmt=True)})
+    assert 7190 <= _retry_after(response) <= 7200
+    assert _retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert _retry_after(httpx.Response(500, headers={"Retry-After": "60"})) is None
 
 
 def test_slow_server_times_out(server: str) -> None:
@@ -320,3 +344,78 @@ def test_per_call_options_apply_to_shared_client(server: str) -> None:
     with make_client(FetchOptions(max_redirects=10)) as client:
         with pytest.raises(FeedError, match="redirected more than once"):
             fetch_feed(f"{server}/hop/3", options=FetchOptions(max_redirects=1), client=client)
+
+
+def test_dripped_headers_hit_the_deadline_too(server: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FeedError, match="^The feed did not finish downloading within 0.4 s$"):
+        fetch_feed(f"{server}/drip-headers", options=FetchOptions(timeout=1.0, deadline=0.4))
+    assert time.monotonic() - started < 1.0
+
+
+def test_dripped_headers_hit_the_deadline_with_a_shared_client_while_others_go_on(server: str) -> None:
+    options = FetchOptions(timeout=1.0, deadline=0.4)
+    with make_client(options) as client:
+        with pytest.raises(FeedError, match="within 0.4 s"):
+            fetch_feed(f"{server}/drip-headers", options=options, client=client)
+        assert fetch_feed(f"{server}/feed", options=options, client=client).content == FEED
+
+
+def _redirecting_to(target: str) -> httpx.Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "news.example":
+            return httpx.Response(302, headers={"Location": target})
+        return httpx.Response(200, stream=httpx.ByteStream(FEED))
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://127.0.0.1/admin", "http://localhost:8080/", "http://[::1]/", "http://169.254.169.254/latest/meta-data",
+     "http://192.168.1.1/", "http://10.0.0.5/", "http://0.0.0.0/", "http://224.0.0.1/", "http://[::ffff:127.0.0.1]/",
+     "http://router.localhost/"],
+)
+def test_a_public_feed_redirecting_into_the_local_network_is_refused(target: str) -> None:
+    with _redirecting_to(target) as client, pytest.raises(FeedError) as info:
+        fetch_feed("https://news.example/rss", client=client)
+    assert "an address on this computer or its local network" in str(info.value)
+
+
+def test_a_redirect_to_a_name_resolving_into_the_local_network_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, **kw: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))])
+    with _redirecting_to("http://intranet.example/") as client, pytest.raises(FeedError) as info:
+        fetch_feed("https://news.example/rss", client=client)
+    assert "redirected to intranet.example (10.1.2.3), an address on this computer" in str(info.value)
+
+
+def test_through_a_proxy_names_are_not_resolved_here(monkeypatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **kw: pytest.fail("DNS must go through the proxy"))
+    options = FetchOptions(proxy="socks5://127.0.0.1:9050")
+    with _redirecting_to("http://intranet.example/") as client:
+        assert fetch_feed("https://news.example/rss", client=client, options=options).content == FEED
+    with _redirecting_to("http://127.0.0.1/") as client, pytest.raises(FeedError, match="local network"):
+        fetch_feed("https://news.example/rss", client=client, options=options)
+
+
+def test_a_feed_the_person_added_on_this_computer_may_redirect_within_its_host(server: str) -> None:
+    port = server.rsplit(":", 1)[1]
+    assert fetch_feed(f"{server}/to/http|127.0.0.1:{port}/feed").content == FEED
+    with pytest.raises(FeedError, match="redirected to localhost"):
+        fetch_feed(f"{server}/to/http|localhost:{port}/feed")
+
+
+def test_a_name_resolving_otherwise_when_connecting_is_refused(server: str, monkeypatch) -> None:
+    # DNS rebinding: public when the redirect is checked, 127.0.0.1 when the connection is made.
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = server.rsplit(":", 1)[1]
+    with pytest.raises(FeedError, match=r"redirected to rebind.example \(127.0.0.1\), an address on this computer"):
+        fetch_feed(f"{server}/to/http|rebind.example:{port}/feed")

@@ -240,6 +240,22 @@ def test_encodings() -> None:
     assert feed.entries[0].author == "Анна"
 
 
+CYRILLIC = ('<rss version="2.0"><channel><title>Новости</title><item><title>Министр объявил реформу</title>'
+            "<description>Реформа начнётся в январе.</description></item></channel></rss>").encode("windows-1251")
+
+
+def test_the_http_charset_decodes_a_feed_without_a_declaration() -> None:
+    feed = parse_feed(CYRILLIC, source="test", content_type="application/rss+xml; charset=windows-1251")
+    assert (feed.title, feed.entries[0].title, feed.error) == ("Новости", "Министр объявил реформу", None)
+
+
+@pytest.mark.parametrize("content_type", ["text/xml", "text/xml; charset=ISO-8859-1", "application/rss+xml; charset=utf-8"])
+def test_the_documents_own_declaration_wins_over_the_servers_charset(content_type: str) -> None:
+    declared = b'<?xml version="1.0" encoding="windows-1251"?>' + CYRILLIC
+    feed = parse_feed(declared, source="test", content_type=content_type)
+    assert (feed.title, feed.error) == ("Новости", None)
+
+
 # --- malformed input ----------------------------------------------------------------
 
 
@@ -308,6 +324,27 @@ def test_not_a_feed(data: bytes) -> None:
         _parse(data)
     if not data.startswith(b"<"):
         assert str(info.value) == "This file is not an RSS, Atom or JSON feed (it is neither XML nor JSON)"
+
+
+@pytest.mark.parametrize(
+    ("data", "root"),
+    [
+        (b'<?xml version="1.0"?><config><item><title>password=hunter2</title></item></config>', "config"),
+        (b"<doc><entry><title>An entry of something else</title></entry></doc>", "doc"),
+        (b"<plist><channel><title>Not a CDF channel</title></channel></plist>", "plist"),
+        (b'<opml version="2.0"><head><title>Subs</title></head><body><outline text="x"/></body></opml>', "opml"),
+    ],
+)
+def test_xml_that_is_not_a_feed_is_refused_even_with_items(data: bytes, root: str) -> None:
+    with pytest.raises(FeedParseError, match="not an RSS, Atom or JSON feed") as info:
+        _parse(data)
+    assert f"root element is <{root}>" in str(info.value)
+
+
+def test_junk_with_a_less_than_sign_is_not_called_xml() -> None:
+    with pytest.raises(FeedParseError) as info:
+        _parse(b"\x00\x01 this is <not a feed at all \xff\xfe")
+    assert "root element" not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
 import io
 import json
+import os
 import threading
+import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -8,7 +11,7 @@ import feedparser
 import pytest
 
 from app.engine.errors import Cancelled, FeedError
-from app.engine.ingest import add_sources, feed_files_in, ingest
+from app.engine.ingest import add_source, add_sources, backoff_until, feed_files_in, ingest
 from app.engine.paths import demo_dir
 from app.engine.settings import Settings
 from app.engine.store import articles as article_store
@@ -108,8 +111,33 @@ def test_unknown_source_and_empty_folder_are_clear_errors(store, tmp_path):
     with pytest.raises(FeedError, match="Only http and https"):
         add_sources(store, ["ftp://example.org/feed"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FeedError, match="holds no feed files"):
+    with pytest.raises(FeedError, match="holds no feeds"):
         add_sources(store, [str(tmp_path / "empty")])
+
+
+def test_a_folder_adds_only_its_feeds_and_says_which_files_it_skipped(store):
+    result = add_source(store, str(demo_dir()))
+    added = {Path(feed.url).name for feed, created in result.feeds if created}
+    assert added == {p.name for p in (demo_dir() / "feeds").iterdir()}
+    skipped = {Path(path).name: why for path, why in result.skipped}
+    assert set(skipped) == {"factchecks.json", "labels.json"}
+    assert "not a JSON Feed" in skipped["factchecks.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_device_or_a_pipe_is_refused_in_plain_words(store, tmp_path):
+    os.mkfifo(tmp_path / "pipe.xml")
+    for source in (str(tmp_path / "pipe.xml"), "/dev/zero"):
+        with pytest.raises(FeedError, match="is neither a file nor a folder"):
+            add_source(store, source)
+
+
+def test_a_folder_of_files_that_are_not_feeds_is_an_error(store, tmp_path):
+    write(tmp_path / "labels.json", b'{"labels": []}')
+    write(tmp_path / "notes.xml", b"<notes><item><title>call back</title></item></notes>")
+    with pytest.raises(FeedError, match="holds no feeds .* 2 file\\(s\\) there are not feeds"):
+        add_source(store, str(tmp_path))
+    assert feed_store.list_feeds(store.db) == []
 
 
 def test_cancel_stops_and_keeps_what_was_stored(store, tmp_path):
@@ -138,6 +166,17 @@ class _Server(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's name
         type(self).requests.append(dict(self.headers))
+        if self.path == "/drip":
+            try:  # one body byte every 50 ms, for 5 s at most
+                self.send_response(200)
+                self.end_headers()
+                for byte in self.body[:100]:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         if self.headers.get("If-None-Match") == '"v1"':
             self.send_response(304)
             self.end_headers()
@@ -165,6 +204,53 @@ def test_http_feed_uses_conditional_get(store):
         assert second.unchanged == 1 and second.articles_new == 0
         assert _Server.requests[-1]["If-None-Match"] == '"v1"'
         assert _Server.requests[0]["User-Agent"] == "RadarTest/1"
+    finally:
+        server.shutdown()
+
+
+def test_a_dripping_feed_stops_at_the_deadline_and_the_others_are_stored(store):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        feeds = add_sources(store, [f"{base}/drip", f"{base}/feed"])
+        started = time.monotonic()
+        report = ingest(store, feeds, settings=Settings(fetch_timeout=2.0, fetch_deadline=0.5))
+        assert time.monotonic() - started < 3
+        assert report.articles_new == 1
+        assert report.errors == [(f"{base}/drip", "The feed did not finish downloading within 0.5 s")]
+    finally:
+        server.shutdown()
+
+
+class _Cyrillic(BaseHTTPRequestHandler):
+    body = ('<rss version="2.0"><channel><title>Вестник</title><item><title>Министр объявил реформу пенсий</title>'
+            "<link>https://vestnik.example/1</link><description>Реформа начнётся в январе следующего года.</description>"
+            "</item></channel></rss>").encode("windows-1251")
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml; charset=windows-1251")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_servers_charset_decodes_the_feed(store):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Cyrillic)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feeds = add_sources(store, [f"http://127.0.0.1:{server.server_address[1]}/rss"])
+        report = ingest(store, feeds)
+        assert report.warnings == [] and report.articles_new == 1
+        [article] = article_store.list_articles(store.db)
+        assert article.title == "Министр объявил реформу пенсий"
+        assert feed_store.get_feed(store.db, feeds[0].id).title == "Вестник"
     finally:
         server.shutdown()
 
@@ -229,3 +315,64 @@ def test_fetched_documents_older_than_the_retention_are_pruned_but_hashes_stay(s
     assert report.documents_pruned == 1
     assert article_store.read_document(store.evidence_dir, article.document_sha256) is None
     assert article_store.list_articles(store.db)[0].document_sha256 == article.document_sha256
+
+
+def test_a_retention_of_0_days_keeps_documents_forever(store, tmp_path):
+    # The settings dialog shows 0 as "forever"; it must not mean "delete at once".
+    feeds = add_sources(store, [str(write(tmp_path / "outlet.xml", rss(item(1))))])
+    ingest(store, feeds)
+    [article] = article_store.list_articles(store.db)
+    store.db.conn.execute("UPDATE documents SET stored_at = '2020-01-01T00:00:00Z'")
+    assert ingest(store, feeds, settings=Settings(evidence_retention_days=0), force=True).documents_pruned == 0
+    assert article_store.read_document(store.evidence_dir, article.document_sha256) is not None
+
+
+class _Busy(BaseHTTPRequestHandler):
+    retry_after = "3600"
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(429)
+        self.send_header("Retry-After", self.retry_after)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "in an hour"])
+def test_retry_after_is_honoured_for_the_back_off(store, retry_after):
+    handler = type("Busy", (_Busy,), {"retry_after": retry_after})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feeds = add_sources(store, [f"http://127.0.0.1:{server.server_address[1]}/rss"])
+        before = datetime.now(timezone.utc)
+        report = ingest(store, feeds)
+        assert report.errors[0][1] == f"The server answered 429 Too Many Requests (it asks to retry after {retry_after})"
+        feed = feed_store.get_feed(store.db, feeds[0].id)
+        wait = datetime.fromisoformat(feed.next_fetch_at.replace("Z", "+00:00")) - before
+        expected = timedelta(hours=1) if retry_after.isdigit() else timedelta(minutes=5)
+        assert expected - timedelta(seconds=5) <= wait <= expected + timedelta(seconds=5)
+        [fetch] = store.db.conn.execute("SELECT http_status FROM fetches").fetchall()
+        assert fetch[0] == 429
+    finally:
+        server.shutdown()
+
+
+def test_retry_after_as_a_date_and_within_the_cap():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    assert backoff_until(1, Settings(), now, retry_after=7200) == "2026-11-20T14:00:00Z"
+    assert backoff_until(1, Settings(backoff_max_hours=1.0), now, retry_after=86400) == "2026-11-20T13:00:00Z"
+    assert backoff_until(1, Settings(), now, retry_after=10) == "2026-11-20T12:05:00Z"
+
+
+def test_temporary_evidence_files_a_crash_left_behind_are_removed_once_stale(store, tmp_path):
+    folder = store.evidence_dir / "ab"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".ab12.x1.tmp", folder / ".ab34.x2.tmp"
+    old.write_bytes(b"half a document")
+    fresh.write_bytes(b"being written by another ingest")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    ingest(store, add_sources(store, [str(write(tmp_path / "outlet.xml", rss(item(1))))]))
+    assert not old.exists() and fresh.exists()

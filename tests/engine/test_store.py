@@ -1,4 +1,8 @@
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
@@ -7,7 +11,7 @@ from app.engine.errors import StoreError
 from app.engine.store import Store, write_transaction
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
-from app.engine.store.database import migrate
+from app.engine.store.database import _statements, migrate
 from app.engine.store.schema import MIGRATIONS
 
 
@@ -185,3 +189,64 @@ def test_evidence_on_unwritable_folder_is_store_error(tmp_path):
     with pytest.raises(StoreError, match="evidence"):
         article_store.keep_document(blocker, "ab" + "0" * 62, b"data")
 
+
+
+def test_two_first_starts_on_an_empty_folder_both_open_it(data_dir):
+    # The other start holds the write lock, half-way through migrating, while this one starts.
+    path = data_dir / "radar.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode = WAL")
+    other.execute("BEGIN IMMEDIATE")
+    for statement in _statements(MIGRATIONS[0]):
+        other.execute(statement)
+    other.execute("PRAGMA user_version = 1")
+    opened: list = []
+    thread = threading.Thread(target=lambda: opened.append(_open_or_error(data_dir)))
+    thread.start()
+    time.sleep(0.5)  # this start has read version 0 and waits for the lock
+    other.execute("COMMIT")
+    other.close()
+    thread.join(30)
+    assert isinstance(opened[0], Store), opened[0]
+    assert opened[0].db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    opened[0].close()
+
+
+def test_first_starts_in_several_processes_at_once(tmp_path):
+    code = "import sys; from app.engine.store import Store; Store.open(sys.argv[1]).close()"
+    for attempt in range(3):
+        folder = tmp_path / f"data{attempt}"
+        starts = [subprocess.Popen([sys.executable, "-c", code, str(folder)], stderr=subprocess.PIPE)
+                  for _ in range(4)]
+        errors = [start.communicate(timeout=60)[1].decode() for start in starts]
+        assert [start.returncode for start in starts] == [0] * 4, errors
+
+
+def _open_or_error(folder):
+    try:
+        return Store.open(folder)
+    except StoreError as exc:
+        return exc
+
+
+def test_one_document_kept_by_two_ingests_at_once(tmp_path):
+    data = bytes(range(256)) * 8192  # 2 MB: long enough for the writes to overlap
+    sha = "ef" + "1" * 62
+    start = threading.Barrier(6)
+    errors: list = []
+
+    def keep() -> None:
+        start.wait()
+        try:
+            article_store.keep_document(tmp_path, sha, data)
+        except StoreError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=keep) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert article_store.read_document(tmp_path, sha) == data
+    assert [p.name for p in (tmp_path / "ef").iterdir()] == [f"{sha}.gz"], "no temporary file is left"

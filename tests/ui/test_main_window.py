@@ -6,14 +6,16 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.engine.errors import Cancelled
+from app.engine.settings import Settings, save_settings
 from app.engine.store import Store
 from app.engine.store import feeds as feed_store
 from app.engine.store import narratives as narrative_store
 from app.ui.feeds_model import UNTAGGED, FeedRole
+from app.ui.main_window import ask_about_local_paths
 
 LONG = 120_000  # ms: loading the model on a slow CI machine
 
@@ -342,7 +344,7 @@ def test_window_layout_is_remembered(make_window, qtbot, tmp_path):
     again.close()
 
 
-def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
+def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path, monkeypatch):
     source = tmp_path / "source"
     store = Store.open(source)
     # Port 9 (discard) refuses at once: the imported feeds get their error without a network.
@@ -356,14 +358,75 @@ def test_opml_export_and_import_from_the_window(make_window, qtbot, tmp_path):
     assert b"State wire" in exported.read_bytes()
 
     other = make_window(tmp_path / "other")
+    asked = []
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: asked.append(paths) or True)
     with qtbot.waitSignal(other.fetch_finished, timeout=LONG):
         other.import_opml(exported)
+    assert sorted(asked[0]) == ["http://127.0.0.1:9/plain.xml", "http://127.0.0.1:9/state.xml"], "on this computer"
     feeds = {f.title: f for f in other.feeds.model.feeds()}
     assert set(feeds) == {"State wire", "Plain news"}
     assert feeds["State wire"].tags == ("state-media", "watchlist")
     assert feeds["State wire"].health == "error", "each imported feed was read, and its failure kept on it"
     assert list(other.feeds.model.groups()) == ["state-media", "watchlist", UNTAGGED]
     assert other.pages.currentWidget() is other.splitter
+
+
+def test_opml_import_asks_before_following_local_paths(make_window, qtbot, tmp_path, monkeypatch):
+    saved = tmp_path / "saved.xml"
+    saved.write_bytes(b'<rss version="2.0"><channel><title>Saved</title></channel></rss>')
+    listing = tmp_path / "colleague.opml"
+    listing.write_bytes(b'<opml version="2.0"><body><outline text="Web" xmlUrl="http://127.0.0.1:9/web.xml"/>'
+                        b'<outline text="Saved" xmlUrl="saved.xml"/><outline text="Keys" xmlUrl="~/no such folder here"/>'
+                        b"</body></opml>")
+    window = make_window(tmp_path / "data")
+    asked = []
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: asked.append(paths))
+    assert window.import_opml(listing) is None, "cancelled: nothing starts"
+    assert asked == [["http://127.0.0.1:9/web.xml", "saved.xml", "~/no such folder here"]]
+    assert window.feeds.model.feeds() == []
+
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: False)
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert window.feeds.model.feeds() == []
+    [box] = window.presenter.open_boxes()
+    assert "saved.xml: a local path" in box.text() and "~/no such folder here: a local path" in box.text()
+    assert "web.xml: an address on this computer or its local network" in box.text()
+    box.close()
+
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: True)
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert {f.url for f in window.feeds.model.feeds()} == {str(saved.resolve()), "http://127.0.0.1:9/web.xml"}
+
+
+@pytest.mark.parametrize(("button", "answer"), [("Add them too", True), ("Web feeds only", False), ("Cancel", None)])
+def test_the_local_paths_question_lists_them_and_says_what_was_chosen(qtbot, button, answer):
+    paths = [f"/home/someone/feed{n}.xml" for n in range(25)]
+    seen = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        seen.append(box.informativeText())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button).click()
+
+    QTimer.singleShot(0, click)
+    assert ask_about_local_paths(None, paths) is answer
+    assert "/home/someone/feed19.xml" in seen[0] and "feed20" not in seen[0] and "5 more" in seen[0]
+
+
+def test_an_opml_file_over_the_cap_lists_the_first_outlines_left_out(make_window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr("app.ui.main_window.ask_about_local_paths", lambda parent, paths: True)
+    save_settings(tmp_path / "data", Settings(max_feeds_per_import=2))
+    listing = tmp_path / "big.opml"
+    listing.write_bytes(b'<opml version="2.0"><body>' + b"".join(
+        b'<outline text="F%d" xmlUrl="http://127.0.0.1:9/f%d.xml"/>' % (n, n) for n in range(30)) + b"</body></opml>")
+    window = make_window(tmp_path / "data")
+    with qtbot.waitSignal(window.fetch_finished, timeout=LONG):
+        window.import_opml(listing)
+    assert len(window.feeds.model.feeds()) == 2
+    [box] = window.presenter.open_boxes()
+    assert "f2.xml: one import adds at most 2 feeds" in box.text() and "… and 8 more" in box.text()
 
 
 def test_export_to_an_unwritable_place_is_a_plain_message(make_window, tmp_path):

@@ -9,8 +9,9 @@ shown to the user as is.
 Errors raised here::
 
     FeedError
-      bad URL scheme, invalid proxy, timeout, connection failure,
-      too many redirects, HTTP 4xx/5xx, body larger than the cap, corrupt compression
+      bad URL scheme, invalid proxy, timeout, the overall deadline passed, connection
+      failure, too many redirects, a redirect to another scheme or into this computer's
+      own network, HTTP 4xx/5xx, body larger than the cap, corrupt compression
 
 A SOCKS proxy (for example Tor at ``socks5://127.0.0.1:9050``) needs the
 ``socksio`` package. httpcore sends the host *name* to a SOCKS5 proxy, so DNS is
@@ -19,18 +20,26 @@ resolved by the proxy and does not leak, with ``socks5://`` as with ``socks5h://
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
+import socket
 import ssl
+import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
 
+import httpcore
 import httpx
 
 from app.engine.errors import FeedError
 
-__all__ = ["FetchOptions", "FetchResult", "fetch_feed", "make_client"]
+__all__ = ["FetchOptions", "FetchResult", "fetch_feed", "make_client", "points_into_local_network"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,7 @@ _ACCEPT = (
 # Only what we can decode ourselves with a bounded output size (see _decoded_chunks).
 _ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 64 * 1024
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # RFC 3986; a relative path has none
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,17 @@ def make_client(options: FetchOptions = FetchOptions()) -> httpx.Client:
     ...     result = fetch_feed("https://example.org/feed.xml", client=client)  # doctest: +SKIP
     """
     try:
+        transport = httpx.HTTPTransport(proxy=options.proxy or None)
+        # httpx has no public hook between it and its sockets; this one attribute of its
+        # connection pool (the same for a proxy) is where every socket wait can be bounded.
+        pool = transport._pool
+        pool._network_backend = _GuardedBackend(pool._network_backend, resolves_names=not options.proxy)
         return httpx.Client(
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
-            proxy=options.proxy or None,
+            transport=transport,
             headers={"User-Agent": options.user_agent},
+            event_hooks={"response": [_refuse_other_schemes]},
             # Proxy settings come from our options only: picking up HTTP_PROXY from
             # the environment would silently route around a configured Tor proxy.
             trust_env=False,
@@ -195,7 +211,9 @@ def _fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     started = time.monotonic()
+    own_host = httpx.URL(url).host if _is_valid(url) else ""
     try:
+        _fetching.at, _fetching.own_host = started + options.deadline, own_host
         request = client.build_request(
             "GET", url, headers=headers, timeout=httpx.Timeout(options.timeout)
         )
@@ -214,6 +232,7 @@ def _fetch(
                     )
                 request = response.next_request
                 _check_scheme(url, str(request.url))
+                _check_destination(request.url, own_host, resolve=not options.proxy)
                 _check_deadline(url, options, started)
                 if response.url.scheme == "https" and request.url.scheme == "http":
                     log.warning("%s: redirected from https to plain http (%s)", url, request.url)
@@ -221,7 +240,19 @@ def _fetch(
                 response.close()
     except FeedError:
         raise
+    except _IntoLocalNetwork as exc:
+        raise FeedError(
+            url, f"The feed redirected to {exc.shown}, an address on this computer or its local network; "
+                 "only a feed you add yourself may point there"
+        ) from exc
+    except _RedirectElsewhere as exc:
+        raise FeedError(
+            url, f"The server redirected the feed to a {exc.scheme}: address, which is not a web address; "
+                 "only http:// and https:// redirects are followed"
+        ) from exc
     except httpx.TimeoutException as exc:
+        if time.monotonic() - started >= options.deadline:
+            raise FeedError(url, _past_deadline(options)) from exc
         raise FeedError(
             url, f"The server did not answer within {options.timeout:g} s"
         ) from exc
@@ -252,6 +283,8 @@ def _fetch(
         raise FeedError(
             url, f"The connection to host {_host(url)} broke off ({_reason(exc)})"
         ) from exc
+    finally:
+        _fetching.at = _fetching.own_host = None
 
 
 def _read_response(
@@ -276,7 +309,7 @@ def _read_response(
             not_modified=True,
         )
     if status >= 300:
-        raise FeedError(url, _status_message(response))
+        raise FeedError(url, _status_message(response), status=status, retry_after=_retry_after(response))
     too_large = f"The feed is larger than the {_size(options.max_bytes)} limit"
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     declared = response.headers.get("Content-Length", "")
@@ -358,6 +391,22 @@ def _status_message(response: httpx.Response) -> str:
     return message
 
 
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 429 or 503 answer asks us to wait: ``Retry-After: 3600`` or an HTTP date."""
+    value = response.headers.get("Retry-After", "").strip()
+    if response.status_code not in (429, 503) or not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
 def _check_scheme(source: str, url: str) -> None:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in ("http", "https"):
@@ -367,9 +416,183 @@ def _check_scheme(source: str, url: str) -> None:
         )
 
 
+class _RedirectElsewhere(Exception):
+    def __init__(self, scheme: str) -> None:
+        super().__init__(scheme)
+        self.scheme = scheme
+
+
+def _refuse_other_schemes(response: httpx.Response) -> None:
+    """Refuse a redirect to data:, javascript: and the like before httpx makes a request of it.
+
+    httpx would graft the feed's host onto such an address and fail with a message about
+    URL paths (or turn ``file:///etc/passwd`` into ``file://host/etc/passwd``).
+    """
+    if not response.has_redirect_location:
+        return
+    scheme = _SCHEME.match(response.headers["Location"].strip())
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise _RedirectElsewhere(scheme.group(1).lower())
+
+
 def _check_deadline(url: str, options: FetchOptions, started: float) -> None:
     if time.monotonic() - started > options.deadline:
-        raise FeedError(url, f"The feed did not finish downloading within {options.deadline:g} s")
+        raise FeedError(url, _past_deadline(options))
+
+
+def _past_deadline(options: FetchOptions) -> str:
+    return f"The feed did not finish downloading within {options.deadline:g} s"
+
+
+def _check_destination(target: httpx.URL, own_host: str, *, resolve: bool) -> None:
+    """Refuse a redirect into this computer or its local network, unless to the feed's own host.
+
+    A public feed redirecting to 127.0.0.1 or 192.168.1.1 would make the app probe the
+    network it runs in (routers, admin pages). The host of the address the person added is
+    theirs to choose. Through a proxy, names are resolved by the proxy (Tor): only what the
+    address itself says is checked then. Without one, the connection checks again the
+    addresses it connects to (:class:`_GuardedBackend`): a name may resolve otherwise the
+    second time (DNS rebinding).
+    """
+    if target.host != own_host:
+        port = target.port or (443 if target.scheme == "https" else 80)
+        _refuse_local(target.host, _addresses(target.host, port, resolve))
+
+
+def points_into_local_network(url: str) -> bool:
+    """Whether an http(s) URL names this computer or its local network by its very address.
+
+    ``localhost``, ``127.0.0.1``, ``192.168.1.1``, ``[::1]``...; names are not resolved
+    (an OPML file of hundreds would wait on DNS, and with Tor the proxy resolves them).
+
+    Examples
+    --------
+    >>> points_into_local_network("http://192.168.1.1/admin"), points_into_local_network("https://example.org/rss")
+    (True, False)
+    """
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return False
+    try:
+        _refuse_local(host, _addresses(host, 0, resolve=False))
+    except _IntoLocalNetwork:
+        return True
+    return False
+
+
+class _IntoLocalNetwork(Exception):
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.shown = shown
+
+
+def _refuse_local(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> None:
+    if host == "localhost" or host.endswith(".localhost"):
+        raise _IntoLocalNetwork(host)
+    for address in addresses:
+        if not address.is_global or address.is_multicast:
+            raise _IntoLocalNetwork(host if str(address) == host else f"{host} ({address})")
+
+
+def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        found = [ipaddress.ip_address(host)]
+    except ValueError:
+        if not resolve:
+            return []
+        try:
+            found = [ipaddress.ip_address(info[4][0].split("%")[0])
+                     for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        except (OSError, UnicodeError):
+            return []  # the connection fails on its own, with its own message
+    # ::ffff:127.0.0.1 is 127.0.0.1; ipaddress does not say so of the IPv6 form everywhere.
+    return [a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped else a for a in found]
+
+
+def _is_valid(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return True
+
+
+# The fetch running in this thread: ``at``, the monotonic time by which it must end, and
+# ``own_host``, the host of the feed's own address. Each fetch runs in one thread, and one
+# client (with its sockets) is shared by all of them.
+_fetching = threading.local()
+
+
+def _left(timeout: float | None) -> float | None:
+    """The socket wait allowed now: the timeout, or less when the fetch's deadline is nearer."""
+    at = getattr(_fetching, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise httpcore.TimeoutException("the fetch's overall deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """Bound every socket wait by the fetch's overall deadline, and connect only where allowed.
+
+    httpx's timeouts bound each wait for data, so a server sending one byte at a time
+    within them could hold a fetch forever, its headers included. A host other than the
+    feed's own is resolved here and connected to by the addresses checked, so a name
+    cannot resolve to a public address for the check and to 127.0.0.1 for the connection.
+    Behind a proxy (``resolves_names`` false) every connection goes to the proxy itself.
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend, *, resolves_names: bool) -> None:
+        self._inner = inner
+        self._resolves_names = resolves_names
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        targets = [host]
+        own_host = getattr(_fetching, "own_host", None)
+        if self._resolves_names and own_host is not None and host != own_host:
+            addresses = _addresses(host, port, resolve=True)
+            _refuse_local(host, addresses)
+            targets = [str(address) for address in addresses] or targets
+        for target in targets[:-1]:
+            try:
+                return _DeadlineStream(self._inner.connect_tcp(target, port, _left(timeout), local_address,
+                                                               socket_options))
+            except httpcore.ConnectError:
+                continue  # as socket.create_connection does: the next address
+        return _DeadlineStream(self._inner.connect_tcp(targets[-1], port, _left(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _left(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 def _size(n: int) -> str:

@@ -18,9 +18,9 @@ import sqlite_utils
 
 from ..paths import DATABASE_NAME, EVIDENCE_DIR, INDEX_NAME
 from . import articles as _articles
-from .database import open_database, store_errors, utc_now, write_transaction
+from .database import REVIEW_WAIT_SECONDS, open_database, store_errors, utc_now, write_transaction
 
-__all__ = ["Store", "store_errors", "utc_now", "write_transaction"]
+__all__ = ["REVIEW_WAIT_SECONDS", "Store", "store_errors", "utc_now", "write_transaction"]
 
 
 class Store:

@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import os
 import sqlite3
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,18 +60,23 @@ def keep_document(evidence_dir: Path, sha256: str, data: bytes) -> Path:
     path = evidence_dir / sha256[:2] / f"{sha256}.gz"
     if path.exists():
         return path
-    tmp = path.with_suffix(".tmp")
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as raw:
+        # A name of its own: two ingests keeping the same document at once (two windows,
+        # a window and a scheduled command) must not write into one temporary file.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{sha256}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
                 compressed.write(data)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise StoreError(f"Could not keep the fetched document as evidence: {exc.strerror or exc}") from exc
     return path
 

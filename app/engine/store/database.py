@@ -17,6 +17,9 @@ from .schema import MIGRATIONS
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# A person's review waits for a fetch's or a re-cluster's transaction to end rather than
+# failing with "busy": those commit feed by feed and batch by batch, well within this.
+REVIEW_WAIT_SECONDS = 60.0
 
 
 def utc_now() -> str:
@@ -98,9 +101,14 @@ def migrate(db: sqlite_utils.Database) -> int:
             "update the app to open it."
         )
     for number in range(version, len(MIGRATIONS)):
-        log.info("migrating database to schema %d", number + 1)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process may have migrated while this one waited for the lock (two
+            # first starts on one empty folder): the version is read again under the lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                conn.execute("COMMIT")
+                continue
+            log.info("migrating database to schema %d", number + 1)
             # executescript would COMMIT on its own; run statement by statement instead.
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
@@ -125,8 +133,11 @@ def _statements(script: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def write_transaction(db: sqlite_utils.Database, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
     """One all-or-nothing write: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error.
+
+    ``wait`` is how many seconds to wait for another process's write to end
+    (:data:`REVIEW_WAIT_SECONDS` for a person's review), instead of the usual few.
 
     Raises
     ------
@@ -135,7 +146,14 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
     """
     conn = db.conn
     with store_errors():
-        conn.execute("BEGIN IMMEDIATE")
+        if wait is None:
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield conn
         except BaseException:
