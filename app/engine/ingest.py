@@ -301,8 +301,8 @@ def ingest(store: Store, feeds: Sequence[Feed] | None = None, *, settings: Setti
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _stop_if_cancelled(cancel, pending)
                 for future in finished:
-                    # Local files are all read at once: storing them is the long part, so
-                    # cancel is checked before each feed is stored, not once per wait.
+                    # Local files are read faster than they are stored: storing is the long
+                    # part, so cancel is checked before each feed is stored, not once per wait.
                     _stop_if_cancelled(cancel, pending)
                     feed, started = pending.pop(future)
                     submit_next()
