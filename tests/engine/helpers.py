@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
+from collections.abc import Callable
 
 from app.engine.domain import ArticleDraft
 from app.engine.store import write_transaction
@@ -35,3 +37,12 @@ def add_article(store, feed, claims: list[str], *, language="en", published="202
             last_modified=None, feed_title=None, next_fetch_at=published,
         )
     return saved.article_ids[0]
+
+
+def run_in_threads(target: Callable[[], None], count: int) -> None:
+    """Run ``target`` in ``count`` threads at once and wait for them all."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -18,6 +18,7 @@ import pytest
 
 from app.engine.errors import FeedError
 from app.engine.feeds.http import FetchOptions, FetchResult, _retry_after, fetch_feed, make_client
+from tests.engine.helpers import run_in_threads
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 ETAG = '"v1-abc"'
@@ -331,11 +332,7 @@ def test_shared_client_across_threads(server: str) -> None:
             except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(work, 4)
     assert errors == []
     assert results == [FEED] * 12
 

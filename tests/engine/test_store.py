@@ -13,6 +13,7 @@ from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 from app.engine.store.database import _statements, migrate
 from app.engine.store.schema import MIGRATIONS
+from tests.engine.helpers import run_in_threads
 
 
 NAMES = ("zero", "Ada", "Bela", "Cora", "Dana", "Emil", "Fern", "Gus", "Hana", "Ivo")
@@ -242,11 +243,7 @@ def test_one_document_kept_by_two_ingests_at_once(tmp_path):
         except StoreError as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=keep) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(keep, 6)
     assert errors == []
     assert article_store.read_document(tmp_path, sha) == data
     assert [p.name for p in (tmp_path / "ef").iterdir()] == [f"{sha}.gz"], "no temporary file is left"
