@@ -185,12 +185,12 @@ class Clusterer:
         self._infos: dict[int, ClaimInfo] = {}
         self._found: dict[int, tuple] = {}
 
-    def assign(self, claim_ids: Sequence[int], vectors: np.ndarray, *, progress: Progress | None = None,
+    def assign(self, claim_ids: Sequence[int], vectors: dict[int, np.ndarray], *, progress: Progress | None = None,
                cancel: threading.Event | None = None) -> set[int]:
-        """Assign claims (already in the index) to narratives, a transaction per batch;
-        return the narratives touched."""
-        order = self.in_time_order(claim_ids)
-        by_id = {int(i): v for i, v in zip(claim_ids, vectors)}
+        """Assign claims (already in the index) to narratives in the order given, a transaction
+        per batch; return the narratives touched."""
+        order = self.in_order(claim_ids)
+        by_id = vectors
         self._pending = {c.id for c in order}
         touched: set[int] = set()
         for start in range(0, len(order), BATCH):
@@ -203,11 +203,10 @@ class Clusterer:
                 progress(min(1.0, (start + len(batch)) / len(order)), "clustering claims")
         return touched
 
-    def in_time_order(self, claim_ids: Sequence[int]) -> list[ClaimInfo]:
-        """The claims in the order the pipeline embeds them: titles (whole articles) first, then
-        body sentences, each in the order they were published, as the news arrived."""
+    def in_order(self, claim_ids: Sequence[int]) -> list[ClaimInfo]:
+        """The claims, in the order given: the pipeline's (see ``vectors.processing_order``)."""
         infos = _claim_infos(self.store.db.conn, list(claim_ids))
-        return sorted(infos.values(), key=lambda c: (not c.is_title, c.published_at, c.id))
+        return [infos[int(i)] for i in claim_ids if int(i) in infos]
 
     def assign_within(self, claims: Sequence[ClaimInfo], vectors: dict[int, np.ndarray]) -> set[int]:
         """Assign claims inside the caller's write transaction and refresh what they touched."""

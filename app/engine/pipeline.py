@@ -162,7 +162,8 @@ class Pipeline:
         verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
         # A first fetch of hundreds of feeds: the newest stories are clustered (and flagged)
         # within a minute, not after every claim of every feed.
-        order = vector_store.claims_to_embed(self.store.db, embedder.name, newest_titles=FIRST_BATCH)
+        order = vector_store.processing_order(self.store.db, embedder.name, newest_titles=FIRST_BATCH,
+                                              backlog=EMBED_BATCH)
         first = FIRST_BATCH if len(order) > EMBED_BATCH else EMBED_BATCH
         batches = [order[:first]] + [order[n:n + EMBED_BATCH] for n in range(first, len(order), EMBED_BATCH)]
         total, done = len(order), 0
@@ -207,7 +208,7 @@ class Pipeline:
             with write_transaction(self.store.db) as conn:
                 vector_store.save_vectors(conn, self.embedder.name, ids, vectors, batch.keys)
                 if not switching:
-                    claims = clusterer.in_time_order(ids)
+                    claims = clusterer.in_order(ids)
                     report.narratives_touched |= clusterer.assign_within(
                         claims, {int(i): v for i, v in zip(ids, vectors)})
         except BaseException:
@@ -227,7 +228,8 @@ class Pipeline:
         return len(self._index)
 
     def recluster(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> set[int]:
-        """Cluster every claim again, in publication order.
+        """Cluster every claim again, in the order a first fetch of them all would (see
+        :func:`~app.engine.store.vectors.processing_order`).
 
         Narratives a reviewer has touched (a status, a note, a merge or split) keep
         their ids and members; the others are rebuilt from scratch.
@@ -240,14 +242,14 @@ class Pipeline:
             for narrative_id in kept:
                 self._recompute_centroid(conn, narrative_id)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
-        all_ids, all_vectors = [], []
-        for ids, vectors in vector_store.iter_vectors(self.store.db, embedder.name, embedder.dim):
-            all_ids.append(ids)
-            all_vectors.append(vectors)
-        if not all_ids:
+        vectors = {}
+        for ids, chunk in vector_store.iter_vectors(self.store.db, embedder.name, embedder.dim):
+            vectors.update(zip(ids.tolist(), chunk))
+        if not vectors:
             return set()
-        touched = clusterer.assign(np.concatenate(all_ids), np.concatenate(all_vectors),
-                                   progress=_part(progress, 0.1, 1.0), cancel=cancel)
+        order = vector_store.processing_order(self.store.db, embedder.name, embedded=True,
+                                              newest_titles=FIRST_BATCH, backlog=EMBED_BATCH)
+        touched = clusterer.assign(order, vectors, progress=_part(progress, 0.1, 1.0), cancel=cancel)
         with write_transaction(self.store.db):
             clusterer.refresh_within(kept)
         return touched | set(kept)

@@ -90,23 +90,27 @@ def count_vectors(db: sqlite_utils.Database, model: str) -> int:
         return db.conn.execute("SELECT count(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0]
 
 
-def claims_to_embed(db: sqlite_utils.Database, model: str, *, newest_titles: int = 0) -> list[int]:
-    """The ids of the claims that have no vector of this model yet, in the order to embed them.
+def processing_order(db: sqlite_utils.Database, model: str, *, embedded: bool = False,
+                     newest_titles: int = 0, backlog: int = 0) -> list[int]:
+    """The ids of the claims that have no vector of this model yet (or, ``embedded``, those that
+    have one), in the order the pipeline processes them.
 
     Titles come before body sentences, each in publication order, so a backlog is clustered
     as if it had arrived as it was published, and the whole articles (title and lead) are
-    there before the details that join them. With *newest_titles*, that many of the newest
-    titles waiting come first (in publication order among themselves): a first fetch of
-    hundreds of feeds shows the latest stories first, and the rest follows.
+    there before the details that join them. With *newest_titles*, when more than *backlog*
+    claims are to be processed, that many of the newest titles come first (in publication order
+    among themselves): a first fetch of hundreds of feeds shows the latest stories first, and
+    the rest follows; ``recluster`` takes the same order, so that it agrees with that fetch.
     """
     with store_errors():
         rows = db.conn.execute(
-            "SELECT c.id, c.is_title, a.published_at FROM claims c JOIN articles a ON a.id = c.article_id"
-            " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ? WHERE v.claim_id IS NULL"
+            "SELECT c.id, c.is_title FROM claims c JOIN articles a ON a.id = c.article_id"
+            " LEFT JOIN vectors v ON v.claim_id = c.id AND v.model = ?"
+            f" WHERE v.claim_id IS {'NOT ' if embedded else ''}NULL"
             " ORDER BY c.is_title DESC, a.published_at, c.id", (model,)).fetchall()
     order = [r[0] for r in rows]
     titles = sum(1 for r in rows if r[1])
-    if 0 < newest_titles < titles:
+    if len(order) > backlog and 0 < newest_titles < titles:
         first = set(order[titles - newest_titles:titles])
         order = order[titles - newest_titles:titles] + [i for i in order if i not in first]
     return order
