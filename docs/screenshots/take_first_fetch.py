@@ -40,10 +40,11 @@ def main() -> None:
         window.resize(*SIZE)
         window.show()
         task = window.fetch_all()
-        wait_until(app, lambda: window.narratives.model.total_count() >= 5 and window.fetch_task is task)
+        # The list re-reads every few seconds while the fetch runs: wait until it shows some.
+        wait_until(app, lambda: window.narratives.model.rowCount() >= 5 and window.fetch_task is task)
         settle(app, 1.0)
         window.grab().save(str(OUT / "first-fetch.png"))
-        print("first-fetch.png taken with", window.narratives.model.total_count(), "narratives;",
+        print("first-fetch.png taken with", window.narratives.model.rowCount(), "narratives listed;",
               "fetch still running:", window.fetch_task is task)
         window.close()
 
