@@ -21,9 +21,7 @@ one facet's centroid, so a storyline grows without its centroid blurring. The
 articles shared must be a large part of *both* narratives, so that a big narrative
 cannot absorb small ones whose few articles it happens to contain, and come from two
 outlets (sites) at least, since one site repeating itself is not two outlets (see
-``_join_storyline``). Two narratives are one storyline too when a claim is close to the
-centres of both and the two centres are as close to each other (see ``_bridge``): outlets'
-differently worded headlines of one event, which share no second claim.
+``_join_storyline``).
 """
 
 from __future__ import annotations
@@ -255,20 +253,14 @@ class Clusterer:
         owners = members.memberships(conn, [link.neighbour.id for link in links])
         candidates = sorted({owners[link.neighbour.id][1] for link in links if link.neighbour.id in owners})
         best, best_score = None, self.thresholds.centroid
-        centroids = members.facet_centroids(conn, candidates, self.dim)
-        close = []  # facets whose centre the claim is close to: any of them would take it
-        for facet_id, centroid in centroids.items():
+        for facet_id, centroid in members.facet_centroids(conn, candidates, self.dim).items():
             score = float(np.dot(vector, centroid))
-            if score >= self.thresholds.centroid:
-                close.append(facet_id)
             if score >= best_score:
                 best, best_score = facet_id, score
         if best is not None:
             via = next(link for link in links if owners.get(link.neighbour.id, (0, 0))[1] == best)
-            narrative_id = members.add_member(conn, best, claim.id, best_score, vector,
-                                              evidence=via.evidence(claim, best_score))
-            return self._bridge(narrative_id, best, [f for f in close if f != best],
-                                {facet: narrative for narrative, facet in owners.values()})
+            return members.add_member(conn, best, claim.id, best_score, vector,
+                                      evidence=via.evidence(claim, best_score))
         for link in links:
             neighbour = link.neighbour
             if (neighbour.id not in owners and neighbour.outlet != claim.outlet
@@ -282,34 +274,6 @@ class Clusterer:
                     self._gather(narrative_id, claim, link, [other for other in links if other.neighbour.id not in owners])
                     return narrative_id
         return None
-
-    def _bridge(self, narrative_id: int, facet_id: int, others: list[int], narrative_of: dict[int, int]) -> int:
-        """Merge into one storyline the narratives whose facets the claim just placed in ``facet_id``
-        could have joined as well, when their centres are as close to each other; return the survivor.
-
-        Outlets that word one story differently ("2 injured when snowmobile crashes into tree",
-        "Two hurt when snowmobile crashed into tree") start narratives of their own when
-        their first headlines are not near-duplicates of each other; one headline like both
-        is the evidence that they are one story. Single link would merge on that alone; here
-        the two centres must also pass the bar a claim needs to join one, so a claim between
-        two stories does not glue them (average linkage, in effect). Headlines have no second
-        claim in common, which is what the storyline rule of :meth:`_join_storyline` needs.
-        """
-        conn = self.store.db.conn
-        centroids = members.facet_centroids(conn, [facet_id, *others], self.dim)
-        for other in others:
-            gone = narrative_of.get(other)
-            if (gone is None or gone == narrative_id
-                    or float(np.dot(centroids[facet_id], centroids[other])) < self.thresholds.centroid):
-                continue
-            if conn.execute("SELECT count(*) FROM narratives WHERE id IN (?, ?)"
-                            " AND (reviewed = 1 OR merged_into IS NOT NULL)", (narrative_id, gone)).fetchone()[0]:
-                continue  # a reviewer's narrative is left alone; one merged already has moved on
-            keep, gone = min(narrative_id, gone), max(narrative_id, gone)
-            members.absorb(conn, keep, gone)
-            members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
-            narrative_id = keep
-        return narrative_id
 
     def _gather(self, narrative_id: int, claim: ClaimInfo, seed: Link, waiting: list[Link]) -> None:
         """Bring into a new narrative the claim's other linked neighbours that waited alone.

@@ -458,31 +458,3 @@ def test_within_a_language_a_high_cosine_links_without_shared_words(store, monke
                         Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8, same_language_cosine=0.85))
     Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).recluster()
     assert narratives_of(store) == [sorted([onion, cuts])]
-
-
-def _two_pairs_and_a_claim_like_all(store, between: float, bridge: float) -> list[list[str]]:
-    """Claims A, B (a pair, cosine 0.82), C, D (another) and E, each in its own outlet and
-    language; ``between`` is the cosine of each claim of one pair with each of the other's,
-    ``bridge`` E's with all four. Returns the narratives found."""
-    gram = np.full((5, 5), between)
-    np.fill_diagonal(gram, 1.0)
-    gram[0, 1] = gram[1, 0] = gram[2, 3] = gram[3, 2] = 0.82
-    gram[4, :4] = gram[:4, 4] = bridge
-    names = ["claim A", "claim B", "claim C", "claim D", "claim E"]
-    texts = {name: np.pad(row, (0, 3)) for name, row in zip(names, np.linalg.cholesky(gram))}
-    for hour, (name, language) in enumerate(zip(names, ["en", "de", "fr", "es", "it"])):
-        add_article(store, add_feed(store, f"outlet{hour}"), [name], language=language,
-                    published=f"2026-11-10T0{hour + 1}:00:00Z")
-    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
-    return narratives_of(store)
-
-
-def test_a_claim_that_either_of_two_close_narratives_would_take_makes_them_one_storyline(store):
-    # No claim of one pair is a near-duplicate of the other's (cosine 0.75), yet the two
-    # centres are close (0.82), and a later claim is close to both: one story.
-    assert _two_pairs_and_a_claim_like_all(store, between=0.75, bridge=0.85) == [
-        ["claim A", "claim B", "claim C", "claim D", "claim E"]]
-
-
-def test_two_narratives_a_claim_could_join_stay_apart_when_their_centres_are_not_close(store):
-    assert len(_two_pairs_and_a_claim_like_all(store, between=0.55, bridge=0.82)) == 2  # centres 0.60 apart
