@@ -216,7 +216,8 @@ def extract_claims(
     Parameters
     ----------
     title : str or None
-        The article's title; kept whenever it is not empty.
+        The article's title; kept unless empty or a single word (in a script written with
+        spaces): "About" or a product's name asserts nothing.
     text : str
         The article's clean text (see :func:`app.engine.text.html_to_text`).
     language : str or None
@@ -240,7 +241,10 @@ def extract_claims(
     claims: list[ClaimDraft] = []
     seen: set[str] = set()
     clean_title = _cut(_tidy(title or ""), max_chars)
-    if clean_title and max_claims > 0:
+    # A title of one word names a thing ("About", "Contact", a game's name on a tracker); it
+    # asserts nothing, and two sites' "About" pages are not one narrative. Scripts written
+    # without spaces say a whole headline in one "word".
+    if clean_title and max_claims > 0 and (len(clean_title.split()) > 1 or dense_script_share(clean_title) >= 0.5):
         claims.append(ClaimDraft(clean_title, 0, True))
         seen.add(_key(clean_title))
     body: list[ClaimDraft] = []

@@ -57,14 +57,21 @@ def test_empty_article():
 
 
 def test_title_is_kept_even_when_short_or_a_question():
-    assert texts(extract_claims("Why?", "", "en")) == ["Why?"]
+    assert texts(extract_claims("Why now?", "", "en")) == ["Why now?"]
+    assert texts(extract_claims("物价上涨", "", "zh")) == ["物价上涨"]  # a headline in one "word"
+
+
+def test_a_one_word_title_names_a_page_and_is_not_a_claim():
+    assert texts(extract_claims("About", "I write about compilers and the tools around them.", "en")) == [
+        "I write about compilers and the tools around them."]
+    assert extract_claims("Contact", "", "en") == []
 
 
 def test_positions_skip_dropped_sentences():
     text = "Is this a question worth asking? The minister resigned on Monday after the scandal."
-    claims = extract_claims("T", text, "en")
+    claims = extract_claims("Minister resigns", text, "en")
     assert [(c.text, c.position) for c in claims] == [
-        ("T", 0), ("The minister resigned on Monday after the scandal.", 2)
+        ("Minister resigns", 0), ("The minister resigned on Monday after the scandal.", 2)
     ]
 
 
@@ -223,12 +230,12 @@ def test_claims_are_capped():
     text = " ".join(
         f"Report number {i} says that the river rose by {i} centimetres." for i in range(500)
     )
-    claims = extract_claims("Floods", text, "en")
+    claims = extract_claims("River floods", text, "en")
     assert len(claims) == MAX_CLAIMS_PER_ARTICLE
     assert claims[0].is_title
     last = MAX_CLAIMS_PER_ARTICLE - 2  # the title takes one place; counting starts at 0
     assert claims[-1].text == f"Report number {last} says that the river rose by {last} centimetres."
-    assert len(extract_claims("Floods", text, "en", max_claims=5)) == 5
+    assert len(extract_claims("River floods", text, "en", max_claims=5)) == 5
 
 
 def test_100kb_run_on_article_is_fast_and_bounded():
