@@ -188,7 +188,6 @@ class Clusterer:
         """Assign claims (already in the index) to narratives in the order given, a transaction
         per batch; return the narratives touched."""
         order = self.in_order(claim_ids)
-        by_id = vectors
         self._pending = {c.id for c in order}
         touched: set[int] = set()
         for start in range(0, len(order), BATCH):
@@ -196,7 +195,7 @@ class Clusterer:
                 raise Cancelled("Clustering cancelled; claims assigned so far are kept.")
             batch = order[start:start + BATCH]
             with write_transaction(self.store.db):
-                touched |= self.assign_within(batch, by_id)
+                touched |= self.assign_within(batch, vectors)
             if progress:
                 progress(min(1.0, (start + len(batch)) / len(order)), "clustering claims")
         return touched

@@ -41,7 +41,7 @@ def encode_by_length(embedder: Embedder, texts: Sequence[str], cancel: threading
     """
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    keys = [" ".join(text.split()) for text in texts]
+    keys = [vector_store.normalised(text) for text in texts]
     unique = sorted(set(keys), key=lambda k: (len(k), k))
     vectors = embedder.encode(unique, cancel=cancel, progress=progress)
     row = {key: n for n, key in enumerate(unique)}
@@ -57,7 +57,6 @@ class EmbeddedBatch:
     stored: dict[int, np.ndarray]  # row -> a vector stored before
     borrowed: dict[int, tuple[EmbeddedBatch, int]]  # row -> the batch in flight that embeds its text, and its row
     fresh: list[int]  # rows embedded here
-    fresh_rows: set[int] = field(default_factory=set)
     future: Future | None = None
     done_fraction: float = 0.0
     vectors: np.ndarray | None = field(default=None, repr=False)
@@ -95,21 +94,24 @@ class EmbeddingQueue:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, ids: Sequence[int]) -> EmbeddedBatch:
-        """Read the texts of these claims and start embedding the ones not embedded before."""
-        texts = vector_store.texts_to_embed(self.store.db, ids)
+        """Read the texts of these claims and start embedding the ones not embedded before (a claim
+        deleted since the order was read is left out of the batch)."""
+        found = vector_store.texts_to_embed(self.store.db, ids)
+        texts = list(found.values())
         keys = [vector_store.text_key(text) for text in texts]
         known = vector_store.vectors_by_text(self.store.db, self.embedder.name, keys, self.embedder.dim)
         ahead = self._in_flight
-        ahead_rows = {key: n for n, key in enumerate(ahead.keys)} if ahead is not None else {}
-        batch = EmbeddedBatch(ids=np.asarray(ids, dtype=np.int64), keys=keys, stored={}, borrowed={}, fresh=[])
+        # Only texts the batch in flight embeds itself: what it found stored, this one finds too.
+        ahead_rows = {ahead.keys[n]: n for n in ahead.fresh} if ahead is not None else {}
+        batch = EmbeddedBatch(ids=np.fromiter(found, dtype=np.int64, count=len(found)), keys=keys,
+                              stored={}, borrowed={}, fresh=[])
         for n, key in enumerate(keys):
             if key in known:
                 batch.stored[n] = known[key]
-            elif key in ahead_rows and ahead_rows[key] in ahead.fresh_rows:
+            elif key in ahead_rows:
                 batch.borrowed[n] = (ahead, ahead_rows[key])
             else:
                 batch.fresh.append(n)
-        batch.fresh_rows = set(batch.fresh)
         if batch.fresh:
             batch.future = self._pool.submit(self._encode, batch, [texts[n] for n in batch.fresh])
         self._in_flight = batch

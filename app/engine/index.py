@@ -350,7 +350,7 @@ class VectorIndex:
             ids_held.append(faiss.rev_swig_ptr(invlists.get_ids(c), size).copy())
             codes_held.append(faiss.rev_swig_ptr(invlists.get_codes(c), size * code_size).reshape(size, code_size).copy())
             held += size
-            if held >= _CHUNK or c == self._index.nlist - 1:
+            if held >= _CHUNK:
                 yield np.concatenate(ids_held), self._index.sq.decode(np.concatenate(codes_held))
                 ids_held, codes_held, held = [], [], 0
         if held:

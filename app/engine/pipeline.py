@@ -65,19 +65,6 @@ def _check(cancel: threading.Event | None, message: str) -> None:
         raise Cancelled(message)
 
 
-def _claims_progress(progress: Progress | None, verb: str, done: int, batch: int,
-                     total: int) -> Progress | None:
-    """Progress inside one embedding batch, as a share of all the claims to embed."""
-    if progress is None:
-        return None
-
-    def report(fraction: float, _message: str) -> None:
-        embedded = done + int(fraction * batch)
-        progress(0.1 + 0.9 * embedded / max(total, 1), f"{verb}: {embedded}/{total}")
-
-    return report
-
-
 class Pipeline:
     """One data folder's embedder and index, loaded once and kept for many runs.
 

@@ -74,3 +74,18 @@ def test_progress_is_reported_while_waiting(store):
     with EmbeddingQueue(store, Recording(delay=0.2)) as queue:
         queue.take(queue.submit(ids), reported.append)
     assert reported, "nothing was reported while the batch was embedded"
+
+
+def test_a_claim_deleted_after_the_order_was_read_is_left_out(store):
+    feed = add_feed(store, "gone")
+    add_article(store, feed, ["Harbour bridge closes for repairs", "The bridge closes on Monday for three months"])
+    kept = add_feed(store, "kept")
+    add_article(store, kept, ["Tram line opens in spring", "The new tram line opens in April, the council said"])
+    ids = [r[0] for r in store.db.conn.execute("SELECT id FROM claims ORDER BY id")]
+    with store.db.conn:
+        store.db.conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # as removing the feed does
+    embedder = Recording()
+    with EmbeddingQueue(store, embedder) as queue:
+        batch = queue.submit(ids)
+        vectors = queue.take(batch)
+    assert batch.ids.tolist() == ids[2:] and vectors.shape == (2, embedder.dim)

@@ -379,7 +379,7 @@ def test_a_title_is_embedded_with_its_articles_lead_and_a_sentence_as_it_is(stor
     add_article(store, feed, ["Two hurt when snowmobile crashed into tree",
                               "Two riders were injured near Lake Varno on Sunday.", "Both were taken to hospital."])
     ids = vector_store.processing_order(store.db, "fake-hashing")
-    texts = dict(zip(ids, vector_store.texts_to_embed(store.db, ids)))
+    texts = vector_store.texts_to_embed(store.db, ids)
     title, first, second = sorted(texts)
     assert texts[title] == ("Two hurt when snowmobile crashed into tree Two riders were injured near Lake Varno"
                             " on Sunday. Both were taken to hospital.")

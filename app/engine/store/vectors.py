@@ -22,9 +22,14 @@ LEAD_CHARS = 400
 LEAD_SENTENCES = 6
 
 
+def normalised(text: str) -> str:
+    """A text as it is embedded: its words, spacing aside (two texts equal but for it are one)."""
+    return " ".join(text.split())
+
+
 def text_key(text: str) -> bytes:
-    """What identifies the text a vector was made from: its words, spacing aside."""
-    return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=16).digest()
+    """What identifies the text a vector was made from (see :func:`normalised`)."""
+    return hashlib.blake2b(normalised(text).encode("utf-8"), digest_size=16).digest()
 
 
 def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vectors: np.ndarray,
@@ -116,9 +121,10 @@ def processing_order(db: sqlite_utils.Database, model: str, *, embedded: bool = 
     return order
 
 
-def texts_to_embed(db: sqlite_utils.Database, ids: Sequence[int]) -> list[str]:
+def texts_to_embed(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, str]:
     """The text each claim is embedded as, in the order of ``ids``: a body sentence as it is, a
-    title with its article's lead (see :func:`story_text`)."""
+    title with its article's lead (see :func:`story_text`). A claim deleted meanwhile (its feed
+    removed) is left out."""
     rows: dict[int, tuple] = {}
     ids = [int(i) for i in ids]
     with store_errors():
@@ -127,7 +133,8 @@ def texts_to_embed(db: sqlite_utils.Database, ids: Sequence[int]) -> list[str]:
             rows.update((r[0], r) for r in db.conn.execute(
                 f"SELECT id, text, is_title, article_id FROM claims WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         leads = _leads(db, [r[3] for r in rows.values() if r[2]])
-    return [story_text(rows[i][1], leads.get(rows[i][3], [])) if rows[i][2] else rows[i][1] for i in ids]
+    return {i: story_text(rows[i][1], leads.get(rows[i][3], [])) if rows[i][2] else rows[i][1]
+            for i in ids if i in rows}
 
 
 def story_text(title: str, lead: Sequence[str]) -> str:
