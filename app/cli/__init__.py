@@ -17,6 +17,7 @@ from .brief import brief
 from .factchecks import factchecks
 from .feeds import feeds
 from .ingest import articles, demo, ingest
+from .maintenance import backup, recover, restore_reviews
 from .narratives import narrative, narratives, recluster, reindex, search
 from .review import REVIEW_COMMANDS
 
@@ -64,3 +65,5 @@ for command in (narratives, narrative, search, reindex, recluster):
 for command in REVIEW_COMMANDS:
     narrative.add_command(command)
 main.add_command(brief)
+for command in (recover, backup, restore_reviews):
+    main.add_command(command)

@@ -36,6 +36,8 @@ def data_dir_option(func: Callable) -> Callable:
             store = Store.open(folder)
         except AppError as exc:
             raise click.ClickException(str(exc)) from exc
+        if store.read_only:
+            say(quiet, f"{folder} cannot be written: opened read-only (browse and export only).")
         try:
             return func(*args, store=store, settings=settings, quiet=quiet, **kwargs)
         except AppError as exc:
@@ -59,6 +61,8 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
     return value
 
 

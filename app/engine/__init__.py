@@ -4,12 +4,12 @@ The window (``app.ui``) and the command line (``app.cli``) are two faces over th
 names; the modules behind them hold the details.
 """
 
-from .errors import AppError, Cancelled, FeedError, FeedParseError, ImportFileError, ModelError, StoreError
+from .errors import AppError, Cancelled, DatabaseDamagedError, FeedError, FeedParseError, ImportFileError, ModelError, StoreError
 from .pipeline import Pipeline, PipelineReport
 from .settings import Settings, load_settings, save_settings
 from .store import Store
 
 __all__ = [
-    "AppError", "Cancelled", "FeedError", "FeedParseError", "ImportFileError", "ModelError", "Pipeline",
-    "PipelineReport", "Settings", "Store", "StoreError", "load_settings", "save_settings",
+    "AppError", "Cancelled", "DatabaseDamagedError", "FeedError", "FeedParseError", "ImportFileError", "ModelError",
+    "Pipeline", "PipelineReport", "Settings", "Store", "StoreError", "load_settings", "save_settings",
 ]

@@ -8,6 +8,7 @@ Entry points (the window, the command line) catch ``AppError`` and show it.
     ├── FeedError          a feed could not be fetched (network, HTTP, size)
     │   └── FeedParseError the bytes are not a feed we can read
     ├── StoreError         the database is locked, full, or unreadable
+    │   └── DatabaseDamagedError  the file is damaged: recover it
     ├── ModelError         the embedding model cannot be loaded or used
     ├── VectorIndexError   the FAISS index cannot be built, loaded or saved
     ├── ImportFileError    a user file (OPML, fact-checks) is malformed
@@ -56,6 +57,10 @@ class FeedParseError(FeedError):
 
 class StoreError(AppError):
     """The database could not be read or written."""
+
+
+class DatabaseDamagedError(StoreError):
+    """The database file is damaged (or is not a database): ``recover`` can rebuild it."""
 
 
 class ModelError(AppError):

@@ -33,7 +33,7 @@ from .domain import Flag
 from .errors import AppError
 from .factcheck_items import FactCheckDraft
 from .factcheck_values import verdict_of
-from .store import REVIEW_WAIT_SECONDS, Store, store_errors, utc_now, write_transaction
+from .store import Store, review_transaction, store_errors, utc_now, write_transaction
 
 MATCH_STATUSES = ("new", "confirmed", "rejected")
 
@@ -421,7 +421,7 @@ def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status:
 
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         rows = conn.execute(
             "SELECT m.claim_id, m.status FROM factcheck_matches m JOIN narrative_claims nc ON nc.claim_id = m.claim_id"
             " WHERE nc.narrative_id = ? AND m.factcheck_id = ?", (int(narrative_id), int(factcheck_id))).fetchall()
@@ -451,7 +451,7 @@ def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, statu
 
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         row = conn.execute("SELECT status FROM factcheck_matches WHERE claim_id = ? AND factcheck_id = ?",
                            (int(claim_id), int(factcheck_id))).fetchone()
         if row is None:

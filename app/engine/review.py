@@ -14,7 +14,7 @@ from .clustering import Clusterer
 from .domain import AuditEntry
 from .errors import AppError
 from .settings import Settings
-from .store import REVIEW_WAIT_SECONDS, Store, store_errors, utc_now, write_transaction
+from .store import Store, review_transaction, store_errors, utc_now
 from .factchecks import describe_match_action
 from .store import memberships as members
 from .store.vectors import load_vectors
@@ -62,7 +62,7 @@ def set_status(store: Store, narrative_id: int, status: str, *, actor: str | Non
     """
     if status not in STATUSES:
         raise ReviewError(f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         old, _ = _require(conn, narrative_id)
         conn.execute("UPDATE narratives SET status = ?, reviewed = 1 WHERE id = ?", (status, narrative_id))
         _audit(conn, actor or current_user(), "status", narrative_id, {"from": old, "to": status})
@@ -70,7 +70,7 @@ def set_status(store: Store, narrative_id: int, status: str, *, actor: str | Non
 
 def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None = None) -> None:
     """Replace a narrative's reviewer notes."""
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         _, old = _require(conn, narrative_id)
         if old == notes:
             return
@@ -106,7 +106,7 @@ def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Set
     """
     if keep_id == other_id:
         raise ReviewError("A narrative cannot be merged with itself.")
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         _require(conn, keep_id)
         _require(conn, other_id)
         moved = _members(conn, other_id)
@@ -127,7 +127,7 @@ def split(store: Store, narrative_id: int, claim_ids: Sequence[int], *, settings
         No claims given, claims not in that narrative, or all of its claims.
     """
     claim_ids = sorted({int(c) for c in claim_ids})
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         _require(conn, narrative_id)
         current = set(_members(conn, narrative_id))
         if not claim_ids:
@@ -178,7 +178,7 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
     ReviewError
         Nothing to undo.
     """
-    with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
+    with review_transaction(store.db, store.data_dir) as conn:
         row = conn.execute(
             "SELECT id, at, actor, action, subject, detail FROM audit"
             " WHERE action IN ('status', 'notes', 'merge', 'split', 'factcheck-match')"

@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.engine.errors import AppError
+from app.engine.errors import AppError, DatabaseDamagedError
 from app.engine.paths import APP_NAME, LOG_NAME, default_data_dir
 
 from .context import AppContext
 from .error_presenter import plain_message
 from .main_window import MainWindow
+from .recovery_dialog import ask_to_recover, recover_folder
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,25 @@ def open_window(data_dir: Path, *, schedule: bool = True) -> MainWindow:
     return window
 
 
+def open_or_recover(folder: Path, parent: QWidget | None = None) -> MainWindow:
+    """Open the window on ``folder``; a damaged database is offered recovery first.
+
+    Raises
+    ------
+    AppError
+        As :func:`open_window`, and a damaged database the person chose not to recover.
+    """
+    try:
+        return open_window(folder)
+    except DatabaseDamagedError as exc:
+        if not ask_to_recover(parent, folder, exc) or recover_folder(parent, folder) is None:
+            raise
+    return open_window(folder)
+
+
 def _reopen(window: MainWindow, folder: Path) -> None:
     try:
-        new = open_window(folder)
+        new = open_or_recover(folder, window)
     except (AppError, OSError) as exc:
         window.presenter.present(exc, f"opening {folder}")
         return
@@ -117,7 +134,7 @@ def run_window(data_dir: Path | None = None) -> int:
     folder = Path(data_dir).expanduser() if data_dir else (remembered_data_dir() or default_data_dir())
     _log_to_file(folder)
     try:
-        window = open_window(folder)
+        window = open_or_recover(folder)
     except (AppError, OSError) as exc:  # OSError: the folder cannot even be created
         QMessageBox.critical(None, "Narrative Radar cannot start", plain_message(exc, f"opening {folder}"))
         return 1

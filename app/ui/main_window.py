@@ -35,6 +35,7 @@ from .feeds_view import FeedsView
 from .fetch_schedule import FetchSchedule
 from .narrative_view import NarrativeView
 from .narratives_view import NarrativesView
+from .recovery_dialog import show_read_only
 from .search_view import SearchBar, SearchResultsView, narrative_ids
 from .settings_dialog import SettingsDialog
 from .status_bar import TaskStatusBar
@@ -106,7 +107,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.fetch_task: EngineTask | None = None
         self._closing = False
-        self._scheduling = schedule
+        # A read-only folder is not fetched on a schedule: nothing fetched could be kept.
+        self._scheduling = schedule and not context.store.read_only
         self.demo_task: EngineTask | None = None
 
         self.narratives = NarrativesView(context, self.presenter)
@@ -138,6 +140,8 @@ class MainWindow(QMainWindow):
         self.live_refresh.timeout.connect(self.context.data_changed.emit)
         self.actions_by_name: dict[str, QAction] = build_actions(self)
         self.toolbar = build_menus_and_toolbar(self)
+        if context.store.read_only:
+            show_read_only(self)
         self._connect()
         self._restore_state()
         self._update_page()
@@ -194,9 +198,9 @@ class MainWindow(QMainWindow):
         self.welcome.set_loading(loading)
 
     def _update_actions(self) -> None:
-        busy_fetching = self.fetch_task is not None
-        self.actions_by_name["fetch_all"].setEnabled(not busy_fetching)
-        self.actions_by_name["fetch_selected"].setEnabled(not busy_fetching)
+        can_fetch = self.fetch_task is None and not self.context.store.read_only
+        self.actions_by_name["fetch_all"].setEnabled(can_fetch)
+        self.actions_by_name["fetch_selected"].setEnabled(can_fetch)
 
     def _on_narratives_narrative_selected(self, narrative_id: int) -> None:
         self.detail.show_narrative(narrative_id or None)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QMessageBox, QToolBar
 
 from app.engine.review import STATUSES
 
+from .recovery_dialog import backup_from_window, recover_from_window, restore_from_window
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -82,6 +84,12 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
     a("reindex", "Re-&index claims", w.reindex, (), "Rebuild the vector index from the stored vectors")
     a("recluster", "Re-&cluster narratives", w.recluster, (),
       "Group every claim into narratives again; reviewed narratives keep their claims")
+    a("backup_reviews", "&Back up reviews now", lambda: backup_from_window(w), (),
+      "Copy reviews, fact-check decisions and the audit trail to backups/ (done after every review too)")
+    a("restore_reviews", "Restore re&views…", lambda: restore_from_window(w), (),
+      "Put back review work from a backup that the database lacks")
+    a("recover_database", "Re&cover database…", lambda: recover_from_window(w), (),
+      "Keep a damaged database aside and rebuild it from what can be read")
     a("shortcuts", "&Keyboard shortcuts", lambda: show_shortcuts(w), ("F1",))
     a("about", "&About Narrative Radar", lambda: show_about(w))
     below = a("detail_below", "Detail &below the list", lambda: w.set_detail_below(below.isChecked()), (),
@@ -94,7 +102,8 @@ def build_menus_and_toolbar(w: MainWindow) -> QToolBar:
     """The menu bar and the toolbar (Fetch now, Add feed, Export brief, the search box)."""
     act = w.actions_by_name
     menus = (
-        ("&File", ["add_feed", "import_opml", "export_opml", None, "load_demo", None, "settings", None, "quit"]),
+        ("&File", ["add_feed", "import_opml", "export_opml", None, "load_demo", None, "backup_reviews",
+                   "restore_reviews", "recover_database", None, "settings", None, "quit"]),
         ("F&eeds", ["fetch_all", "fetch_selected", None, "edit_tags", "remove_feeds", None, "mark_read"]),
         ("&Narratives", ["next_narrative", "previous_narrative", None,
                          *[f"status_{s}" for s in STATUSES], "undo_review", None, "find", "clear_search"]),

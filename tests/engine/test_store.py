@@ -61,7 +61,7 @@ def test_newer_schema_is_refused(data_dir):
 
 def test_not_a_database_gives_clear_error(data_dir):
     (data_dir / "radar.db").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="damaged or is not a Narrative Radar database"):
+    with pytest.raises(StoreError, match=r"damaged \(or is not a Narrative Radar database\)"):
         Store.open(data_dir)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..errors import StoreError
+from ..errors import DatabaseDamagedError, StoreError
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,16 @@ def explain_sqlite_error(exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "The database is busy: another Narrative Radar process is writing to it. Try again in a moment."
     if "full" in text:
-        return "The disk is full: nothing was written. Free some space and try again."
+        # Writes commit feed by feed and batch by batch: only the one in flight is lost.
+        return ("The disk is full: the change under way was not written; everything saved before it is kept. "
+                "Free some space and try again.")
     if "readonly" in text or "read-only" in text:
-        return "The database is read-only: check the data folder's permissions."
-    if "malformed" in text or "not a database" in text:
-        return "The database file is damaged or is not a Narrative Radar database."
+        return ("The data folder is read-only: it can be browsed and exported, not changed. "
+                "Copy it to a folder you can write to, or check its permissions.")
+    if _is_damage(exc):
+        return ("The database file is damaged (or is not a Narrative Radar database). "
+                "Run 'narrative-radar recover' (or File > Recover database in the window): the damaged "
+                "file is kept aside and what can be read, reviews first, goes into a new one.")
     if "unable to open" in text:
         return "The database could not be opened: check that the data folder exists and is writable."
     return f"The database failed: {exc}"
@@ -56,19 +61,27 @@ def store_errors() -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        raise StoreError(explain_sqlite_error(exc)) from exc
+        raise (DatabaseDamagedError if _is_damage(exc) else StoreError)(explain_sqlite_error(exc)) from exc
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
+def _is_damage(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def open_database(path: Path | str, *, read_only: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at ``path``.
 
-    ``":memory:"`` gives a private in-memory database, for tests.
+    ``":memory:"`` gives a private in-memory database, for tests. ``read_only`` opens
+    an existing file without writing anything next to it.
 
     Raises
     ------
     StoreError
         The file cannot be opened, is not a database, or is locked by a migration.
     """
+    if read_only:
+        return _open_read_only(Path(path))
     with store_errors():
         if str(path) == ":memory:":
             conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -89,6 +102,36 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         migrate(db)
         return db
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    if not path.exists():
+        raise StoreError(f"There is no Narrative Radar database in {path.parent}, and that folder cannot be written.")
+    uri = path.resolve().as_uri()
+    with store_errors():
+        try:
+            conn = _probe(sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False))
+        except sqlite3.OperationalError:
+            # A WAL database in a folder nobody may write has no shared-memory file to
+            # read through; as no one can change it either, it is read as immutable.
+            conn = _probe(sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False))
+        conn.isolation_level = None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != len(MIGRATIONS):
+        conn.close()
+        raise StoreError(f"This read-only database has schema {version}, this app needs {len(MIGRATIONS)}; "
+                         "copy the data folder to one you can write to, and open the copy to update it.")
+    return sqlite_utils.Database(conn)
+
+
+def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 def migrate(db: sqlite_utils.Database) -> int:
