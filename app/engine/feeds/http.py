@@ -132,7 +132,7 @@ def make_client(options: FetchOptions = FetchOptions()) -> httpx.Client:
             trust_env=False,
         )
     except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:
-        proxy = options.proxy or ""
+        proxy = _shown(options.proxy) or ""
         raise FeedError(
             proxy,
             f"The proxy address {proxy!r} is not valid; use e.g. "
@@ -160,10 +160,11 @@ def fetch_feed(
     options
         Limits and user agent. ``timeout``, ``deadline``, ``max_bytes``,
         ``max_redirects`` and ``user_agent`` apply per call even with a shared
-        client; ``proxy`` only applies when no ``client`` is given.
+        client; ``proxy`` is used when no ``client`` is given, and names the proxy
+        in messages either way.
     client
-        A client from :func:`make_client` to reuse connections; one is made (and
-        closed) for this call otherwise.
+        A client from :func:`make_client` (made with the same ``options``) to reuse
+        connections; one is made (and closed) for this call otherwise.
 
     Returns
     -------
@@ -188,8 +189,8 @@ def fetch_feed(
     _check_scheme(url, url)
     if client is None:
         with make_client(options) as own_client:
-            return _fetch(url, etag, last_modified, options, own_client, client_is_ours=True)
-    return _fetch(url, etag, last_modified, options, client, client_is_ours=False)
+            return _fetch(url, etag, last_modified, options, own_client)
+    return _fetch(url, etag, last_modified, options, client)
 
 
 def _fetch(
@@ -198,8 +199,6 @@ def _fetch(
     last_modified: str | None,
     options: FetchOptions,
     client: httpx.Client,
-    *,
-    client_is_ours: bool,
 ) -> FetchResult:
     headers = {
         "User-Agent": options.user_agent,
@@ -258,7 +257,7 @@ def _fetch(
         ) from exc
     except httpx.ProxyError as exc:
         raise FeedError(
-            url, f"The proxy {options.proxy or 'in use'} could not reach the feed ({_reason(exc)})"
+            url, f"The proxy {_shown(options.proxy) or 'in use'} could not reach the feed ({_reason(exc)})"
         ) from exc
     except httpx.ConnectError as exc:
         tls = _find_cause(exc, ssl.SSLError)
@@ -267,11 +266,11 @@ def _fetch(
             raise FeedError(
                 url, f"The secure connection to host {_host(url)} failed ({_reason(tls)})"
             ) from exc
-        if options.proxy and client_is_ours:
+        if options.proxy:
             # httpx reports the proxy itself being unreachable as a ConnectError;
             # failures beyond the proxy come as ProxyError (handled above).
             raise FeedError(
-                url, f"Could not connect to the proxy {options.proxy} ({_reason(exc)})"
+                url, f"Could not connect to the proxy {_shown(options.proxy)} ({_reason(exc)})"
             ) from exc
         raise FeedError(
             url, f"Could not connect to host {_host(url)} ({_reason(exc)})"
@@ -612,6 +611,18 @@ def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException 
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _shown(proxy: str | None) -> str | None:
+    """A proxy address as it may be shown and logged: a user name and password in it are left out.
+
+    >>> _shown("http://ana:secret@proxy.example:3128")
+    'http://proxy.example:3128'
+    """
+    if not proxy or "@" not in proxy:
+        return proxy
+    scheme, _, rest = proxy.rpartition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if scheme else rest.rpartition("@")[2]
 
 
 def _host(url: str) -> str:
