@@ -177,7 +177,7 @@ def load_settings(data_dir: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ImportFileError(str(path), f"not valid TOML ({exc})") from exc
+        raise _unreadable(path, f"not valid TOML ({exc})") from exc
     values = {}
     for field in fields(Settings):
         if field.name not in raw:
@@ -187,17 +187,21 @@ def load_settings(data_dir: Path) -> Settings:
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            raise ImportFileError(
-                str(path), f"{field.name} should be {expected.__name__}, not {value!r}"
-            )
+            raise _unreadable(path, f"{field.name} should be {expected.__name__}, not {value!r}")
         values[field.name] = value
     settings = Settings(**values)
     if out_of_range := _out_of_range(settings):
-        raise ImportFileError(str(path), out_of_range[0])
+        raise _unreadable(path, out_of_range[0])
     if unusable := _unusable(settings):
         key, message = unusable[0]
-        raise ImportFileError(str(path), f"{key} = {getattr(settings, key)!r}: {message}")
+        raise _unreadable(path, f"{key} = {getattr(settings, key)!r}: {message}")
     return settings
+
+
+def _unreadable(path: Path, problem: str) -> ImportFileError:
+    # The way out belongs in the message: the window cannot open until the file is read.
+    return ImportFileError(str(path), f"{problem}. Correct it, or rename the file to start from the default "
+                                      "settings (nothing else in the data folder is lost).")
 
 
 def save_settings(data_dir: Path, settings: Settings) -> None:
