@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 
 from app.engine import review
 from app.engine.errors import StoreError
 from app.engine.paths import DATABASE_NAME, INDEX_NAME
-from app.engine.store import Store, check_database, recover_database
+from app.engine.store import Store, check_database, recover_database, store_errors, write_transaction
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
 
@@ -126,3 +127,11 @@ def test_nothing_to_recover_is_said_plainly(data_dir):
     with pytest.raises(StoreError, match="no database to recover"):
         recover_database(data_dir)
     assert check_database(data_dir / "missing.db")
+
+
+def test_a_transaction_sqlite_already_ended_keeps_its_own_error(store):
+    # On a full disk SQLite rolls the transaction back itself (seen on a full tmpfs).
+    with pytest.raises(StoreError, match="The disk is full"), store_errors():
+        with write_transaction(store.db) as conn:
+            conn.execute("ROLLBACK")
+            raise sqlite3.OperationalError("database or disk is full")

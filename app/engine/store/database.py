@@ -158,9 +158,19 @@ def migrate(db: sqlite_utils.Database) -> int:
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            roll_back(conn)
             raise
     return len(MIGRATIONS)
+
+
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back the transaction under way, if SQLite has not already.
+
+    After some errors (a full disk, an I/O error) SQLite ends the transaction itself;
+    a second ROLLBACK would hide the real error behind "no transaction is active".
+    """
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -199,13 +209,7 @@ def write_transaction(db: sqlite_utils.Database, *, wait: float | None = None) -
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            roll_back(conn)
             raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import StoreError
 from ..paths import DATABASE_NAME, INDEX_NAME
 from .backup import RestoreReport, latest_backup, restore_reviews
-from .database import open_database, store_errors
+from .database import open_database, roll_back, store_errors
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def _insert(conn: sqlite3.Connection, insert: str, rows: list[tuple]) -> int:
             conn.executemany(insert, rows)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            roll_back(conn)
             raise
         rows.clear()
     return count
