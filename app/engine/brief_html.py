@@ -19,7 +19,7 @@ from .flags import language_name
 
 FLAG_NAMES = {
     "spread": "Spreading", "cross-language": "Across languages", "watchlist": "Watchlist source",
-    "growth": "Growing fast", "fact-checked": "Previously fact-checked",
+    "growth": "Growing fast", "fact-checked": "Previously fact-checked", "origin": "First source uncertain",
 }
 def flag_name(kind: str) -> str:
     return FLAG_NAMES.get(kind, kind)

@@ -38,7 +38,8 @@ import numpy as np
 from .boilerplate import template_key
 from .errors import Cancelled
 from .factchecks import factcheck_flags
-from .flags import FlagRules, Sighting, evaluate, source_count
+from .domain import Flag
+from .flags import FlagRules, Sighting, evaluate, language_name, source_count
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .link_evidence import describe
 from .outlets import outlet
@@ -70,6 +71,10 @@ STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
 # ... and those articles come from at least this many outlets ("two outlets both say X and Y").
 STORY_MIN_OUTLETS = 2
+# The doubt about a flagged narrative's first source (see _origin_doubt): a note, not a flag,
+# so it weighs nothing in the score; it looks near the centres of this many largest facets.
+ORIGIN_DOUBT = "origin"
+DOUBT_FACETS = 3
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,9 @@ class Clusterer:
         try:
             for claim in claims:
                 self._pending.discard(claim.id)
-                narrative = self._assign_one(claim, vectors[claim.id])
+                narrative, links = self._assign_one(claim, vectors[claim.id])
                 if narrative is not None:
+                    narrative = self._join_alike(claim, links)
                     touched.add(self._join_storyline(claim, narrative))
         finally:
             self._infos, self._found = {}, {}
@@ -242,13 +248,14 @@ class Clusterer:
             self._infos.update(_claim_infos(self.store.db.conn, missing))
         return {i: self._infos[i] for i in ids if i in self._infos}
 
-    def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> int | None:
+    def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> tuple[int | None, list[Link]]:
+        """The narrative the claim joined or started (None: it waits alone), and its links."""
         conn = self.store.db.conn
         if members.memberships(conn, [claim.id]):
-            return None  # already paired by an earlier claim of this run
+            return None, []  # already paired by an earlier claim of this run
         links = self._links(claim, vector)
         if not links:
-            return None
+            return None, links
         owners = members.memberships(conn, [link.neighbour.id for link in links])
         candidates = sorted({owners[link.neighbour.id][1] for link in links if link.neighbour.id in owners})
         best, best_score = None, self.thresholds.centroid
@@ -259,7 +266,7 @@ class Clusterer:
         if best is not None:
             via = next(link for link in links if owners.get(link.neighbour.id, (0, 0))[1] == best)
             return members.add_member(conn, best, claim.id, best_score, vector,
-                                      evidence=via.evidence(claim, best_score))
+                                      evidence=via.evidence(claim, best_score)), links
         for link in links:
             neighbour = link.neighbour
             if (neighbour.id not in owners and neighbour.outlet != claim.outlet
@@ -271,8 +278,8 @@ class Clusterer:
                                                   np.stack([partner, vector]),
                                                   evidence=[back.evidence(neighbour), link.evidence(claim)])
                     self._gather(narrative_id, claim, link, [other for other in links if other.neighbour.id not in owners])
-                    return narrative_id
-        return None
+                    return narrative_id, links
+        return None, links
 
     def _gather(self, narrative_id: int, claim: ClaimInfo, seed: Link, waiting: list[Link]) -> None:
         """Bring into a new narrative the claim's other linked neighbours that waited alone.
@@ -295,6 +302,48 @@ class Clusterer:
                 back = dataclasses.replace(link, neighbour=claim)
                 members.add_member(conn, facet_id, link.neighbour.id, centre, vector,
                                    evidence=back.evidence(link.neighbour, centre))
+
+    def _join_alike(self, claim: ClaimInfo, links: list[Link]) -> int:
+        """Merge into the claim's narrative the narratives of its other linked neighbours whose
+        facet is, on average, as close to the claim's facet as two claims that link; return the
+        survivor.
+
+        One event told in many wordings ("2 injured when snowmobile crashes into tree", "Two
+        hurt when snowmobile crashed into tree") can start two facets before a claim links to
+        both. The test is average linkage: the mean cosine over every pair of members of the
+        two facets, from their vector sums, must pass the cosine that links on its own (the
+        cross-language one for pairs in two languages). A bridge of one similar pair cannot
+        pass it for two facets that differ, which is what chained the single-link "storyline
+        bridge" tried before (bench/RESULTS.md).
+        """
+        conn = self.store.db.conn
+        [(narrative_id, facet_id)] = members.memberships(conn, [claim.id]).values()
+        owners = members.memberships(conn, [link.neighbour.id for link in links])
+        others = {facet for narrative, facet in owners.values() if narrative != narrative_id}
+        if not others:
+            return narrative_id
+        t = self.thresholds
+        profiles = members.facet_profiles(conn, [facet_id, *others], self.dim)
+        mine, my_languages = profiles[facet_id]
+        my_size = sum(my_languages.values())
+        for other in sorted(others):
+            if other not in profiles:
+                continue
+            theirs, their_languages = profiles[other]
+            their_size = sum(their_languages.values())
+            mean = float(np.dot(mine, theirs)) / (my_size * their_size)
+            same = sum(n * their_languages.get(language, 0) for language, n in my_languages.items() if language)
+            share_same = same / (my_size * their_size)
+            bar = share_same * min(t.same_language_cosine, 1.0) + (1 - share_same) * t.cross_language
+            target = conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (other,)).fetchone()[0]
+            reviewed = conn.execute("SELECT max(reviewed) FROM narratives WHERE id IN (?, ?)",
+                                    (narrative_id, target)).fetchone()[0]
+            if mean >= bar and target != narrative_id and not reviewed:
+                keep, gone = min(narrative_id, target), max(narrative_id, target)
+                members.absorb(conn, keep, gone)
+                members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
+                narrative_id = keep
+        return narrative_id
 
     def _join_storyline(self, claim: ClaimInfo, narrative_id: int) -> int:
         """Merge narratives that are one storyline told by the same articles; return the survivor.
@@ -425,9 +474,68 @@ class Clusterer:
                          for r in rows]
             # A match with a known fact-check (not rejected by a reviewer) is a flag of its own.
             flags, score, flagged = evaluate(sightings, self.rules, extra=factcheck_flags(conn, narrative_id))
+            doubt = self._origin_doubt(narrative_id, {r[0] for r in rows}, rows[-1][4]) if flagged else None
+            flags = flags + ([doubt] if doubt else [])
             label = self._most_central(narrative_id)
             members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
                                score=score, flagged=flagged, sources=source_count(sightings))
+
+    def _origin_doubt(self, narrative_id: int, member_ids: set[int], first_seen: str) -> Flag | None:
+        """Say so when a claim published before the narrative's first one is close to it but not in it.
+
+        Who said it first is what a fact-checker asks first, and the first member is only the
+        earliest claim that linked: an earlier outlet may have told the story in words the
+        linking missed, or in a claim that waited alone. The claims near the centre of the
+        narrative's largest facets, at the lowest bar at which the engine calls two texts the
+        same claim, that are older than its first member (within the time window) are that
+        doubt; the earliest one is named. Without an index (a review's refresh) the doubt
+        found at clustering time is kept.
+        """
+        conn = self.store.db.conn
+        if self.index is None:
+            row = conn.execute("SELECT kind, reason, weight FROM flags WHERE narrative_id = ? AND kind = ?",
+                               (narrative_id, ORIGIN_DOUBT)).fetchone()
+            return Flag(*row) if row else None
+        if not len(self.index):
+            return None
+        facets = [r[0] for r in conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY size DESC, id"
+                                             " LIMIT ?", (narrative_id, DOUBT_FACETS))]
+        profiles = members.facet_profiles(conn, facets, self.dim)
+        if not profiles:
+            return None
+        centres = np.stack([total / max(float(np.linalg.norm(total)), 1e-9) for total, _ in profiles.values()])
+        scores, ids = self.index.search(centres.astype(np.float32), NEIGHBOURS)
+        t = self.thresholds
+        near: dict[int, list[tuple[float, dict]]] = {}
+        for (_, languages), row_scores, row_ids in zip(profiles.values(), scores, ids):
+            for cos, claim_id in zip(row_scores, row_ids):
+                if claim_id >= 0 and cos >= min(t.cross_language, t.centroid) and int(claim_id) not in member_ids:
+                    near.setdefault(int(claim_id), []).append((float(cos), languages))
+        first = _time(first_seen)
+        close: dict[int, float] = {}
+        infos = _claim_infos(conn, list(near))
+        for c in infos.values():
+            if (c.published_at >= first_seen or first - _time(c.published_at) > self.window
+                    or (c.feed_id, c.template) in self._boilerplate):
+                continue
+            # In a language the facet is told in, the cosine that links without shared words;
+            # in another, the cross-language one.
+            passing = [cos for cos, languages in near[c.id]
+                       if cos >= (min(t.same_language_cosine, t.centroid) if c.language in languages
+                                  else min(t.cross_language, t.centroid))]
+            if passing:
+                close[c.id] = max(passing)
+        earlier = [infos[claim_id] for claim_id in close]
+        if not earlier:
+            return None
+        c = min(earlier, key=lambda c: (c.published_at, c.id))
+        feed = conn.execute("SELECT coalesce(title, url) FROM feeds WHERE id = ?", (c.feed_id,)).fetchone()[0]
+        more = f" ({len(earlier) - 1} more such claims)" if len(earlier) > 1 else ""
+        return Flag(ORIGIN_DOUBT,
+                    f"Perhaps told earlier: {feed} published a similar claim in {language_name(c.language)} on"
+                    f" {c.published_at[:16].replace('T', ' ')} UTC (claim {c.id}, cosine {close[c.id]:.2f} to the"
+                    f" narrative's centre) that was not linked to it{more}. Check it before naming the first source.",
+                    0.0)
 
     def _most_central(self, narrative_id: int) -> int | None:
         """The claim closest to the centre of the facet told by the most sources: its core assertion."""

@@ -88,6 +88,22 @@ def facet_centroids(conn: sqlite3.Connection, facet_ids: Sequence[int], dim: int
     return {facet_id: _unit(blob, dim) for facet_id, blob in rows}
 
 
+def facet_profiles(conn: sqlite3.Connection, facet_ids: Sequence[int],
+                   dim: int) -> dict[int, tuple[np.ndarray, dict[str | None, int]]]:
+    """Return each facet's vector sum and how many of its members are in each language."""
+    ids = list(facet_ids)
+    if not ids:
+        return {}
+    languages: dict[int, dict[str | None, int]] = {}
+    for facet_id, language, count in conn.execute(
+            "SELECT nc.facet_id, c.language, count(*) FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+            f" WHERE nc.facet_id IN ({_marks(ids)}) GROUP BY nc.facet_id, c.language", ids):
+        languages.setdefault(facet_id, {})[language] = count
+    rows = conn.execute(f"SELECT id, centroid FROM facets WHERE id IN ({_marks(ids)})", ids)
+    return {facet_id: (np.frombuffer(blob, dtype=np.float32, count=dim), languages.get(facet_id, {}))
+            for facet_id, blob in rows if facet_id in languages}
+
+
 def narrative_centroid(conn: sqlite3.Connection, narrative_id: int, dim: int) -> np.ndarray | None:
     row = conn.execute("SELECT centroid FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
     return _unit(row[0], dim) if row else None

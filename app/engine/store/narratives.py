@@ -253,7 +253,7 @@ def filter_choices(db: sqlite_utils.Database) -> FilterChoices:
         feeds = tuple((r[0], r[1]) for r in feeds)
         tags = tuple(r[0] for r in db.conn.execute("SELECT DISTINCT tag FROM feed_tags ORDER BY tag"))
         latest = db.conn.execute("SELECT max(last_seen) FROM narratives WHERE merged_into IS NULL").fetchone()[0]
-    known = ["spread", "cross-language", "watchlist", "growth", "fact-checked"]
+    known = ["spread", "cross-language", "watchlist", "growth", "fact-checked", "origin"]
     return FilterChoices(
         statuses=("new", "reviewing", "confirmed", "dismissed"),
         flag_kinds=tuple(known + [k for k in kinds if k not in known]),
