@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from tests.narrative_data import bulk_narratives
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>CLI Outlet</title>
 <item><title>Officials say the harbour bridge will close for repairs in spring</title>
@@ -164,3 +165,17 @@ def test_ingest_says_how_many_boilerplate_lines_it_left_out(run, tmp_path):
     assert "4 line(s) the feeds repeat under many articles left out" in result.stderr
     claims = json.loads(run("articles", "--format", "json").stdout)
     assert all("audio element" in a["text"] for a in claims)  # the article keeps its full text
+
+
+def test_a_list_cut_at_its_limit_says_so_and_pages_on(run, store):
+    bulk_narratives(store, 130)
+    first = run("narratives", "--all", "--format", "json")
+    assert len(json.loads(first.stdout)) == 100
+    assert "Showing narratives 1–100 of 130; '--offset 100' lists the next 30, '--limit 130' all of them." \
+        in first.stderr
+    rest = run("narratives", "--all", "--offset", "100", "--format", "json")
+    assert {n["id"] for n in json.loads(rest.stdout)}.isdisjoint(n["id"] for n in json.loads(first.stdout))
+    assert len(json.loads(rest.stdout)) == 30 and "Showing narratives 101–130 of 130." in rest.stderr
+    whole = run("narratives", "--all", "--limit", "130")
+    assert "Showing" not in whole.stderr and len(whole.stdout.splitlines()) == 132
+    assert "past the last" in run("narratives", "--all", "--offset", "130").stderr
