@@ -179,3 +179,10 @@ def test_a_list_cut_at_its_limit_says_so_and_pages_on(run, store):
     whole = run("narratives", "--all", "--limit", "130")
     assert "Showing" not in whole.stderr and len(whole.stdout.splitlines()) == 132
     assert "past the last" in run("narratives", "--all", "--offset", "130").stderr
+
+
+@pytest.mark.parametrize("address", ["https://", "http:///rss.xml", "https://:8080/feed"])
+def test_an_address_without_a_host_is_refused(run, address):
+    result = run("feeds", "add", address, code=1)
+    assert f"The address {address} has no host name" in result.stderr
+    assert json.loads(run("feeds", "list", "--format", "json").stdout) == []
