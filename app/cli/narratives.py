@@ -8,7 +8,7 @@ from app.engine.errors import AppError
 from app.engine.factchecks import narrative_factchecks
 from app.engine.narrative_json import narrative_json, summary_json
 from app.engine.pipeline import Pipeline
-from app.engine.search import keyword_search, semantic_search
+from app.engine.search import QueryError, keyword_search, search_text, semantic_search
 from app.engine.store import narratives as narrative_store
 
 from .ingest import parse_since
@@ -86,8 +86,15 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
                  m.article_link, m.evidence] for m in found.members], max_width=70)
 
 
+def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return search_text(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
-@click.argument("text")
+@click.argument("text", callback=_search_text)
 @click.option("--semantic", "mode", flag_value="semantic", default=True, help="By meaning, in any language (default).")
 @click.option("--keyword", "mode", flag_value="keyword", help="By words (full-text, BM25).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))

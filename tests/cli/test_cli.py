@@ -186,3 +186,11 @@ def test_an_address_without_a_host_is_refused(run, address):
     result = run("feeds", "add", address, code=1)
     assert f"The address {address} has no host name" in result.stderr
     assert json.loads(run("feeds", "list", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize("mode", ["--keyword", "--semantic"])
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_blank_search_is_a_usage_error_not_an_empty_table(run, feed_file, mode, text):
+    run("ingest", str(feed_file), "--no-narratives")
+    result = run("search", text, mode, code=2)
+    assert "Nothing to search for" in result.stderr and not result.stdout
