@@ -11,14 +11,13 @@ from app.engine.pipeline import Pipeline
 from app.engine.search import QueryError, keyword_search, search_text, semantic_search
 from app.engine.store import narratives as narrative_store
 
-from .ingest import parse_since
-from .output import Progress, data_dir_option, emit_json, emit_table, format_option, say
+from .output import Progress, data_dir_option, date_option, emit_json, emit_table, format_option, say
 
 
 @click.command()
 @click.option("--flagged/--all", "flagged", default=True, show_default=True,
               help="Only flagged narratives, or all of them.")
-@click.option("--since", default=None, help="Seen on or after this date (YYYY-MM-DD).")
+@date_option("--since", "Seen on or after this date")
 @click.option("--status", type=click.Choice(["new", "reviewing", "confirmed", "dismissed"]), default=None)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
               help="List at most this many (stderr says how many more there are).")
@@ -28,7 +27,6 @@ from .output import Progress, data_dir_option, emit_json, emit_table, format_opt
 def narratives(flagged: bool, since: str | None, status: str | None, limit: int, offset: int, fmt: str,
                store, settings, quiet) -> None:
     """List narratives, flagged first and by score, with the reasons they were flagged."""
-    since = parse_since(since)
     rows = narrative_store.list_narratives(store.db, flagged_only=flagged, since=since, status=status,
                                            limit=limit, offset=offset)
     if fmt == "json":

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .flags import LANGUAGE_NAMES
+from .store.database import to_utc_text
 
 VERDICTS = ("false", "misleading", "mixed", "true", "unproven", "other")
 
@@ -200,4 +201,27 @@ def parse_date(text: str | None) -> str | None:
     return None
 
 
-__all__ = ["VERDICTS", "language_code", "parse_date", "text_of", "verdict_of"]
+def parse_moment(text: str | None) -> str | None:
+    """Read a date or time as a person types it; return it as the store keeps times, or None.
+
+    An ISO time keeps its time (an offset is converted, none means UTC); every other
+    form :func:`parse_date` reads, with its day/month rule, is that day at midnight
+    UTC. The command line's ``--since``/``--until`` read dates this way, so that a
+    date written as in the fact-check files is understood there too.
+
+    Examples
+    --------
+    >>> parse_moment("17/11/2026"), parse_moment("2026-11-17T10:00+02:00"), parse_moment("next week")
+    ('2026-11-17T00:00:00Z', '2026-11-17T08:00:00Z', None)
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        day = parse_date(text)
+        return f"{day}T00:00:00Z" if day else None
+    return to_utc_text(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+
+
+__all__ = ["VERDICTS", "language_code", "parse_date", "parse_moment", "text_of", "verdict_of"]

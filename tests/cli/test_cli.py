@@ -194,3 +194,28 @@ def test_a_blank_search_is_a_usage_error_not_an_empty_table(run, feed_file, mode
     run("ingest", str(feed_file), "--no-narratives")
     result = run("search", text, mode, code=2)
     assert "Nothing to search for" in result.stderr and not result.stdout
+
+
+def ids_of(result) -> list[int]:
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize("typed, iso", [
+    ("17/11/2026", "2026-11-17"), ("10/11/2026", "2026-11-10"),  # day first, as the importers read it
+    ("11/13/2026", "2026-11-13"),  # ... unless only month first makes a date
+    ("11.11.2026", "2026-11-11"), ("11 Nov 2026", "2026-11-11"), ("2026/11/11", "2026-11-11"),
+])
+def test_since_and_until_read_dates_as_the_importers_do(run, sample, tmp_path, typed, iso):
+    for command in (["articles"], ["narratives", "--all"]):
+        assert ids_of(run(*command, "--since", typed, "--format", "json")) == \
+            ids_of(run(*command, "--since", iso, "--format", "json"))
+    briefs = [tmp_path / "typed.json", tmp_path / "iso.json"]
+    for when, out in zip((typed, iso), briefs):
+        run("brief", "--since", "2026-11-01", "--until", when, "--allow-empty", "-o", str(out), "--quiet")
+    assert [json.loads(p.read_text())["narratives"] for p in briefs][0] == json.loads(briefs[1].read_text())[
+        "narratives"]
+
+
+def test_a_date_not_understood_is_a_usage_error_naming_its_option(run, tmp_path):
+    result = run("brief", "--until", "next tuesday", "-o", str(tmp_path / "b.json"), code=2)
+    assert "'--until'" in result.stderr and "'next tuesday' is not a date" in result.stderr
