@@ -7,6 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.cli.output import Progress
+from app.engine import pipeline
+from tests.fakes import HashingEmbedder
 from tests.narrative_data import bulk_narratives
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>CLI Outlet</title>
@@ -219,3 +222,13 @@ def test_since_and_until_read_dates_as_the_importers_do(run, sample, tmp_path, t
 def test_a_date_not_understood_is_a_usage_error_naming_its_option(run, tmp_path):
     result = run("brief", "--until", "next tuesday", "-o", str(tmp_path / "b.json"), code=2)
     assert "'--until'" in result.stderr and "'next tuesday' is not a date" in result.stderr
+
+
+def test_the_demo_progress_never_goes_back_nor_reaches_100_before_the_end(run, monkeypatch):
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
+    reported = []
+    monkeypatch.setattr(Progress, "__call__", lambda self, fraction, message: reported.append((fraction, message)))
+    run("demo")
+    fractions = [f for f, _ in reported]
+    assert fractions == sorted(fractions), [r for r, before in zip(reported[1:], fractions) if r[0] < before]
+    assert fractions[-1] == 1.0 and fractions.count(1.0) == 1, reported[-5:]
