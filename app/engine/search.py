@@ -28,8 +28,8 @@ def search_text(text: str) -> str:
     Raises
     ------
     QueryError
-        Nothing is left: every claim "matches" nothing, so a blank search is refused
-        rather than answered with an empty list that reads as "no claim says that".
+        Nothing is left. A blank search is refused rather than answered with an
+        empty list, which would read as "no claim says that".
 
     Examples
     --------
