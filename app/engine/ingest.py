@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .claims import extract_claims
 from .domain import ArticleDraft, Feed
@@ -70,6 +71,21 @@ class IngestReport:
 
 def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
+
+
+def url_problem(url: str) -> str | None:
+    """Why an http(s) address cannot be a feed's (it names no host), or None when it can.
+
+    Examples
+    --------
+    >>> url_problem("https://"), url_problem("https://example.org/rss")
+    ('The address https:// has no host name (like example.org).', None)
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a broken IPv6 literal or port
+        host = None
+    return None if host else f"The address {url} has no host name (like example.org)."
 
 
 def feed_files_in(folder: Path, *, limit: int | None = None) -> list[Path]:
@@ -126,10 +142,12 @@ def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: st
     Raises
     ------
     FeedError
-        The source is neither an http(s) URL nor an existing file or folder, or a folder
-        holds no feeds.
+        The source is neither an http(s) URL with a host nor an existing file or folder,
+        or a folder holds no feeds.
     """
     if is_url(source):
+        if problem := url_problem(source):
+            raise FeedError(source, problem)
         return AddedSource((feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags),))
     path = Path(source).expanduser()
     if path.is_dir():

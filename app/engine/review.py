@@ -216,12 +216,22 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
 
 
 def audit_trail(store: Store, narrative_id: int) -> list[AuditEntry]:
-    """Every review action on a narrative, newest first."""
+    """Every review action on a narrative, newest first (one merged away keeps its own).
+
+    Raises
+    ------
+    ReviewError
+        There is no such narrative, and never was one with a review action.
+    """
     with store_errors():
         rows = store.db.conn.execute(
             "SELECT id, at, actor, action, subject, detail FROM audit WHERE subject = ? ORDER BY id DESC",
             (_subject(narrative_id),),
         ).fetchall()
+        # An empty trail must not read as "not reviewed yet" for a number that names no narrative.
+        if not rows and store.db.conn.execute("SELECT 1 FROM narratives WHERE id = ?",
+                                              (narrative_id,)).fetchone() is None:
+            raise ReviewError(f"No narrative {narrative_id}.")
     return [AuditEntry(*r) for r in rows]
 
 

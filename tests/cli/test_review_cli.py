@@ -77,6 +77,15 @@ def test_mistakes_are_told_in_plain_words(run, sample):
     assert "Nothing to undo" in run("undo", code=1).stderr
 
 
+def test_the_history_of_no_narrative_is_an_error_not_an_empty_trail(run, sample, data_dir):
+    result = run("history", "999", code=1)
+    assert "No narrative 999." in result.stderr and "yet" not in result.stderr and not result.stdout
+    assert "No review actions on narrative" in run("history", str(sample.bridge)).stderr
+    run("merge", str(sample.vaccine), str(sample.bridge))
+    assert history(run, sample.bridge) == [], "a narrative merged away still names a narrative"
+    assert [e["action"] for e in history(run, sample.vaccine)] == ["merge"]
+
+
 def test_a_review_waits_for_a_fetch_holding_the_write_lock(run, sample, data_dir, monkeypatch):
     # Writes other than reviews give up after the usual wait (made short here); the review
     # must outlast it and be saved once the other writer commits.

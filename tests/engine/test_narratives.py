@@ -191,8 +191,11 @@ def test_model_switch_re_embeds_instead_of_mixing(store):
     add_article(store, add_feed(store, "b"), [claim], published="2026-11-10T02:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     table = TableEmbedder({claim: angle(10)}, dim=8)
-    report = Pipeline(store, Settings(), embedder=table).process_claims()
+    reported = []
+    report = Pipeline(store, Settings(), embedder=table).process_claims(progress=lambda f, _: reported.append(f))
     assert report.claims_embedded == 2
+    assert reported == sorted(reported) and reported.count(1.0) == 1 and reported[-1] == 1.0, \
+        "re-clustering after the switch goes on from where embedding stopped, not from 0%"
     models = store.db.conn.execute("SELECT DISTINCT model FROM vectors").fetchall()
     assert models == [("fake-table",)]
     assert narratives_of(store) == [[claim, claim]]

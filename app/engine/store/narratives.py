@@ -49,24 +49,17 @@ def _summaries(db: sqlite_utils.Database, rows: list[tuple]) -> list[NarrativeSu
 
 def list_narratives(db: sqlite_utils.Database, *, flagged_only: bool = False, since: str | None = None,
                     status: str | None = None, ids: Sequence[int] | None = None,
-                    limit: int | None = None) -> list[NarrativeSummary]:
-    """Return narratives, flagged first, then by score and recency."""
-    where, params = ["n.merged_into IS NULL"], []
-    if flagged_only:
-        where.append("n.flagged = 1")
-    if since:
-        where.append("n.last_seen >= ?")
-        params.append(since)
-    if status:
-        where.append("n.status = ?")
-        params.append(status)
-    if ids is not None:
-        where.append(f"n.id IN ({','.join('?' * len(ids))})")
-        params.extend(ids)
+                    limit: int | None = None, offset: int = 0) -> list[NarrativeSummary]:
+    """Return narratives, flagged first, then by score and recency; ``offset`` skips the first ones.
+
+    The filters are those of :func:`count_narratives`, which tells how many a capped list left out.
+    """
+    where, params = _filter_sql(NarrativeFilter(status=status, flagged_only=flagged_only, since=since,
+                                                ids=None if ids is None else tuple(ids)))
     sql = (f"SELECT {SUMMARY_COLUMNS} FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
            f" WHERE {' AND '.join(where)} ORDER BY n.flagged DESC, n.score DESC, n.last_seen DESC, n.id")
-    if limit:
-        sql += f" LIMIT {int(limit)}"
+    if limit or offset:
+        sql += f" LIMIT {int(limit) if limit else -1} OFFSET {int(offset)}"
     with store_errors():
         return _summaries(db, db.conn.execute(sql, params).fetchall())
 
