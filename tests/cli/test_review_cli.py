@@ -51,6 +51,12 @@ def test_status_and_notes_are_saved_audited_and_undone(run, sample, data_dir):
     assert stored(data_dir, sample.vaccine).notes == ""
 
 
+def test_the_status_a_narrative_already_has_is_not_an_action(run, sample, data_dir):
+    said = run("status", str(sample.vaccine), "new")
+    assert "already new; nothing changed" in said.stderr
+    assert history(run, sample.vaccine) == []
+
+
 def test_notes_from_standard_input(run, sample, data_dir):
     run("notes", str(sample.ballots), "--file", "-", stdin="Line one\nLine two\n")
     assert stored(data_dir, sample.ballots).notes == "Line one\nLine two\n"
