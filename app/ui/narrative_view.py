@@ -495,7 +495,7 @@ class NarrativeView(QWidget):
             return None
         other = None
         if other_id is not None:
-            found = narrative_store.list_narratives(self._context.store.db, ids=[other_id])
+            found = narrative_store.list_narratives(self._context.store.db, narrative_store.NarrativeFilter(ids=(other_id,)))
             other = found[0] if found else None
         dialog = MergeDialog(self._context.store, self._narrative.summary, other, self)
         if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:

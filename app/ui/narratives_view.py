@@ -394,7 +394,7 @@ class NarrativesView(QWidget):
         ids = self.selected_ids()
         if len(ids) != 2:
             return None
-        summaries = {s.id: s for s in narrative_store.list_narratives(self._context.store.db, ids=ids)}
+        summaries = {s.id: s for s in narrative_store.list_narratives(self._context.store.db, narrative_store.NarrativeFilter(ids=tuple(ids)))}
         if len(summaries) != 2:
             return None
         current = summaries[self._current_id] if self._current_id in summaries else summaries[ids[0]]

@@ -232,3 +232,18 @@ def test_the_demo_progress_never_goes_back_nor_reaches_100_before_the_end(run, m
     fractions = [f for f, _ in reported]
     assert fractions == sorted(fractions), [r for r, before in zip(reported[1:], fractions) if r[0] < before]
     assert fractions[-1] == 1.0 and fractions.count(1.0) == 1, reported[-5:]
+
+
+def test_the_list_filters_as_the_window_does(run, sample):
+    def ids(*options):
+        return {n["id"] for n in json.loads(run("narratives", "--all", *options, "--format", "json").stdout)}
+
+    assert ids() == {sample.vaccine, sample.ballots, sample.bridge}
+    assert ids("--language", "RU") == {sample.vaccine}
+    assert ids("--tag", "State media") == {sample.vaccine}
+    assert ids("--tag", "mainstream") == {sample.vaccine, sample.ballots, sample.bridge}
+    assert ids("--feed", str(sample.feeds["Stimme der Mitte"])) == {sample.vaccine}
+    assert ids("--flag", "cross-language") == {sample.vaccine}
+    assert ids("--until", "2026-11-09") == {sample.bridge}  # first seen before then
+    assert ids("--since", "2026-11-12", "--until", "16/11/2026") == {sample.ballots}
+    assert "No narratives" in run("narratives", "--all", "--language", "ja").stderr

@@ -43,7 +43,7 @@ def test_the_same_claim_from_three_outlets_becomes_one_flagged_narrative(store):
     add_article(store, outlets[0], ["The city orchestra announced its winter programme of concerts"])
     report = Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     assert report.claims_embedded == 4
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert summary.size == 3 and summary.sources == 3 and summary.label == claim
     assert {f.kind for f in summary.flags} >= {"spread", "watchlist"}
     assert summary.first_seen == "2026-11-10T01:00:00Z" and summary.last_seen == "2026-11-10T03:00:00Z"
@@ -55,7 +55,7 @@ def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     for hour, feed in enumerate(outlets):
         add_article(store, feed, [claim], published=f"2026-11-10T0{hour + 1}:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert summary.size == 4 and summary.sources == 3
     spread = next(f for f in summary.flags if f.kind == "spread")
     assert "3 different sources" in spread.reason
@@ -499,7 +499,7 @@ def _dam_story(store, *, earlier: bool) -> None:
 
 def test_a_close_claim_published_before_the_first_member_puts_the_first_source_in_doubt(store):
     _dam_story(store, earlier=True)
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert summary.size == 3 and summary.first_seen == "2026-11-10T04:00:00Z"
     [doubt] = [f for f in summary.flags if f.kind == "origin"]
     assert "first-teller" in doubt.reason and "2026-11-10 01:00 UTC" in doubt.reason and doubt.weight == 0
@@ -514,5 +514,5 @@ def test_a_close_claim_published_before_the_first_member_puts_the_first_source_i
 
 def test_a_close_claim_published_after_the_first_member_is_no_doubt(store):
     _dam_story(store, earlier=False)
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert not any(f.kind == "origin" for f in summary.flags)

@@ -32,7 +32,7 @@ def test_first_start_offers_the_demo_and_shows_flagged_narratives(demo_template,
 
     window = make_window(demo_data)
     assert window.pages.currentWidget() is window.splitter
-    flagged = narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    flagged = narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert len(flagged) >= 3
     window.step_narrative(+1)
     first = window.narratives.current_id()
@@ -506,7 +506,7 @@ def test_export_brief_and_fact_check_library_open_from_the_window(demo_data, mak
 
 def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, make_window, qtbot):
     window = make_window(demo_data)
-    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(flagged_only=True))
                if any(f.kind == "fact-checked" for f in s.flags)]
     assert flagged, "the demo has narratives matching its fact-checks"
     window.detail.show_narrative(flagged[0])
@@ -523,7 +523,7 @@ def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, m
         with qtbot.waitSignal(window.context.data_changed, timeout=10000):
             view.reject_button.click()
     window.detail.show_narrative(flagged[0])
-    summary = narrative_store.list_narratives(window.context.store.db, ids=[flagged[0]])[0]
+    summary = narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(ids=(flagged[0],)))[0]
     assert "fact-checked" not in {f.kind for f in summary.flags}, "a rejected match stops flagging"
     assert "rejected" in view.list.topLevelItem(0).text(4)
 

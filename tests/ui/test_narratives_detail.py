@@ -162,7 +162,7 @@ def test_merge_two_narratives(views, sample, context, qtbot):
 
 
 def test_merge_dialog_picks_the_other_and_which_to_keep(qtbot, context, sample):
-    vaccine, = narrative_store.list_narratives(context.store.db, ids=[sample.vaccine])
+    vaccine, = narrative_store.list_narratives(context.store.db, narrative_store.NarrativeFilter(ids=(sample.vaccine,)))
     dialog = MergeDialog(context.store, vaccine)
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.Ok)
