@@ -45,6 +45,7 @@ from .link_evidence import describe
 from .outlets import outlet
 from .settings import Settings
 from .store import Store, write_transaction
+from .store import feeds as feed_store
 from .store import memberships as members
 from .store.articles import boilerplate_lines
 from .store.vectors import load_vectors
@@ -153,17 +154,7 @@ class Link:
 
 
 def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
-    found: dict[int, ClaimInfo] = {}
-    ids = [int(i) for i in ids]
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        rows = conn.execute(
-            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1, a.link, f.url"
-            " FROM claims c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
-            f" WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
-        )
-        found.update((r[0], ClaimInfo(*r[:7], outlet=outlet(r[7], r[8], r[4]))) for r in rows)
-    return found
+    return {r[0]: ClaimInfo(*r[:7], outlet=r[8]) for r in members.claim_rows(conn, ids)}
 
 
 def _time(text: str) -> datetime:
@@ -230,7 +221,7 @@ class Clusterer:
                     touched.add(self._join_storyline(claim, narrative))
         finally:
             self._infos, self._found = {}, {}
-        touched = {self._survivor(n) for n in touched}
+        touched = {members.survivor(self.store.db.conn, n) for n in touched}
         self.refresh_within(touched)
         return touched
 
@@ -335,10 +326,8 @@ class Clusterer:
             same = sum(n * their_languages.get(language, 0) for language, n in my_languages.items() if language)
             share_same = same / (my_size * their_size)
             bar = share_same * min(t.same_language_cosine, 1.0) + (1 - share_same) * t.cross_language
-            target = conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (other,)).fetchone()[0]
-            reviewed = conn.execute("SELECT max(reviewed) FROM narratives WHERE id IN (?, ?)",
-                                    (narrative_id, target)).fetchone()[0]
-            if mean >= bar and target != narrative_id and not reviewed:
+            target = members.narrative_of_facet(conn, other)
+            if mean >= bar and target != narrative_id and not members.any_reviewed(conn, [narrative_id, target]):
                 keep, gone = min(narrative_id, target), max(narrative_id, target)
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
@@ -355,7 +344,7 @@ class Clusterer:
         are left alone.
         """
         conn = self.store.db.conn
-        if conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (narrative_id,)).fetchone()[0]:
+        if members.any_reviewed(conn, [narrative_id]):
             return narrative_id
         mine = members.articles_of(conn, narrative_id)
         for other in members.sibling_narratives(conn, claim.article_id, narrative_id):
@@ -385,14 +374,6 @@ class Clusterer:
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
                 narrative_id, mine = keep, mine | theirs
-        return narrative_id
-
-    def _survivor(self, narrative_id: int) -> int:
-        row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
-        while row and row[0]:
-            narrative_id = row[0]
-            row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
-                                             (narrative_id,)).fetchone()
         return narrative_id
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[Link]:
@@ -459,13 +440,7 @@ class Clusterer:
         """Recompute label, statistics and flags of narratives, inside the caller's transaction."""
         conn = self.store.db.conn
         for narrative_id in narrative_ids:
-            rows = conn.execute(
-                "SELECT nc.claim_id, a.feed_id, coalesce(f.title, f.url), c.language, a.published_at,"
-                " (SELECT group_concat(tag, char(31)) FROM feed_tags t WHERE t.feed_id = f.id)"
-                " FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
-                " JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
-                " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
-            ).fetchall()
+            rows = members.sighting_rows(conn, narrative_id)
             if not rows:
                 members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False,
                                    sources=0)
@@ -493,14 +468,10 @@ class Clusterer:
         """
         conn = self.store.db.conn
         if self.index is None:
-            row = conn.execute("SELECT kind, reason, weight FROM flags WHERE narrative_id = ? AND kind = ?",
-                               (narrative_id, ORIGIN_DOUBT)).fetchone()
-            return Flag(*row) if row else None
+            return members.stored_flag(conn, narrative_id, ORIGIN_DOUBT)
         if not len(self.index):
             return None
-        facets = [r[0] for r in conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY size DESC, id"
-                                             " LIMIT ?", (narrative_id, DOUBT_FACETS))]
-        profiles = members.facet_profiles(conn, facets, self.dim)
+        profiles = members.facet_profiles(conn, members.largest_facets(conn, narrative_id, DOUBT_FACETS), self.dim)
         if not profiles:
             return None
         centres = np.stack([total / max(float(np.linalg.norm(total)), 1e-9) for total, _ in profiles.values()])
@@ -529,7 +500,7 @@ class Clusterer:
         if not earlier:
             return None
         c = min(earlier, key=lambda c: (c.published_at, c.id))
-        feed = conn.execute("SELECT coalesce(title, url) FROM feeds WHERE id = ?", (c.feed_id,)).fetchone()[0]
+        feed = feed_store.feed_name(conn, c.feed_id)
         more = f" ({len(earlier) - 1} more such claims)" if len(earlier) > 1 else ""
         return Flag(ORIGIN_DOUBT,
                     f"Perhaps told earlier: {feed} published a similar claim in {language_name(c.language)} on"
@@ -540,17 +511,11 @@ class Clusterer:
     def _most_central(self, narrative_id: int) -> int | None:
         """The claim closest to the centre of the facet told by the most sources: its core assertion."""
         conn = self.store.db.conn
-        row = conn.execute(
-            "SELECT nc.facet_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
-            " JOIN articles a ON a.id = c.article_id WHERE nc.narrative_id = ?"
-            " GROUP BY nc.facet_id ORDER BY count(DISTINCT a.feed_id) DESC, count(*) DESC, nc.facet_id LIMIT 1",
-            (narrative_id,)).fetchone()
-        if row is None:
+        facet_id = members.busiest_facet(conn, narrative_id)
+        if facet_id is None:
             return None
-        centroid = members.facet_centroids(conn, [row[0]], self.dim)[row[0]]
-        claim_ids = [r[0] for r in conn.execute(
-            "SELECT claim_id FROM narrative_claims WHERE facet_id = ? ORDER BY claim_id DESC LIMIT ?",
-            (row[0], LABEL_SAMPLE))]
+        centroid = members.facet_centroids(conn, [facet_id], self.dim)[facet_id]
+        claim_ids = members.newest_members(conn, facet_id, LABEL_SAMPLE)
         vectors = load_vectors(self.store.db, claim_ids, self.dim)
         if not vectors:
             return None

@@ -84,6 +84,11 @@ def get_feed(db: sqlite_utils.Database, ref: int | str) -> Feed:
     return _feed(row)
 
 
+def feed_name(conn: sqlite3.Connection, feed_id: int) -> str:
+    """The feed's title, else its address: how a reason names a source."""
+    return conn.execute("SELECT coalesce(title, url) FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
+
+
 def list_feeds(db: sqlite_utils.Database, *, tag: str | None = None, enabled_only: bool = False) -> list[Feed]:
     """Return the feeds, by title."""
     where, params = [], []
