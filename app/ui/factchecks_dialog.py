@@ -38,7 +38,7 @@ SETTINGS_FOLDER = "factchecks/folder"
 COLUMNS = ("Rating", "Verdict", "Publisher", "Date", "Lang", "Claim", "Link")
 COLUMN_TIPS = {
     "Rating": "The rating in the publisher's own words",
-    "Verdict": "The rating in one of the library's verdicts (blank when it says the same as the rating)",
+    "Verdict": "The rating sorted into one of the library's verdicts (false, misleading, mixed, true, unproven, other)",
     "Link": "The fact-check's web page: double-click a row to open it",
 }
 URL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -54,10 +54,9 @@ def link_text(url: str) -> str:
     return host.removeprefix("www.") or url
 
 
-def verdict_text(rating: str, verdict: str) -> str:
-    """The verdict capitalised, or blank when the rating already says it."""
-    if not verdict or verdict.casefold() == rating.strip().casefold():
-        return ""
+def verdict_text(verdict: str) -> str:
+    """The verdict capitalised: always shown, since a blank cell reads as "no verdict" even
+    where the rating says the same ("False", verdict false)."""
     return verdict[:1].upper() + verdict[1:]
 
 
@@ -190,7 +189,7 @@ class FactChecksDialog(QDialog):
     def _fill_row(self, row: int, fc: FactCheck) -> None:
         rating = fc.rating or "unknown"
         url = fc.url or ""
-        values = (rating, verdict_text(rating, fc.verdict or ""), fc.publisher or "", fc.review_date or "",
+        values = (rating, verdict_text(fc.verdict or ""), fc.publisher or "", fc.review_date or "",
                   fc.language or "", fc.claim, link_text(url) if url else "")
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
@@ -200,8 +199,6 @@ class FactChecksDialog(QDialog):
             elif column == COLUMNS.index("Link") and url:
                 item.setData(URL_ROLE, url)
                 item.setToolTip(f"{url}\n(double-click to open)")
-            elif column == COLUMNS.index("Verdict") and fc.verdict:
-                item.setToolTip(f"Verdict: {fc.verdict}")
             self.table.setItem(row, column, item)
 
     def selected_ids(self) -> list[int]:
