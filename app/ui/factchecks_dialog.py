@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from app.engine.domain import site_host
 from app.engine.factcheck_values import VERDICTS
 from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks
 
@@ -47,11 +47,7 @@ LINK_WIDTH = 180  # the host fits; the full address is in the tooltip
 
 def link_text(url: str) -> str:
     """The host of a fact-check's address (without ``www.``), for a narrow column."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    return host.removeprefix("www.") or url
+    return site_host(url) or url
 
 
 def verdict_text(verdict: str) -> str:
