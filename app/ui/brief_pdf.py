@@ -22,7 +22,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QGuiApplication, QImage, QPageLayout,
-                           QPageSize, QPainter, QPdfWriter, QPen, QTextDocument, QTextOption)
+                           QPageSize, QPainter, QPdfWriter, QPen, QTextCursor, QTextDocument, QTextFormat,
+                           QTextOption)
 from PySide6.QtSvg import QSvgRenderer
 
 from app.engine.brief_chart import spread_svg
@@ -100,7 +101,10 @@ def _document(brief: Brief, writer: QPdfWriter, companion: str | None, width: fl
     font.setPointSizeF(9)
     doc.setDefaultFont(font)
     option = QTextOption()
-    option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)  # long links and hashes wrap
+    # At word boundaries only: "anywhere" broke words that just missed a narrow column
+    # ("Miscaptio|ned"). Links still wrap after "/" and "-" (Unicode line breaking), and a
+    # column is never narrower than its longest word (a hash).
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
     doc.setDefaultTextOption(option)
     doc.setTextWidth(width)
     # Charts as images: resources the HTML names, drawn at the text width.
@@ -120,6 +124,33 @@ def _document(brief: Brief, writer: QPdfWriter, companion: str | None, width: fl
         doc.addResource(QTextDocument.ImageResource, QUrl(f"chart-{narrative_id}.png"), image)
     doc.setHtml(html)
     return doc
+
+
+def keep_headings_with_content(doc: QTextDocument) -> None:
+    """Start a heading on a new page when what follows it does not start on its page.
+
+    Qt's pages know "break before/after" but not CSS's "keep with next", so a heading
+    ("Spread over time") could end one page while its chart or table began the next.
+    Headings are moved one at a time, top to bottom: each move shifts what comes after.
+    """
+    page_height = doc.pageSize().height()
+    layout = doc.documentLayout()
+    block = doc.begin()
+    while block.isValid():
+        following = block.next()
+        if block.blockFormat().headingLevel() and following.isValid():
+            top = layout.blockBoundingRect(block).top()
+            # Its first line, not the block: an image too tall for the page's rest moves its
+            # line to the next page, while the block still starts on this one.
+            lines = following.layout()
+            after = layout.blockBoundingRect(following).top() + (lines.lineAt(0).y() if lines.lineCount() else 0)
+            if int((after + 1) // page_height) > int(top // page_height):  # a line moved down starts at the edge
+                cursor = QTextCursor(block)
+                moved = block.blockFormat()
+                moved.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor.setBlockFormat(moved)
+                doc.pageCount()  # lay out again below the moved heading
+        block = following
 
 
 def write_pdf(brief: Brief, path: Path | str, *, progress: Progress | None = None,
@@ -185,6 +216,7 @@ def _paint(brief: Brief, target: Path, companion: str | None, progress: Progress
     doc = _document(brief, writer, companion, area.width())
     body = QSizeF(area.width(), area.height() - header - footer)
     doc.setPageSize(body)
+    keep_headings_with_content(doc)
     pages = doc.pageCount()
     small = QFont(BODY_FONT)
     small.setPointSizeF(7.5)

@@ -8,18 +8,20 @@ import shutil
 import subprocess
 import threading
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QFontDatabase, QImage
 
+from app.engine.brief_data import FactCheckMatch
 from app.engine.briefs import BriefFilter, gather_brief
 from app.engine.errors import AppError, Cancelled
 from app.engine.store import Store
 from app.ui import brief_dialog
 from app.ui.brief_dialog import open_brief_dialog
 from app.ui.brief_pdf import svg_image, svg_to_png, write_pdf
-from tests.narrative_data import add_article, add_feed, make_narrative, sample_store
+from tests.narrative_data import add_article, add_feed, bulk_narratives, make_narrative, sample_store
 
 MULTILINGUAL = [
     ("Al Sahifa", "ar", "السد سينهار خلال أيام وفق وثائق مسربة"),
@@ -184,3 +186,74 @@ def test_dialog_shows_errors_and_stays_open(qtbot, context, sample, tmp_path, mo
     empty = open_brief_dialog(None, context, [])
     qtbot.addWidget(empty)
     assert not empty.export_button.isEnabled() and "Select one or more" in empty.summary.text()
+
+
+def _pages(path: Path) -> list[str]:
+    return pdf_text(path).split("\f")
+
+
+def test_pdf_summary_note_comes_before_the_table_not_alone_on_a_page(qapp, data_dir, out):
+    """Printed after a long summary table, the four-line note was left alone on a page
+    before the first narrative's own page."""
+    store = Store.open(data_dir)
+    ids = bulk_narratives(store, 40)
+    brief = gather_brief(store, BriefFilter(ids=tuple(ids)))
+    store.close()
+    write_pdf(brief, out / "long.pdf")
+    pages = _pages(out / "long.pdf")
+    first_narrative = next(n for n, page in enumerate(pages) if f"1. {brief.narratives[0].narrative.summary.label}"
+                           in " ".join(page.split()))
+    assert first_narrative > 1, "the summary table runs past the cover page"
+    assert "Times are UTC" in pages[0]
+    assert pages[0].index("Times are UTC") < pages[0].index(brief.narratives[0].narrative.summary.label)
+    before = pages[first_narrative - 1]
+    assert f"#{brief.narratives[-1].narrative.summary.id}" in before, "the page before holds the table's end"
+
+
+RATINGS = ("Miscaptioned", "Descontextualizado", "Irreführend", "Pants on Fire!")
+
+
+def test_pdf_breaks_lines_between_words_not_inside_them(qapp, store, sample, out):
+    made, _ = sample
+    brief = gather_brief(store, BriefFilter(ids=(made.vaccine,)))
+    [told] = brief.narratives
+    checks = tuple(FactCheckMatch(rating=rating, publisher="ClaimCheck Desk",
+                                  url="https://claimcheck.example/fact-checks/flooded-port-carrow-high-street-photo-2019",
+                                  claim="A photo shows Port Carrow's high street under a metre of water after Storm Edda.",
+                                  date="2026-11-10", score=0.42, status="possible") for rating in RATINGS)
+    brief = replace(brief, narratives=(replace(told, factchecks=checks),))
+    write_pdf(brief, out / "words.pdf")
+    words = set(pdf_text(out / "words.pdf").split())
+    expected = {word for rating in RATINGS for word in rating.split()} | set(checks[0].claim.split())
+    expected |= {word for claim in told.claims for word in claim.text.split()}
+    assert expected - words == set()
+
+
+def test_a_heading_starts_on_the_page_of_what_follows_it(qapp):
+    """Qt has no "keep with next": a heading could end a page, its chart starting the next."""
+    from PySide6.QtCore import QSizeF, QUrl
+    from PySide6.QtGui import QColor, QTextDocument
+
+    from app.ui.brief_pdf import keep_headings_with_content
+
+    chart = QImage(400, 150, QImage.Format.Format_RGB32)
+    chart.fill(QColor("white"))
+    for filler in range(10, 30):
+        doc = QTextDocument()
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), chart)
+        doc.setHtml("<p>Line of the narrative's flags.</p>" * filler + "<h3>Spread over time, per source</h3>"
+                    '<div><img src="chart.png" width="400"/></div><h3>Sources</h3>'
+                    "<table><tr><th>Outlet</th></tr><tr><td>El Faro Libre</td></tr></table>")
+        doc.setPageSize(QSizeF(500, 600))
+        keep_headings_with_content(doc)
+        doc.pageCount()
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel():
+                following = block.next()
+                line = following.layout().lineAt(0)
+                start = layout.blockBoundingRect(following).top() + line.y()
+                assert int(layout.blockBoundingRect(block).top() // 600) == int((start + 1) // 600), \
+                    (filler, block.text())
+            block = block.next()
