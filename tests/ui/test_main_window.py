@@ -590,3 +590,30 @@ def test_narratives_show_while_a_fetch_is_still_running(make_window, qtbot, tmp_
     with qtbot.waitSignal(window.fetch_finished, timeout=5000):
         pass
     assert not window.live_refresh.isActive()
+
+
+def test_at_1280x800_titles_and_claims_get_two_lines_and_the_room(make_window, data_dir, sample, qtbot):
+    """At 1280x800 a narrative's title showed its first few words, a claim its first two."""
+    from app.ui.claims_model import Column as ClaimColumn
+    from app.ui.main_window import window_settings
+    from app.ui.narratives_model import Column
+
+    for key in ("window/geometry", "window/state", "window/mainSplitter", "window/feedsSplitter"):
+        window_settings().remove(key)
+    window = make_window(data_dir)
+    assert (window.width(), window.height()) == (1280, 800)
+    window.narratives.select_id(sample.vaccine)
+    listing, claims = window.narratives.table, window.detail.claims
+    qtbot.waitUntil(lambda: window.detail.claims_model.rowCount() > 0)
+    for table in (listing, claims):
+        assert table.wordWrap()
+        assert table.verticalHeader().defaultSectionSize() >= 2 * table.fontMetrics().lineSpacing()
+
+    def fits_in_two_lines(table, column, text) -> bool:
+        return table.fontMetrics().horizontalAdvance(text) <= 2 * (table.columnWidth(column) - 12)
+
+    label = window.narratives.model.index(window.narratives.model.row_of(sample.vaccine), Column.LABEL).data()
+    assert fits_in_two_lines(listing, Column.LABEL, label), label
+    claim = window.detail.claims_model.index(0, ClaimColumn.CLAIM).data()
+    assert fits_in_two_lines(claims, ClaimColumn.CLAIM, claim), claim
+    assert window.feeds_dock.width() <= 260, "feed names are short: the width goes to titles and claims"
