@@ -137,13 +137,15 @@ def _cover(brief: Brief) -> list[str]:
     # The note before the table, not after it: printed after a long table it was left alone on a
     # page of its own before the first narrative's page.
     out += ["<h2>Summary</h2>",
-            '<p class="muted small">Times are UTC. Each narrative follows (in print, on a new page) with its '
+            '<p class="muted small">Times are UTC. Each narrative follows (in print, from a new page) with its '
             "flags, reviewer notes, matched fact-checks, a chart of its spread per source, its claims and the "
             f"evidence. {EVIDENCE_NOTE}</p>",
             '<table class="summary">',
-            '<tr><th width="4%">#</th><th width="34%">Narrative</th><th width="11%">Status</th>'
-            '<th width="14%">Flags</th><th width="7%" class="num">Claims</th><th width="8%" class="num">Sources</th>'
-            '<th width="11%">Languages</th><th width="11%">Active (UTC)</th></tr>']
+            # Flags and languages wide enough for two or three lines, not one word a line: rows
+            # as tall as six lines made the table three pages, the last with a few rows.
+            '<tr><th width="4%">#</th><th width="33%">Narrative</th><th width="8%">Status</th>'
+            '<th width="17%">Flags</th><th width="6%" class="num">Claims</th><th width="7%" class="num">Sources</th>'
+            '<th width="13%">Languages</th><th width="12%">Active (UTC)</th></tr>']
     for number, b in enumerate(brief.narratives, 1):
         s = b.narrative.summary
         flags = (_e(", ".join(FLAG_NAMES.get(f.kind, f.kind) for f in s.flags)) if s.flags
