@@ -117,7 +117,7 @@ class FactChecksDialog(QDialog):
         header.setSectionResizeMode(COLUMNS.index("Claim"), QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COLUMNS.index("Link"), QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COLUMNS.index("Link"), LINK_WIDTH)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # a claim reads from its start; whole in its tooltip
         self.more_button = QPushButton("Show more")
         self.more_button.setVisible(False)
         self.count_label = QLabel("")
