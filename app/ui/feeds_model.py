@@ -71,7 +71,8 @@ class SeenMarkers:
     A feed's articles are read up to a mark (how many it had at "Mark all as read"),
     and past it each one opened: opening an article reads it, looking at the feed
     does not (readers of feeds expect a list of headlines to stay new until read).
-    The unread ones are the feed's newest (``unread`` of them, by id) less those opened.
+    The articles past the mark are the feed's newest by id; the unread ones are those
+    not opened.
     """
 
     def __init__(self, data_dir: Path) -> None:

@@ -74,6 +74,7 @@ class FeedDetails(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)  # the palette's muted text
+        self.unread_ids: set[int] = set()  # of the articles listed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.title_label)
@@ -90,7 +91,7 @@ class FeedDetails(QWidget):
 
     def show_feed(self, feed: Feed | None, context: AppContext | None, seen: SeenMarkers | None = None) -> None:
         self.articles.clear()
-        self.unread_ids: set[int] = set()
+        self.unread_ids = set()
         if feed is None or context is None:
             self.title_label.setText("No feed selected")
             self.status_label.setText("Select a feed to see whether it works and its latest articles.")
