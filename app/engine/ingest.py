@@ -63,7 +63,10 @@ class IngestReport:
     articles_new: int = 0
     claims_new: int = 0
     claims_boilerplate: int = 0  # lines the feed repeats under many articles, not stored as claims
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (feed, message)
+    # (feed, message): the feed's title, else its address, not the short name a list shows (its
+    # site): the feeds that fail are often those never read, so untitled, and two of one site
+    # would read the same.
+    errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
     documents_pruned: int = 0
@@ -405,7 +408,7 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
     report.claims_new += saved.claims_new
     report.claims_boilerplate += saved.claims_boilerplate
     if parsed.error:
-        report.warnings.append((feed.display_title, parsed.error))
+        report.warnings.append((feed.title or feed.url, parsed.error))
 
 
 def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, settings: Settings,
@@ -415,5 +418,5 @@ def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, sett
         feed_store.record_failure(conn, feed.id, started_at=started, error=exc.message,
                                   http_status=exc.status, next_fetch_at=retry)
     report.failed += 1
-    report.errors.append((feed.display_title, exc.message))
+    report.errors.append((feed.title or feed.url, exc.message))
     log.info("feed %s failed: %s", feed.url, exc.message)

@@ -281,6 +281,10 @@ class NarrativeView(QWidget):
             grid.setColumnStretch(column, 0)
         grid.setColumnStretch(0 if wrapped else 2, 1)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.header.set_room(event.size().height())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.review_bar and event.type() == QEvent.Resize:
             one_line = self._status_group.sizeHint().width() + self._actions_group.sizeHint().width() + 12
