@@ -32,7 +32,7 @@ def most_flagged(store) -> int:
     """The narrative with the most flags: the one whose flags box is fullest."""
     from app.engine.store import narratives as narrative_store
 
-    flagged = narrative_store.list_narratives(store.db, flagged_only=True)
+    flagged = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     return max(flagged, key=lambda n: (len(n.flags), n.score)).id
 
 
