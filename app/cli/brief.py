@@ -68,7 +68,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
     write_progress = lambda f, m: progress(0.5 + f * 0.5, m)  # noqa: E731
     if fmt == "pdf":
         try:
-            from app.ui.brief_pdf import write_pdf  # Qt only for PDF
+            from app.render.brief_pdf import write_pdf  # Qt only for PDF
         except ImportError as exc:
             raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
                            "Export HTML instead (--format html).") from exc
@@ -77,7 +77,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
         png = None
         if fmt == "md":
             try:
-                from app.ui.brief_pdf import svg_to_png
+                from app.render.brief_pdf import svg_to_png
                 png = svg_to_png
             except ImportError:
                 png = None  # charts stay SVG files

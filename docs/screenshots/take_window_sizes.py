@@ -55,7 +55,7 @@ def main(demo: Path) -> None:
 
     from app.engine.briefs import BriefFilter, gather_brief
     from app.ui.app import create_application, open_window
-    from app.ui.brief_pdf import write_pdf
+    from app.render.brief_pdf import write_pdf
     from app.ui.factchecks_dialog import FactChecksDialog
 
     app = create_application()

@@ -20,7 +20,7 @@ from app.engine.errors import AppError, Cancelled
 from app.engine.store import Store
 from app.ui import brief_dialog
 from app.ui.brief_dialog import open_brief_dialog
-from app.ui.brief_pdf import svg_image, svg_to_png, write_pdf
+from app.render.brief_pdf import svg_image, svg_to_png, write_pdf
 from tests.narrative_data import add_article, add_feed, bulk_narratives, make_narrative, sample_store
 
 MULTILINGUAL = [
@@ -235,7 +235,7 @@ def test_a_heading_starts_on_the_page_of_what_follows_it(qapp):
     from PySide6.QtCore import QSizeF, QUrl
     from PySide6.QtGui import QColor, QTextDocument
 
-    from app.ui.brief_pdf import paginate
+    from app.render.brief_pdf import paginate
 
     chart = QImage(400, 150, QImage.Format.Format_RGB32)
     chart.fill(QColor("white"))
@@ -266,7 +266,7 @@ def test_a_narrative_starts_on_the_page_where_the_one_before_ends_in_a_few_lines
     from PySide6.QtCore import QSizeF
     from PySide6.QtGui import QTextDocument
 
-    from app.ui.brief_pdf import SHORT_PAGE, paginate
+    from app.render.brief_pdf import SHORT_PAGE, paginate
 
     for rows in range(20, 40):
         doc = QTextDocument()
