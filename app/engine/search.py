@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .domain import SearchHit
+from .errors import AppError
 from .lexical import tokens
 from .store import Store, store_errors
 
@@ -15,6 +16,30 @@ HIT_JOINS = """
     JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id
     LEFT JOIN narrative_claims nc ON nc.claim_id = c.id
 """
+
+
+class QueryError(AppError):
+    """A search was asked for nothing: its text is empty or only spaces."""
+
+
+def search_text(text: str) -> str:
+    """The text a search looks for: what was typed, without the spaces around it.
+
+    Raises
+    ------
+    QueryError
+        Nothing is left. A blank search is refused rather than answered with an
+        empty list, which would read as "no claim says that".
+
+    Examples
+    --------
+    >>> search_text("  vaccine microchips ")
+    'vaccine microchips'
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise QueryError("Nothing to search for: give a few words, e.g. \"vaccine microchips\".")
+    return stripped
 
 
 def fts_query(text: str) -> str:
@@ -31,8 +56,13 @@ def keyword_search(store: Store, text: str, *, limit: int = 20) -> list[SearchHi
     """Claims that contain all the words of ``text``, best BM25 match first.
 
     Falls back to any of the words when no claim has them all.
+
+    Raises
+    ------
+    QueryError
+        ``text`` is blank (see :func:`search_text`).
     """
-    query = fts_query(text)
+    query = fts_query(search_text(text))
     if not query:
         return []
     hits = _fts(store, query, limit)
@@ -52,8 +82,15 @@ def _fts(store: Store, query: str, limit: int) -> list[SearchHit]:
 
 
 def semantic_search(store: Store, index, embedder, text: str, *, limit: int = 20) -> list[SearchHit]:
-    """Claims closest in meaning to ``text``, in any language, most similar first."""
-    if not text.strip() or len(index) == 0:
+    """Claims closest in meaning to ``text``, in any language, most similar first.
+
+    Raises
+    ------
+    QueryError
+        ``text`` is blank (see :func:`search_text`).
+    """
+    text = search_text(text)
+    if len(index) == 0:
         return []
     vector = embedder.encode([text])
     scores, ids = index.search(vector, min(limit, len(index)))
@@ -81,4 +118,4 @@ def _hit(row: Sequence, score: float) -> SearchHit:
     )
 
 
-__all__ = ["fts_query", "hits_for", "keyword_search", "semantic_search"]
+__all__ = ["QueryError", "fts_query", "hits_for", "keyword_search", "search_text", "semantic_search"]
