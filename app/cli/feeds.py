@@ -8,7 +8,7 @@ import click
 
 from app.engine import opml_import
 from app.engine.domain import Feed
-from app.engine.feeds.opml import OpmlFeed, write_opml
+from app.engine.opml_export import export_opml as write_opml_file, opml_document
 from app.engine.ingest import add_source
 from app.engine.store import feeds as feed_store
 
@@ -132,15 +132,8 @@ def import_opml(path: Path, tags: tuple[str, ...], allow_local_paths: bool, stor
 @data_dir_option
 def export_opml(path: Path | None, store, settings, quiet) -> None:
     """Export the feeds as OPML to PATH (or stdout)."""
-    entries = [OpmlFeed(url=f.url, title=f.title, tags=f.tags) for f in feed_store.list_feeds(store.db)]
-    data = write_opml(entries)
     if path is None:
-        click.echo(data.decode("utf-8"), nl=False)
+        click.echo(opml_document(store)[0].decode("utf-8"), nl=False)
         return
-    try:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        raise click.ClickException(f"Could not write {path}: {exc.strerror or exc}") from exc
-    say(quiet, f"Exported {len(entries)} feed(s) to {path}.")
+    count = write_opml_file(store, path)
+    say(quiet, f"Exported {count} feed(s) to {path}.")

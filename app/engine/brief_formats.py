@@ -4,12 +4,9 @@ and the atomic file writing every format shares.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +16,7 @@ from urllib.parse import quote
 from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
                          safe_link)
 from .brief_html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
+from .atomic_file import atomic_write
 from .errors import AppError, Cancelled
 from .flags import language_name
 from .spreadsheet import spreadsheet_text
@@ -52,29 +50,18 @@ def check_output(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``,
-    so a crash or a full disk never leaves half a brief under the real name.
+def write_brief_file(path: Path, data: bytes) -> None:
+    """Write a brief whole or not at all (see :mod:`.atomic_file`): a crash or a full disk never
+    leaves half a brief under the real name.
 
     Raises
     ------
     AppError
         The file cannot be written (permissions, full disk, missing folder).
     """
-    path = Path(path)
-    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        atomic_write(Path(path), data)
     except OSError as exc:
-        if tmp:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         raise AppError(f"Cannot write the brief to {path}: {exc.strerror or exc}.") from exc
 
 
@@ -289,13 +276,13 @@ def write_markdown(brief: Brief, path: Path, *, png: Callable[[str], bytes] | No
         narrative_id = b.narrative.summary.id
         svg = spread_svg(b.claims)
         svg_path = folder / f"narrative-{narrative_id}-spread.svg"
-        atomic_write(svg_path, ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode("utf-8"))
+        write_brief_file(svg_path, ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode("utf-8"))
         written.append(svg_path)
         links[narrative_id] = f"{folder.name}/{svg_path.name}"
         if png is not None:
             png_path = svg_path.with_suffix(".png")
-            atomic_write(png_path, png(svg))
+            write_brief_file(png_path, png(svg))
             written.append(png_path)
             links[narrative_id] = f"{folder.name}/{png_path.name}"
-    atomic_write(path, render_markdown(brief, links, companion_csv=companion_csv).encode("utf-8"))
+    write_brief_file(path, render_markdown(brief, links, companion_csv=companion_csv).encode("utf-8"))
     return [path, *written]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .brief_data import (MAX_CLAIM_ROWS, Brief, BriefFilter, BriefNarrative, ClaimRow, Evidence, FactCheckMatch,
                          SourceCount, gather_brief)
-from .brief_formats import (CSV_COLUMNS, atomic_write, brief_json, check_output, companion_csv_path, csv_bytes,
+from .brief_formats import (CSV_COLUMNS, write_brief_file, brief_json, check_output, companion_csv_path, csv_bytes,
                             json_bytes, write_markdown)
 from .brief_html import render_html
 from .errors import Cancelled
@@ -85,7 +85,7 @@ def write_companion_csv(brief: Brief, path: Path, *, cancel: threading.Event | N
     if not brief.summarised:
         return None
     target = companion_csv_path(path)
-    atomic_write(target, csv_bytes(brief, cancel=cancel))
+    write_brief_file(target, csv_bytes(brief, cancel=cancel))
     return target
 
 
@@ -115,15 +115,15 @@ def write_brief(brief: Brief, path: Path | str, fmt: str, *, png: Callable[[str]
     companion = companion_csv_path(path).name if brief.summarised and fmt in ("html", "md") else None
     files: list[Path] = []
     if fmt == "html":
-        atomic_write(path, render_html(brief, companion_csv=companion).encode("utf-8"))
+        write_brief_file(path, render_html(brief, companion_csv=companion).encode("utf-8"))
         files.append(path)
     elif fmt == "md":
         files += write_markdown(brief, path, png=png, companion_csv=companion, cancel=cancel)
     elif fmt == "csv":
-        atomic_write(path, csv_bytes(brief, cancel=cancel))
+        write_brief_file(path, csv_bytes(brief, cancel=cancel))
         files.append(path)
     else:
-        atomic_write(path, json_bytes(brief))
+        write_brief_file(path, json_bytes(brief))
         files.append(path)
     claims_csv = path if fmt == "csv" else None
     if companion:

@@ -8,16 +8,14 @@ silently replacing what the user chose.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .atomic_file import atomic_write
 from .embedding import MODELS
 from .errors import ImportFileError
 from .paths import SETTINGS_NAME
@@ -211,16 +209,9 @@ def save_settings(data_dir: Path, settings: Settings) -> None:
     lines = ["# Narrative Radar settings", ""]
     for field in fields(Settings):
         lines.append(f"{field.name} = {_toml_value(getattr(settings, field.name))}")
-    # A temporary file of its own: two windows (or a window and a script) may save at once.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # Whole or not at all, and a temporary file of its own: two windows (or a window and a
+    # script) may save at once.
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _toml_value(value: object) -> str:

@@ -15,7 +15,6 @@ QGuiApplication when none exists (the command line).
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QGuiAppli
                            QTextFormat, QTextOption)
 from PySide6.QtSvg import QSvgRenderer
 
+from app.engine.atomic_file import replacing
 from app.engine.brief_chart import spread_svg
 from app.engine.brief_data import Brief, BriefNarrative, format_time
 from app.engine.brief_formats import check_output
@@ -212,20 +212,10 @@ def write_pdf(brief: Brief, path: Path | str, *, progress: Progress | None = Non
     if progress:
         progress(0.0, "laying out the PDF")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
+        with replacing(path) as temporary:
+            _paint(brief, temporary, companion, progress, cancel)
     except OSError as exc:
         raise AppError(f"Cannot write the brief to {path}: {exc.strerror or exc}.") from exc
-    tmp = Path(tmp_name)
-    try:
-        _paint(brief, tmp, companion, progress, cancel)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise AppError(f"Cannot write the brief to {path}: {exc.strerror or exc}.") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     claims_csv = write_companion_csv(brief, path, cancel=cancel)
     files = (path,) + ((claims_csv,) if claims_csv else ())
     if progress:

@@ -18,7 +18,6 @@ from app.engine import opml_import
 from app.engine.demo import add_demo
 from app.engine.domain import Feed, SearchHit
 from app.engine.errors import AppError, Cancelled, ImportFileError
-from app.engine.feeds.opml import OpmlFeed, write_opml
 from app.engine.ingest import add_source
 from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.search import semantic_search
@@ -98,25 +97,6 @@ def import_opml(pipeline: Pipeline, path: Path, *, tags: Sequence[str] = (), all
     feeds = list(result.feeds)
     report = pipeline.run(feeds, force=True, progress=progress, cancel=cancel) if feeds else None
     return FeedsAdded(result.feeds, result.skipped, report)
-
-
-def export_opml(store: Store, path: Path) -> int:
-    """Write every feed, with its title and tags, to an OPML file; return how many.
-
-    Raises
-    ------
-    ImportFileError
-        The file cannot be written (the message names it).
-    """
-    entries = [OpmlFeed(url=f.url, title=f.title, tags=f.tags) for f in feed_store.list_feeds(store.db)]
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(write_opml(entries))
-        tmp.replace(path)
-    except OSError as exc:
-        raise ImportFileError(str(path), f"could not be written: {exc.strerror or exc}") from exc
-    return len(entries)
 
 
 def reindex(pipeline: Pipeline, *, progress: Progress | None = None,

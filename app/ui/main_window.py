@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import opml_import
+from app.engine.opml_export import export_opml
 from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
@@ -413,7 +414,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return None
         try:
-            count = jobs.export_opml(self.context.store, Path(path))
+            count = export_opml(self.context.store, Path(path))
         except Exception as exc:  # an entry point: a file the person chose
             self.presenter.present(exc, "exporting the feeds")
             return None

@@ -263,3 +263,19 @@ def test_one_document_kept_by_two_ingests_at_once(tmp_path):
     assert errors == []
     assert article_store.read_document(tmp_path, sha) == data
     assert [p.name for p in (tmp_path / "ef").iterdir()] == [f"{sha}.gz"], "no temporary file is left"
+
+
+def test_a_file_written_whole_or_not_at_all(tmp_path):
+    from app.engine.atomic_file import atomic_write, replacing
+
+    target = tmp_path / "brief.md"
+    atomic_write(target, b"first")
+    with pytest.raises(RuntimeError), replacing(target) as temporary:
+        temporary.write_bytes(b"half of the sec")
+        raise RuntimeError("the disk filled up")  # the old file stays, and no temporary file is left
+    assert target.read_bytes() == b"first" and sorted(p.name for p in tmp_path.iterdir()) == ["brief.md"]
+    atomic_write(target, b"second")
+    assert target.read_bytes() == b"second" and (target.stat().st_mode & 0o777) == 0o644
+    with replacing(tmp_path / "private.db", mode=None) as temporary:
+        temporary.write_bytes(b"reviews")
+    assert ((tmp_path / "private.db").stat().st_mode & 0o777) == 0o600

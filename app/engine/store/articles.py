@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
+from ..atomic_file import replacing
 from ..boilerplate import MIN_ARTICLES, template_key
 from ..domain import Article, ArticleDraft, Claim
 from ..errors import StoreError
@@ -60,23 +58,14 @@ def keep_document(evidence_dir: Path, sha256: str, data: bytes) -> Path:
     path = evidence_dir / sha256[:2] / f"{sha256}.gz"
     if path.exists():
         return path
-    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A name of its own: two ingests keeping the same document at once (two windows,
-        # a window and a scheduled command) must not write into one temporary file.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{sha256}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(tmp_name)
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
-                compressed.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
+        # A temporary name of its own: two ingests keeping the same document at once (two
+        # windows, a window and a scheduled command) must not write into one file.
+        with replacing(path, mode=None) as temporary, temporary.open("wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
+            compressed.write(data)
     except OSError as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
         raise StoreError(f"Could not keep the fetched document as evidence: {exc.strerror or exc}") from exc
     return path
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..atomic_file import replacing
 from ..errors import StoreError
 from ..paths import DATABASE_NAME
 from .database import REVIEW_WAIT_SECONDS, store_errors, write_transaction
@@ -82,22 +81,15 @@ def backup_reviews(db_path: Path, data_dir: Path) -> Path:
     target = folder / f"reviews-{datetime.now(timezone.utc):%Y-%m-%d}.db"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".reviews-", suffix=".tmp", dir=folder)
-        os.close(handle)
+        with replacing(target, mode=None) as temporary:
+            with store_errors(), contextlib.closing(sqlite3.connect(temporary)) as conn:
+                conn.execute("ATTACH ? AS src", (_read_only_uri(db_path),))
+                with conn:
+                    for table, select in _COPIES:
+                        conn.execute(f"CREATE TABLE main.{table} AS {select}")
+                conn.execute("DETACH src")
     except OSError as exc:
         raise StoreError(f"The reviews backup cannot be written in {folder}: {exc.strerror or exc}.") from exc
-    try:
-        with store_errors(), contextlib.closing(sqlite3.connect(temporary)) as conn:
-            conn.execute("ATTACH ? AS src", (_read_only_uri(db_path),))
-            with conn:
-                for table, select in _COPIES:
-                    conn.execute(f"CREATE TABLE main.{table} AS {select}")
-            conn.execute("DETACH src")
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
     for old in sorted(folder.glob("reviews-*.db"))[:-KEEP_DAYS]:
         with contextlib.suppress(OSError):
             old.unlink()
