@@ -80,8 +80,8 @@ MODEL_THRESHOLDS: dict[str, MatchThresholds] = {
                                         rank_weight=0.2, cross_language=0.75, cross_suggest=0.68),
     "e5-small": MatchThresholds(flag=0.78, suggest=0.64, lexical_weight=0.5, bm25_weight=0.5, rank_weight=0.4,
                                 cross_language=0.90),
-    "minilm": MatchThresholds(flag=0.70, suggest=0.62, lexical_weight=0.5, bm25_weight=1.0, rank_weight=0.2,
-                              cross_language=0.90),
+    "minilm": MatchThresholds(flag=0.70, suggest=0.67, lexical_weight=0.5, bm25_weight=1.0, rank_weight=0.2,
+                              cross_language=0.90, cross_suggest=0.65),
 }
 # A model folder the user brings has unknown scales: strict values.
 FALLBACK_THRESHOLDS = MatchThresholds(flag=0.80, suggest=0.60, lexical_weight=1.0, bm25_weight=1.0,
