@@ -80,8 +80,8 @@ def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
     Within one language, the weighted mean of the cosine (weight 1), the word overlap,
     the relative BM25 score and the reciprocal-rank credit (:class:`MatchThresholds`).
     Across languages the cosine alone, mapped so that ``thresholds.cross_suggest`` and
-    ``thresholds.cross_language`` land on the suggest and flag thresholds. A candidate stating other numbers than the text (2.3%
-    and 4%) loses ``thresholds.numbers_penalty``.
+    ``thresholds.cross_language`` land on the suggest and flag thresholds. A candidate
+    stating other numbers than the text (2.3% and 4%) loses ``thresholds.numbers_penalty``.
     """
     t = thresholds
     if candidate.cross_language:

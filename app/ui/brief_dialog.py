@@ -52,7 +52,8 @@ def export_selected(data_dir: Path, narrative_ids: Sequence[int], path: Path, fm
     store = Store.open(data_dir)
     try:
         brief = gather_brief(store, BriefFilter(ids=tuple(narrative_ids)), title=title, author=author,
-                             suggestions=suggestions, progress=(lambda f, m: progress(f * 0.4, m)) if progress else None, cancel=cancel)
+                             suggestions=suggestions,
+                             progress=(lambda f, m: progress(f * 0.4, m)) if progress else None, cancel=cancel)
     finally:
         store.close()
     rest = (lambda f, m: progress(0.4 + f * 0.6, m)) if progress else None
@@ -179,8 +180,7 @@ class BriefDialog(QDialog):
 
         def work(progress, cancel):
             return export_selected(data_dir, ids, path, fmt, title=title, author=author, suggestions=suggestions,
-                                   progress=progress,
-                                   cancel=cancel)
+                                   progress=progress, cancel=cancel)
 
         self._set_running(True)
         self.status.setText("Exporting…")
