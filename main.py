@@ -7,9 +7,9 @@ import sys
 
 
 def run() -> None:
-    from app.cli import main
+    from app.program import run as program
 
-    main()
+    program()
 
 
 if __name__ == "__main__":

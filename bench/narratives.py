@@ -87,6 +87,67 @@ def clef_store(tweets: list[tuple[str, str]], folder: Path) -> tuple[Store, dict
     return store, gold
 
 
+def clef_stream(seed: int = 11, distractors: int = 2000) -> list[tuple[str, str, str]]:
+    """A stream of short items, ``(outlet, text, story)``: each fact-check's headline and its
+    claim as two outlets word them, the train tweets that repeat it, and the headlines and
+    claims of other fact-checks as distractors (many about the same people and topics)."""
+    checks = {r["vclaim_id"]: r for r in map(json.loads, (CLEF / "verified_claims.jsonl").open(encoding="utf-8"))}
+    tweets = load_clef("train")
+    told = sorted({label for _, label in tweets}, key=int)
+    rng = random.Random(seed)
+    others = rng.sample(sorted(set(checks) - set(told), key=int), distractors)
+    items = [(outlet, checks[c][field], c) for c in told + others
+             for outlet, field in (("headlines", "title"), ("claims", "vclaim"))]
+    items += [(f"tweet{n}", text, label) for n, (text, label) in enumerate(tweets)]
+    rng.shuffle(items)
+    return items
+
+
+def stream_store(items: list[tuple[str, str, str]], folder: Path) -> tuple[Store, dict[int, str]]:
+    """Each item an article of its outlet's feed, all within three days."""
+    store = Store.open(folder)
+    feeds = {}
+    gold: dict[int, str] = {}
+    for n, (outlet, text, label) in enumerate(items):
+        if outlet not in feeds:
+            feeds[outlet] = feed_store.add_feed(store.db, f"https://{outlet}.example/", kind="http",
+                                                title=outlet)[0].id
+        draft = ArticleDraft(
+            guid=str(n), link=None, title=text[:400], author=None, text=text, language="en",
+            published_at=f"2026-11-{10 + n * 3 // len(items):02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+            published_estimated=False, content_sha256=f"item{n}", claims=((0, text[:400], True),),
+        )
+        with write_transaction(store.db) as conn:
+            saved = article_store.save_fetched(
+                conn, feeds[outlet], started_at="2026-11-10T00:00:00Z", http_status=None, document_sha256=f"d{n}",
+                document_bytes=1, document_path=None, drafts=[draft], error=None, etag=None,
+                last_modified=None, feed_title=None, next_fetch_at="2026-11-10T00:00:00Z")
+        gold[saved.article_ids[0]] = label
+    return store, gold
+
+
+def bcubed(store: Store, gold: dict[int, str]) -> dict[str, float]:
+    """BCubed precision and recall over articles (an article in no narrative is a cluster of its own)."""
+    cluster = {a: ("alone", a) for a in gold}
+    for narrative_id, article_id in store.db.conn.execute(
+            "SELECT coalesce(n.merged_into, n.id), c.article_id FROM narrative_claims nc"
+            " JOIN claims c ON c.id = nc.claim_id JOIN narratives n ON n.id = nc.narrative_id"):
+        cluster[article_id] = ("narrative", narrative_id)
+    by_cluster: dict = {}
+    by_label: dict = {}
+    for a in gold:
+        by_cluster.setdefault(cluster[a], []).append(a)
+        by_label.setdefault(gold[a], []).append(a)
+    precision = recall = 0.0
+    for a in gold:
+        same = sum(1 for b in by_cluster[cluster[a]] if gold[b] == gold[a])
+        precision += same / len(by_cluster[cluster[a]])
+        recall += same / len(by_label[gold[a]])
+    precision, recall = precision / len(gold), recall / len(gold)
+    return {**score(store, gold), "bcubed_precision": precision, "bcubed_recall": recall,
+            "bcubed_f1": 2 * precision * recall / (precision + recall)}
+
+
 def demo_store(folder: Path) -> tuple[Store, dict[int, str]]:
     store = Store.open(folder)
     ingest(store, add_sources(store, [str(demo_dir() / "feeds")]))
@@ -237,6 +298,8 @@ def build_sets(folder: Path, only: set[str] | None = None) -> dict:
 
     builders = {"clef-train": gold_scorer(lambda f: clef_store(load_clef("train"), f)),
                 "clef-dev": gold_scorer(lambda f: clef_store(load_clef("dev"), f)),
+                "clef-stream": lambda f: (lambda st, gold: (st, lambda x: bcubed(x, gold)))(
+                    *stream_store(clef_stream(), f)),
                 "demo": demo_scorer,
                 "stsb-cross": stsb(True), "stsb-same": stsb(False)}
     return {name: build(folder / name) for name, build in builders.items() if not only or name in only}
@@ -248,6 +311,11 @@ def row(model: str, thresholds: Thresholds, name: str, result: dict) -> str:
     if "merged" in result:
         return (f"| {model} | {settings} | {name} | {result['recall']:.3f} of {result['related']} same-meaning "
                 f"pairs linked | {result['merged']:.3f} of {result['unrelated']} unrelated pairs merged |")
+    if "bcubed_f1" in result:
+        return (f"| {model} | {settings} | {name} | BCubed precision {result['bcubed_precision']:.3f}, recall"
+                f" {result['bcubed_recall']:.3f}, F1 {result['bcubed_f1']:.3f}; pairwise precision"
+                f" {result['precision']:.3f}, recall {result['recall']:.3f} | {result['pairs']} predicted,"
+                f" {result['gold']} gold pairs |")
     coverage = (f"; of its {result['labelled']} labelled narratives, {result['all_languages']} found in all their"
                 f" languages, {result['most_articles']} with 90% of their articles in one" if "labelled" in result else "")
     return (f"| {model} | {settings} | {name} | precision {result['precision']:.3f}, recall {result['recall']:.3f},"

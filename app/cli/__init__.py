@@ -36,9 +36,12 @@ def main(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if ctx.invoked_subcommand is None:
-        from app.ui.app import run_window  # Qt only when the window is wanted
-
-        ctx.exit(run_window(data_dir))
+        # The window is the other face: the program that offers both (app.program) passes its
+        # opener in, so the command line never imports Qt or the window.
+        open_window = (ctx.obj or {}).get("open_window")
+        if open_window is None:
+            raise click.UsageError("Give a command (see --help).")
+        ctx.exit(open_window(data_dir))
     if data_dir is not None:
         ctx.default_map = _data_dir_defaults(ctx.command, data_dir)
 

@@ -12,8 +12,7 @@ from app.engine.brief_formats import check_output
 from app.engine.errors import AppError
 from app.engine.review import STATUSES
 
-from .ingest import parse_since
-from .output import Progress, data_dir_option, say
+from .output import Progress, data_dir_option, date_option, say
 
 
 def _ids(value: str | None) -> tuple[int, ...] | None:
@@ -29,8 +28,8 @@ def _ids(value: str | None) -> tuple[int, ...] | None:
 
 
 @click.command()
-@click.option("--since", default=None, help="Narratives active since this date (YYYY-MM-DD or an ISO time, UTC).")
-@click.option("--until", default=None, help="...and first seen before this date.")
+@date_option("--since", "Narratives active since this date")
+@date_option("--until", "...and first seen before this date")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only narratives with this review status.")
 @click.option("--flagged", is_flag=True, help="Only flagged narratives.")
 @click.option("--flag", "flag_kind", default=None, help="Only narratives with this flag (spread, cross-language, ...).")
@@ -61,7 +60,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
     if fmt is None:
         raise click.UsageError(f"Cannot tell the format from {output.name!r}; add --format "
                                f"{'|'.join(FORMATS)}.")
-    brief_filter = BriefFilter(since=parse_since(since), until=parse_since(until), status=status,
+    brief_filter = BriefFilter(since=since, until=until, status=status,
                                flagged_only=flagged, flag_kind=flag_kind, tag=tag, ids=_ids(ids))
     output = check_output(output)  # fail before the work
     progress = Progress(quiet)
@@ -72,7 +71,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
     write_progress = lambda f, m: progress(0.5 + f * 0.5, m)  # noqa: E731
     if fmt == "pdf":
         try:
-            from app.ui.brief_pdf import write_pdf  # Qt only for PDF
+            from app.render.brief_pdf import write_pdf  # Qt only for PDF
         except ImportError as exc:
             raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
                            "Export HTML instead (--format html).") from exc
@@ -81,7 +80,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
         png = None
         if fmt == "md":
             try:
-                from app.ui.brief_pdf import svg_to_png
+                from app.render.brief_pdf import svg_to_png
                 png = svg_to_png
             except ImportError:
                 png = None  # charts stay SVG files

@@ -68,7 +68,9 @@ def import_(files: tuple[Path, ...], no_match: bool, fmt: str, store, settings, 
         raise Cancelled("Interrupted; the fact-checks and matches stored so far are kept.") from None
     finally:
         progress.finish()
-    for problem in report.errors:
+    # With nothing stored the errors are the whole story: the error message alone tells it, once.
+    nothing = bool(report.errors) and not report.stored
+    for problem in () if nothing else report.errors:
         say(quiet, f"error   {problem}")
     for problem in report.warnings[:50]:
         say(quiet, f"warning {problem}")
@@ -79,14 +81,14 @@ def import_(files: tuple[Path, ...], no_match: bool, fmt: str, store, settings, 
                    "errors": [str(p) for p in report.errors], "warnings": [str(p) for p in report.warnings],
                    "claims_matched": matched.claims_checked if matched else 0,
                    "narratives_flagged": len(matched.narratives_touched) if matched else 0})
-    else:
+    elif not nothing:
         say(quiet, report.summary())
         if matched:
             say(quiet, f"{matched.claims_checked} claim(s) matched against the library: {matched.flagging} "
                        f"match(es) flag their narrative.")
+    if nothing:
+        raise click.ClickException("Nothing imported: " + "\n".join(map(str, report.errors)))
     if report.errors:
-        if not report.stored:
-            raise click.ClickException(f"Nothing imported: {report.errors[0]}")
         raise SystemExit(EXIT_SOME_ITEMS_FAILED)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 
 import click
 
@@ -15,7 +14,7 @@ from app.engine.store import articles as article_store
 from app.engine.store import feeds as feed_store
 
 from .feeds import add_and_say
-from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say
+from .output import Progress, data_dir_option, date_option, emit_csv, emit_json, emit_table, format_option, say
 
 EXIT_SOME_FEEDS_FAILED = 3
 
@@ -83,14 +82,14 @@ def _summarise(pipeline_report: PipelineReport, fmt: str, quiet: bool) -> None:
 
 @click.command()
 @click.option("--feed", "feed_ref", default=None, help="Only this feed (id or URL).")
-@click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD or ISO time).")
+@date_option("--since", "Published on or after this date")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
 @format_option("table", "json", "csv")
 @data_dir_option
 def articles(feed_ref: str | None, since: str | None, limit: int, fmt: str, store, settings, quiet) -> None:
     """List stored articles, newest first."""
     feed_id = feed_store.get_feed(store.db, feed_ref).id if feed_ref else None
-    rows = article_store.list_articles(store.db, feed_id=feed_id, since=parse_since(since), limit=limit)
+    rows = article_store.list_articles(store.db, feed_id=feed_id, since=since, limit=limit)
     if fmt == "json":
         emit_json([{**a.__dict__, "claims": [c.__dict__ for c in article_store.claims_of(store.db, a.id)]}
                    for a in rows])
@@ -102,19 +101,6 @@ def articles(feed_ref: str | None, since: str | None, limit: int, fmt: str, stor
         emit_csv(headers, table)
     else:
         emit_table(headers, table)
-
-
-def parse_since(value: str | None) -> str | None:
-    """Turn a user's date into the stored UTC text, or fail with a usage error."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.UsageError(f"--since {value!r} is not a date; use YYYY-MM-DD or an ISO time.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @click.command()

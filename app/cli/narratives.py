@@ -8,34 +8,56 @@ from app.engine.errors import AppError
 from app.engine.factchecks import narrative_factchecks
 from app.engine.narrative_json import narrative_json, summary_json
 from app.engine.pipeline import Pipeline
-from app.engine.search import keyword_search, semantic_search
+from app.engine.search import QueryError, keyword_search, search_text, semantic_search
 from app.engine.store import narratives as narrative_store
+from app.engine.store.feeds import normalise_tags
 
-from .ingest import parse_since
-from .output import Progress, data_dir_option, emit_json, emit_table, format_option, say
+from .output import Progress, data_dir_option, date_option, emit_json, emit_table, format_option, say
 
 
 @click.command()
 @click.option("--flagged/--all", "flagged", default=True, show_default=True,
               help="Only flagged narratives, or all of them.")
-@click.option("--since", default=None, help="Seen on or after this date (YYYY-MM-DD).")
+@date_option("--since", "Seen on or after this date")
+@date_option("--until", "First seen before this date")
 @click.option("--status", type=click.Choice(["new", "reviewing", "confirmed", "dismissed"]), default=None)
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--flag", "flag_kind", default=None, metavar="KIND",
+              help="Only narratives with this flag: spread, cross-language, watchlist, growth, fact-checked, origin.")
+@click.option("--language", default=None, metavar="CODE", help="Only narratives told in this language (en, de…).")
+@click.option("--tag", default=None, help="Only narratives told by a source with this tag.")
+@click.option("--feed", "feed_id", type=int, default=None, metavar="ID", help="Only narratives told by this feed.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="List at most this many (stderr says how many more there are).")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many first: the next page.")
 @format_option("table", "json")
 @data_dir_option
-def narratives(flagged: bool, since: str | None, status: str | None, limit: int, fmt: str,
+def narratives(flagged: bool, since: str | None, until: str | None, status: str | None, flag_kind: str | None,
+               language: str | None, tag: str | None, feed_id: int | None, limit: int, offset: int, fmt: str,
                store, settings, quiet) -> None:
-    """List narratives, flagged first and by score, with the reasons they were flagged."""
-    rows = narrative_store.list_narratives(store.db, flagged_only=flagged, since=parse_since(since),
-                                           status=status, limit=limit)
+    """List narratives, flagged first and by score, with the reasons they were flagged.
+
+    The filters are the window's: status, flag, language, source tag, feed and period.
+    """
+    filters = narrative_store.NarrativeFilter(
+        status=status, flagged_only=flagged, flag_kind=flag_kind, language=language and language.lower(),
+        feed_id=feed_id, tag=tag and normalise_tags([tag])[0], since=since, until=until)
+    rows = narrative_store.list_narratives(store.db, filters, limit=limit, offset=offset)
     if fmt == "json":
         emit_json([summary_json(r) for r in rows])
-        return
-    emit_table(["id", "score", "claims", "sources", "languages", "first seen", "last seen", "flags", "label"],
-               [[r.id, f"{r.score:.1f}", r.size, r.sources, r.languages, (r.first_seen or "")[:16],
-                 (r.last_seen or "")[:16], [f.kind for f in r.flags], r.label] for r in rows])
+    else:
+        emit_table(["id", "score", "claims", "sources", "languages", "first seen", "last seen", "flags", "label"],
+                   [[r.id, f"{r.score:.1f}", r.size, r.sources, r.languages, (r.first_seen or "")[:16],
+                     (r.last_seen or "")[:16], [f.kind for f in r.flags], r.label] for r in rows])
+    total = narrative_store.count_narratives(store.db, filters)
+    shown = offset + len(rows)
     if not rows:
-        say(quiet, "No narratives yet." if not flagged else "No flagged narratives. '--all' lists every narrative.")
+        say(quiet, f"{total} narratives; '--offset {offset}' is past the last of them." if total else
+            "No narratives yet." if not flagged else "No flagged narratives. '--all' lists every narrative.")
+    elif offset or shown < total:
+        # A list cut at --limit must say so: a reader takes what is shown for all there is.
+        say(quiet, f"Showing narratives {offset + 1}–{shown} of {total}" + (
+            "." if shown == total else f"; '--offset {shown}' lists the next {min(limit, total - shown)}"
+            + (f", '--limit {total}' all of them." if not offset else ".")))
 
 
 @click.group()
@@ -74,8 +96,15 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
                  m.article_link, m.evidence] for m in found.members], max_width=70)
 
 
+def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return search_text(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
-@click.argument("text")
+@click.argument("text", callback=_search_text)
 @click.option("--semantic", "mode", flag_value="semantic", default=True, help="By meaning, in any language (default).")
 @click.option("--keyword", "mode", flag_value="keyword", help="By words (full-text, BM25).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
@@ -119,5 +148,5 @@ def recluster(store, settings, quiet) -> None:
     progress = Progress(quiet)
     touched = Pipeline(store, settings).recluster(progress=progress)
     progress.finish()
-    flagged = len(narrative_store.list_narratives(store.db, flagged_only=True))
+    flagged = len(narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True)))
     say(quiet, f"{len(touched)} narratives after re-clustering, {flagged} flagged.")

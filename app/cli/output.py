@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from app.engine.errors import AppError
+from app.engine.factcheck_values import parse_moment
 from app.engine.paths import default_data_dir
 from app.engine.settings import Settings, load_settings
 from app.engine.spreadsheet import spreadsheet_text
@@ -50,6 +51,26 @@ def format_option(*choices: str) -> Callable:
     """Add ``--format`` with the given choices, the first being the default."""
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
                         help="Output format.")
+
+
+def date_option(name: str, help: str) -> Callable:
+    """Add a date option (``--since``, ``--until``); the command gets it as the store keeps times.
+
+    Dates are read as the fact-check importers read them (:func:`parse_moment`), so one
+    written as in a newsroom's files (``17/11/2026``, ``17 Nov 2026``) works here too.
+    """
+    return click.option(name, default=None, callback=_moment,
+                        help=f"{help} (2026-11-17, 17/11/2026, 17 Nov 2026 or an ISO time; UTC).")
+
+
+def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if not value:
+        return None
+    moment = parse_moment(value)
+    if moment is None:
+        raise click.BadParameter(f"{value!r} is not a date; use e.g. 2026-11-17, 17/11/2026, 17 Nov 2026 "
+                                 "or an ISO time (2026-11-17T09:30+01:00).")
+    return moment
 
 
 def to_jsonable(value: Any) -> Any:
@@ -127,5 +148,5 @@ def say(quiet: bool, message: str) -> None:
         click.echo(message, err=True)
 
 
-__all__ = ["Progress", "Settings", "data_dir_option", "emit_csv", "emit_json", "emit_table",
+__all__ = ["Progress", "Settings", "data_dir_option", "date_option", "emit_csv", "emit_json", "emit_table",
            "format_option", "say", "to_jsonable"]

@@ -20,8 +20,10 @@ from .output import data_dir_option, emit_json, emit_table, format_option, say
 @data_dir_option
 def status(narrative_id: int, status: str, store, settings, quiet) -> None:
     """Set a narrative's review status: new, reviewing, confirmed or dismissed."""
-    review.set_status(store, narrative_id, status)
-    say(quiet, f"Narrative {narrative_id} is now {status}.")
+    if review.set_status(store, narrative_id, status) == status:
+        say(quiet, f"Narrative {narrative_id} is already {status}; nothing changed.")
+    else:
+        say(quiet, f"Narrative {narrative_id} is now {status}.")
 
 
 @click.command("notes")

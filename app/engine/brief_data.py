@@ -205,14 +205,13 @@ def select_narratives(store: Store, brief_filter: BriefFilter) -> list[int]:
     """
     filters = narrative_store.NarrativeFilter(
         status=brief_filter.status, flagged_only=brief_filter.flagged_only, flag_kind=brief_filter.flag_kind,
-        tag=brief_filter.tag, since=brief_filter.since, ids=brief_filter.ids,
+        tag=brief_filter.tag, since=brief_filter.since, until=brief_filter.until, ids=brief_filter.ids,
     )
     ids: list[int] = []
     after = None
     while True:
         page = narrative_store.page_narratives(store.db, filters, sort="score", after=after, limit=500)
-        ids.extend(row.summary.id for row in page.rows
-                   if not brief_filter.until or (row.summary.first_seen or "") < brief_filter.until)
+        ids.extend(row.summary.id for row in page.rows)
         if page.after is None:
             return ids
         after = page.after

@@ -19,7 +19,7 @@ from .flags import language_name
 
 FLAG_NAMES = {
     "spread": "Spreading", "cross-language": "Across languages", "watchlist": "Watchlist source",
-    "growth": "Growing fast", "fact-checked": "Previously fact-checked",
+    "growth": "Growing fast", "fact-checked": "Previously fact-checked", "origin": "First source uncertain",
 }
 def flag_name(kind: str) -> str:
     return FLAG_NAMES.get(kind, kind)
@@ -134,10 +134,18 @@ def _cover(brief: Brief) -> list[str]:
     if not brief.narratives:
         out.append('<p class="note">No narrative matches this filter.</p></div>')
         return out
-    out += ["<h2>Summary</h2>", '<table class="summary">',
-            '<tr><th width="4%">#</th><th width="34%">Narrative</th><th width="11%">Status</th>'
-            '<th width="14%">Flags</th><th width="7%" class="num">Claims</th><th width="8%" class="num">Sources</th>'
-            '<th width="11%">Languages</th><th width="11%">Active (UTC)</th></tr>']
+    # The note before the table, not after it: printed after a long table it was left alone on a
+    # page of its own before the first narrative's page.
+    out += ["<h2>Summary</h2>",
+            '<p class="muted small">Times are UTC. Each narrative follows (in print, from a new page) with its '
+            "flags, reviewer notes, matched fact-checks, a chart of its spread per source, its claims and the "
+            f"evidence. {EVIDENCE_NOTE}</p>",
+            '<table class="summary">',
+            # Flags and languages wide enough for two or three lines, not one word a line: rows
+            # as tall as six lines made the table three pages, the last with a few rows.
+            '<tr><th width="4%">#</th><th width="33%">Narrative</th><th width="8%">Status</th>'
+            '<th width="17%">Flags</th><th width="6%" class="num">Claims</th><th width="7%" class="num">Sources</th>'
+            '<th width="13%">Languages</th><th width="12%">Active (UTC)</th></tr>']
     for number, b in enumerate(brief.narratives, 1):
         s = b.narrative.summary
         flags = (_e(", ".join(FLAG_NAMES.get(f.kind, f.kind) for f in s.flags)) if s.flags
@@ -151,11 +159,7 @@ def _cover(brief: Brief) -> list[str]:
             f"<td>{_e(_languages(s.languages))}</td>"
             f'<td class="small">{_e(format_time(s.first_seen, short=True))} to<br/>'
             f"{_e(format_time(s.last_seen, short=True))}</td></tr>")
-    out += ["</table>",
-            '<p class="muted small">Times are UTC. Each narrative follows (in print, on a new page) with its '
-            "flags, reviewer notes, matched fact-checks, a chart of its spread per source, its claims and the "
-            f"evidence. {EVIDENCE_NOTE}</p>",
-            "</div>"]
+    out += ["</table>", "</div>"]
     return out
 
 
@@ -180,8 +184,8 @@ def _narrative(number: int, b: BriefNarrative, chart_html: str, companion_csv: s
                else '<p class="muted">No notes.</p>')
     out.append("<h3>Matched fact-checks</h3>")
     if b.factchecks:
-        out += ['<table><tr><th width="10%">Rating</th><th width="15%">Publisher</th><th width="32%">Claim checked</th>'
-                '<th width="11%">Date</th><th width="11%">Match</th><th width="21%">Link</th></tr>']
+        out += ['<table><tr><th width="15%">Rating</th><th width="14%">Publisher</th><th width="29%">Claim checked</th>'
+                '<th width="10%">Date</th><th width="11%">Match</th><th width="21%">Link</th></tr>']
         for f in b.factchecks:
             score = f" ({f.score:.2f})" if f.score is not None else ""
             out.append(f"<tr><td><b>{_e(f.rating)}</b></td><td>{_e(f.publisher)}</td>{_text_cell(f.claim)}"

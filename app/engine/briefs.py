@@ -3,7 +3,7 @@
 Two steps: :func:`gather_brief` reads a :class:`Brief` from the store (what the
 filter selects), then :func:`write_brief` lays it out as HTML, Markdown, CSV or
 JSON. :func:`export_brief` does both. PDF needs Qt's text layout, so it lives in
-the window's package (``app.ui.brief_pdf.write_pdf``), over the same ``Brief`` and HTML.
+Qt's rendering package both faces use (``app.render.brief_pdf.write_pdf``), over the same ``Brief`` and HTML.
 
 A narrative with more than :data:`MAX_CLAIM_ROWS` claims has its claims table
 summarised (the earliest claims and a row per source); the full list then goes to
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 FORMATS = ("pdf", "html", "md", "csv", "json")
-"""Every brief format; PDF is written by ``app.ui.brief_pdf``."""
+"""Every brief format; PDF is written by ``app.render.brief_pdf``."""
 ENGINE_FORMATS = ("html", "md", "csv", "json")
 """The formats this module writes (no Qt needed)."""
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv",
@@ -103,7 +103,7 @@ def write_brief(brief: Brief, path: Path | str, fmt: str, *, png: Callable[[str]
     Cancelled
         ``cancel`` was set.
     ValueError
-        ``fmt`` is not an engine format (PDF is written by ``app.ui.brief_pdf``).
+        ``fmt`` is not an engine format (PDF is written by ``app.render.brief_pdf``).
     """
     if fmt not in ENGINE_FORMATS:
         raise ValueError(f"the engine writes briefs as {', '.join(ENGINE_FORMATS)}, not {fmt!r}")

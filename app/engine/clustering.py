@@ -38,12 +38,14 @@ import numpy as np
 from .boilerplate import template_key
 from .errors import Cancelled
 from .factchecks import factcheck_flags
-from .flags import FlagRules, Sighting, evaluate, source_count
+from .domain import Flag
+from .flags import FlagRules, Sighting, evaluate, language_name, source_count
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .link_evidence import describe
 from .outlets import outlet
 from .settings import Settings
 from .store import Store, write_transaction
+from .store import feeds as feed_store
 from .store import memberships as members
 from .store.articles import boilerplate_lines
 from .store.vectors import load_vectors
@@ -70,6 +72,10 @@ STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
 # ... and those articles come from at least this many outlets ("two outlets both say X and Y").
 STORY_MIN_OUTLETS = 2
+# The doubt about a flagged narrative's first source (see _origin_doubt): a note, not a flag,
+# so it weighs nothing in the score; it looks near the centres of this many largest facets.
+ORIGIN_DOUBT = "origin"
+DOUBT_FACETS = 3
 
 
 @dataclass(frozen=True)
@@ -148,17 +154,7 @@ class Link:
 
 
 def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
-    found: dict[int, ClaimInfo] = {}
-    ids = [int(i) for i in ids]
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        rows = conn.execute(
-            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1, a.link, f.url"
-            " FROM claims c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
-            f" WHERE c.id IN ({','.join('?' * len(chunk))})", chunk,
-        )
-        found.update((r[0], ClaimInfo(*r[:7], outlet=outlet(r[7], r[8], r[4]))) for r in rows)
-    return found
+    return {r[0]: ClaimInfo(*r[:7], outlet=r[8]) for r in members.claim_rows(conn, ids)}
 
 
 def _time(text: str) -> datetime:
@@ -219,12 +215,13 @@ class Clusterer:
         try:
             for claim in claims:
                 self._pending.discard(claim.id)
-                narrative = self._assign_one(claim, vectors[claim.id])
+                narrative, links = self._assign_one(claim, vectors[claim.id])
                 if narrative is not None:
+                    narrative = self._join_alike(claim, links)
                     touched.add(self._join_storyline(claim, narrative))
         finally:
             self._infos, self._found = {}, {}
-        touched = {self._survivor(n) for n in touched}
+        touched = {members.survivor(self.store.db.conn, n) for n in touched}
         self.refresh_within(touched)
         return touched
 
@@ -242,13 +239,14 @@ class Clusterer:
             self._infos.update(_claim_infos(self.store.db.conn, missing))
         return {i: self._infos[i] for i in ids if i in self._infos}
 
-    def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> int | None:
+    def _assign_one(self, claim: ClaimInfo, vector: np.ndarray) -> tuple[int | None, list[Link]]:
+        """The narrative the claim joined or started (None: it waits alone), and its links."""
         conn = self.store.db.conn
         if members.memberships(conn, [claim.id]):
-            return None  # already paired by an earlier claim of this run
+            return None, []  # already paired by an earlier claim of this run
         links = self._links(claim, vector)
         if not links:
-            return None
+            return None, links
         owners = members.memberships(conn, [link.neighbour.id for link in links])
         candidates = sorted({owners[link.neighbour.id][1] for link in links if link.neighbour.id in owners})
         best, best_score = None, self.thresholds.centroid
@@ -259,7 +257,7 @@ class Clusterer:
         if best is not None:
             via = next(link for link in links if owners.get(link.neighbour.id, (0, 0))[1] == best)
             return members.add_member(conn, best, claim.id, best_score, vector,
-                                      evidence=via.evidence(claim, best_score))
+                                      evidence=via.evidence(claim, best_score)), links
         for link in links:
             neighbour = link.neighbour
             if (neighbour.id not in owners and neighbour.outlet != claim.outlet
@@ -271,8 +269,8 @@ class Clusterer:
                                                   np.stack([partner, vector]),
                                                   evidence=[back.evidence(neighbour), link.evidence(claim)])
                     self._gather(narrative_id, claim, link, [other for other in links if other.neighbour.id not in owners])
-                    return narrative_id
-        return None
+                    return narrative_id, links
+        return None, links
 
     def _gather(self, narrative_id: int, claim: ClaimInfo, seed: Link, waiting: list[Link]) -> None:
         """Bring into a new narrative the claim's other linked neighbours that waited alone.
@@ -296,6 +294,46 @@ class Clusterer:
                 members.add_member(conn, facet_id, link.neighbour.id, centre, vector,
                                    evidence=back.evidence(link.neighbour, centre))
 
+    def _join_alike(self, claim: ClaimInfo, links: list[Link]) -> int:
+        """Merge into the claim's narrative the narratives of its other linked neighbours whose
+        facet is, on average, as close to the claim's facet as two claims that link; return the
+        survivor.
+
+        One event told in many wordings ("2 injured when snowmobile crashes into tree", "Two
+        hurt when snowmobile crashed into tree") can start two facets before a claim links to
+        both. The test is average linkage: the mean cosine over every pair of members of the
+        two facets, from their vector sums, must pass the cosine that links on its own (the
+        cross-language one for pairs in two languages). A bridge of one similar pair cannot
+        pass it for two facets that differ, which is what chained the single-link "storyline
+        bridge" tried before (bench/RESULTS.md).
+        """
+        conn = self.store.db.conn
+        [(narrative_id, facet_id)] = members.memberships(conn, [claim.id]).values()
+        owners = members.memberships(conn, [link.neighbour.id for link in links])
+        others = {facet for narrative, facet in owners.values() if narrative != narrative_id}
+        if not others:
+            return narrative_id
+        t = self.thresholds
+        profiles = members.facet_profiles(conn, [facet_id, *others], self.dim)
+        mine, my_languages = profiles[facet_id]
+        my_size = sum(my_languages.values())
+        for other in sorted(others):
+            if other not in profiles:
+                continue
+            theirs, their_languages = profiles[other]
+            their_size = sum(their_languages.values())
+            mean = float(np.dot(mine, theirs)) / (my_size * their_size)
+            same = sum(n * their_languages.get(language, 0) for language, n in my_languages.items() if language)
+            share_same = same / (my_size * their_size)
+            bar = share_same * min(t.same_language_cosine, 1.0) + (1 - share_same) * t.cross_language
+            target = members.narrative_of_facet(conn, other)
+            if mean >= bar and target != narrative_id and not members.any_reviewed(conn, [narrative_id, target]):
+                keep, gone = min(narrative_id, target), max(narrative_id, target)
+                members.absorb(conn, keep, gone)
+                members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
+                narrative_id = keep
+        return narrative_id
+
     def _join_storyline(self, claim: ClaimInfo, narrative_id: int) -> int:
         """Merge narratives that are one storyline told by the same articles; return the survivor.
 
@@ -306,7 +344,7 @@ class Clusterer:
         are left alone.
         """
         conn = self.store.db.conn
-        if conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (narrative_id,)).fetchone()[0]:
+        if members.any_reviewed(conn, [narrative_id]):
             return narrative_id
         mine = members.articles_of(conn, narrative_id)
         for other in members.sibling_narratives(conn, claim.article_id, narrative_id):
@@ -336,14 +374,6 @@ class Clusterer:
                 members.absorb(conn, keep, gone)
                 members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
                 narrative_id, mine = keep, mine | theirs
-        return narrative_id
-
-    def _survivor(self, narrative_id: int) -> int:
-        row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
-        while row and row[0]:
-            narrative_id = row[0]
-            row = self.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
-                                             (narrative_id,)).fetchone()
         return narrative_id
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[Link]:
@@ -410,13 +440,7 @@ class Clusterer:
         """Recompute label, statistics and flags of narratives, inside the caller's transaction."""
         conn = self.store.db.conn
         for narrative_id in narrative_ids:
-            rows = conn.execute(
-                "SELECT nc.claim_id, a.feed_id, coalesce(f.title, f.url), c.language, a.published_at,"
-                " (SELECT group_concat(tag, char(31)) FROM feed_tags t WHERE t.feed_id = f.id)"
-                " FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
-                " JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
-                " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
-            ).fetchall()
+            rows = members.sighting_rows(conn, narrative_id)
             if not rows:
                 members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False,
                                    sources=0)
@@ -425,24 +449,73 @@ class Clusterer:
                          for r in rows]
             # A match with a known fact-check (not rejected by a reviewer) is a flag of its own.
             flags, score, flagged = evaluate(sightings, self.rules, extra=factcheck_flags(conn, narrative_id))
+            doubt = self._origin_doubt(narrative_id, {r[0] for r in rows}, rows[-1][4]) if flagged else None
+            flags = flags + ([doubt] if doubt else [])
             label = self._most_central(narrative_id)
             members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
                                score=score, flagged=flagged, sources=source_count(sightings))
 
+    def _origin_doubt(self, narrative_id: int, member_ids: set[int], first_seen: str) -> Flag | None:
+        """Say so when a claim published before the narrative's first one is close to it but not in it.
+
+        Who said it first is what a fact-checker asks first, and the first member is only the
+        earliest claim that linked: an earlier outlet may have told the story in words the
+        linking missed, or in a claim that waited alone. The claims near the centre of the
+        narrative's largest facets, at the lowest bar at which the engine calls two texts the
+        same claim, that are older than its first member (within the time window) are that
+        doubt; the earliest one is named. Without an index (a review's refresh) the doubt
+        found at clustering time is kept.
+        """
+        conn = self.store.db.conn
+        if self.index is None:
+            return members.stored_flag(conn, narrative_id, ORIGIN_DOUBT)
+        if not len(self.index):
+            return None
+        profiles = members.facet_profiles(conn, members.largest_facets(conn, narrative_id, DOUBT_FACETS), self.dim)
+        if not profiles:
+            return None
+        centres = np.stack([total / max(float(np.linalg.norm(total)), 1e-9) for total, _ in profiles.values()])
+        scores, ids = self.index.search(centres.astype(np.float32), NEIGHBOURS)
+        t = self.thresholds
+        near: dict[int, list[tuple[float, dict]]] = {}
+        for (_, languages), row_scores, row_ids in zip(profiles.values(), scores, ids):
+            for cos, claim_id in zip(row_scores, row_ids):
+                if claim_id >= 0 and cos >= min(t.cross_language, t.centroid) and int(claim_id) not in member_ids:
+                    near.setdefault(int(claim_id), []).append((float(cos), languages))
+        first = _time(first_seen)
+        close: dict[int, float] = {}
+        infos = _claim_infos(conn, list(near))
+        for c in infos.values():
+            if (c.published_at >= first_seen or first - _time(c.published_at) > self.window
+                    or (c.feed_id, c.template) in self._boilerplate):
+                continue
+            # In a language the facet is told in, the cosine that links without shared words;
+            # in another, the cross-language one.
+            passing = [cos for cos, languages in near[c.id]
+                       if cos >= (min(t.same_language_cosine, t.centroid) if c.language in languages
+                                  else min(t.cross_language, t.centroid))]
+            if passing:
+                close[c.id] = max(passing)
+        earlier = [infos[claim_id] for claim_id in close]
+        if not earlier:
+            return None
+        c = min(earlier, key=lambda c: (c.published_at, c.id))
+        feed = feed_store.feed_name(conn, c.feed_id)
+        more = f" ({len(earlier) - 1} more such claims)" if len(earlier) > 1 else ""
+        return Flag(ORIGIN_DOUBT,
+                    f"Perhaps told earlier: {feed} published a similar claim in {language_name(c.language)} on"
+                    f" {c.published_at[:16].replace('T', ' ')} UTC (claim {c.id}, cosine {close[c.id]:.2f} to the"
+                    f" narrative's centre) that was not linked to it{more}. Check it before naming the first source.",
+                    0.0)
+
     def _most_central(self, narrative_id: int) -> int | None:
         """The claim closest to the centre of the facet told by the most sources: its core assertion."""
         conn = self.store.db.conn
-        row = conn.execute(
-            "SELECT nc.facet_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
-            " JOIN articles a ON a.id = c.article_id WHERE nc.narrative_id = ?"
-            " GROUP BY nc.facet_id ORDER BY count(DISTINCT a.feed_id) DESC, count(*) DESC, nc.facet_id LIMIT 1",
-            (narrative_id,)).fetchone()
-        if row is None:
+        facet_id = members.busiest_facet(conn, narrative_id)
+        if facet_id is None:
             return None
-        centroid = members.facet_centroids(conn, [row[0]], self.dim)[row[0]]
-        claim_ids = [r[0] for r in conn.execute(
-            "SELECT claim_id FROM narrative_claims WHERE facet_id = ? ORDER BY claim_id DESC LIMIT ?",
-            (row[0], LABEL_SAMPLE))]
+        centroid = members.facet_centroids(conn, [facet_id], self.dim)[facet_id]
+        claim_ids = members.newest_members(conn, facet_id, LABEL_SAMPLE)
         vectors = load_vectors(self.store.db, claim_ids, self.dim)
         if not vectors:
             return None

@@ -7,6 +7,22 @@ command line never depend on the schema.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+
+def site_host(url: str) -> str | None:
+    """The host of a web address without ``www.``, to name a site in little room; None when
+    ``url`` has no host.
+
+    >>> site_host("https://www.claimcheck.example/corvax?x=1")
+    'claimcheck.example'
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,13 @@ class Feed:
 
     @property
     def display_title(self) -> str:
-        return self.title or self.url
+        """The channel's title; without one, the site's host or the file's name (a full
+        address or path is long and hides what tells feeds apart)."""
+        if self.title and self.title.strip():
+            return self.title.strip()
+        if self.kind == "file":
+            return PurePath(self.url).name or self.url
+        return site_host(self.url) or self.url
 
     @property
     def health(self) -> str:

@@ -54,6 +54,14 @@ class FeedParseError(FeedError):
     """The fetched bytes are not a feed (an HTML page, an empty file, garbage)."""
 
 
+class FeedNotFound(AppError):
+    """No feed has that id or URL."""
+
+
+class ReviewError(AppError):
+    """A review action that cannot be done (unknown narrative, bad status, nothing to undo)."""
+
+
 class StoreError(AppError):
     """The database could not be read or written."""
 

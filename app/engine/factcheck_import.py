@@ -168,7 +168,6 @@ def import_factchecks(store: Store, paths: Iterable[str | Path], *, progress: Pr
             tally.failed.append(str(path))
             tally.errors.append(ImportProblem(exc.path, exc.location, str(exc).split(": ", 1)[-1]
                                               if exc.location is None else _message(exc)))
-            log.warning("%s", exc)
     if progress:
         progress(1.0, "fact-checks imported")
     return ImportReport(

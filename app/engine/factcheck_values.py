@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .flags import LANGUAGE_NAMES
+from .store.database import to_utc_text
 
 VERDICTS = ("false", "misleading", "mixed", "true", "unproven", "other")
 
@@ -149,6 +150,13 @@ def _day(year: int, month: int, day: int) -> str | None:
         return None
 
 
+def _iso(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def parse_date(text: str | None) -> str | None:
     """Read a date in any common form; return ``YYYY-MM-DD`` (the day as written), or None.
 
@@ -165,11 +173,7 @@ def parse_date(text: str | None) -> str | None:
     if not text:
         return None
     text = text.strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    else:
+    if moment := _iso(text):
         return moment.date().isoformat()
     if re.fullmatch(r"\d{9,10}(?:\.\d+)?", text):
         return datetime.fromtimestamp(float(text), timezone.utc).date().isoformat()
@@ -200,4 +204,23 @@ def parse_date(text: str | None) -> str | None:
     return None
 
 
-__all__ = ["VERDICTS", "language_code", "parse_date", "text_of", "verdict_of"]
+def parse_moment(text: str) -> str | None:
+    """Read a date or time as a person types it; return it as the store keeps times, or None.
+
+    An ISO time keeps its time (an offset is converted, none means UTC); every other
+    form :func:`parse_date` reads, with its day/month rule, is that day at midnight
+    UTC. The command line's ``--since``/``--until`` read dates this way, so that a
+    date written as in the fact-check files is understood there too.
+
+    Examples
+    --------
+    >>> parse_moment("17/11/2026"), parse_moment("2026-11-17T10:00+02:00"), parse_moment("next week")
+    ('2026-11-17T00:00:00Z', '2026-11-17T08:00:00Z', None)
+    """
+    if moment := _iso(text):
+        return to_utc_text(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    day = parse_date(text)
+    return f"{day}T00:00:00Z" if day else None
+
+
+__all__ = ["VERDICTS", "language_code", "parse_date", "parse_moment", "text_of", "verdict_of"]

@@ -58,6 +58,22 @@ __all__ = ["FLAT_LIMIT", "REGROW_FACTOR", "TARGET_RECALL", "IndexInfo", "VectorI
 
 log = logging.getLogger(__name__)
 
+
+def _not_a_missing_faiss_build(record: logging.LogRecord) -> bool:
+    """False for faiss's note that a CPU-specific build (AVX512, AVX2, SVE) is not installed.
+
+    faiss probes those builds in turn and logs each absent one with its
+    ``ModuleNotFoundError``; the generic build then loads, so the lines are harmless
+    but read as failures in the log. Any other loader message, and a build that is
+    present but fails to load, still get through.
+    """
+    message = record.getMessage()
+    return not (message.startswith("Could not load library with")
+                and "ModuleNotFoundError" in message and "No module named 'faiss.swigfaiss_" in message)
+
+
+logging.getLogger("faiss.loader").addFilter(_not_a_missing_faiss_build)
+
 Progress = Callable[[float, str], None]
 
 # Below this many vectors exact search is fast (0.5 ms of CPU a query at 10k x 512,

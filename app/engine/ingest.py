@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .claims import extract_claims
 from .domain import ArticleDraft, Feed
@@ -62,7 +63,10 @@ class IngestReport:
     articles_new: int = 0
     claims_new: int = 0
     claims_boilerplate: int = 0  # lines the feed repeats under many articles, not stored as claims
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (feed, message)
+    # (feed, message): the feed's title, else its address, not the short name a list shows (its
+    # site): the feeds that fail are often those never read, so untitled, and two of one site
+    # would read the same.
+    errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
     documents_pruned: int = 0
@@ -70,6 +74,21 @@ class IngestReport:
 
 def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
+
+
+def url_problem(url: str) -> str | None:
+    """Why an http(s) address cannot be a feed's (it names no host), or None when it can.
+
+    Examples
+    --------
+    >>> url_problem("https://"), url_problem("https://example.org/rss")
+    ('The address https:// has no host name (like example.org).', None)
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a broken IPv6 literal or port
+        host = None
+    return None if host else f"The address {url} has no host name (like example.org)."
 
 
 def feed_files_in(folder: Path, *, limit: int | None = None) -> list[Path]:
@@ -126,10 +145,12 @@ def add_source(store: Store, source: str, *, tags: Iterable[str] = (), title: st
     Raises
     ------
     FeedError
-        The source is neither an http(s) URL nor an existing file or folder, or a folder
-        holds no feeds.
+        The source is neither an http(s) URL with a host nor an existing file or folder,
+        or a folder holds no feeds.
     """
     if is_url(source):
+        if problem := url_problem(source):
+            raise FeedError(source, problem)
         return AddedSource((feed_store.add_feed(store.db, source, kind="http", title=title, tags=tags),))
     path = Path(source).expanduser()
     if path.is_dir():
@@ -387,7 +408,7 @@ def _store_one(store: Store, feed: Feed, started: str, future: Future, settings:
     report.claims_new += saved.claims_new
     report.claims_boilerplate += saved.claims_boilerplate
     if parsed.error:
-        report.warnings.append((feed.display_title, parsed.error))
+        report.warnings.append((feed.title or feed.url, parsed.error))
 
 
 def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, settings: Settings,
@@ -397,5 +418,5 @@ def _record_failure(store: Store, feed: Feed, started: str, exc: FeedError, sett
         feed_store.record_failure(conn, feed.id, started_at=started, error=exc.message,
                                   http_status=exc.status, next_fetch_at=retry)
     report.failed += 1
-    report.errors.append((feed.display_title, exc.message))
+    report.errors.append((feed.title or feed.url, exc.message))
     log.info("feed %s failed: %s", feed.url, exc.message)

@@ -41,6 +41,11 @@ EMBED_BATCH = 4096
 # The first batch of a large backlog: the newest titles, few enough to be embedded and clustered
 # in seconds (a thousand titles with their leads take about 10 CPU-seconds).
 FIRST_BATCH = 1024
+# Where each stage of processing claims ends, as shares of the whole: matching with the fact-check
+# library takes the last tenth (less its final percent, which says that everything is done), and
+# after a model switch re-clustering every claim takes what embedding leaves. Each stage starts
+# where the one before ended, so progress never goes back and reaches 100% only at the end.
+INDEXED, RE_EMBEDDED, CLUSTERED, MATCHED = 0.1, 0.5, 0.9, 0.99
 
 
 @dataclass
@@ -144,7 +149,8 @@ class Pipeline:
         report = report or PipelineReport()
         embedder = self.embedder
         switching = [m for m in vector_store.stored_models(self.store.db) if m != embedder.name]
-        index = self.index(_part(progress, 0.0, 0.1), cancel)
+        index = self.index(_part(progress, 0.0, INDEXED), cancel)
+        embedded_part = _part(progress, INDEXED, RE_EMBEDDED if switching else CLUSTERED)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
         verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
         # A first fetch of hundreds of feeds: the newest stories are clustered (and flagged)
@@ -162,9 +168,9 @@ class Pipeline:
                     batch, ahead = ahead, queue.submit(batches[n + 1]) if n + 1 < len(batches) else None
 
                     def embedding(fraction: float, size: int = len(batch.ids)) -> None:
-                        if progress:
+                        if embedded_part:
                             embedded = done + int(fraction * size)
-                            progress(0.1 + 0.9 * embedded / total, f"{verb}: {embedded}/{total}")
+                            embedded_part(embedded / total, f"{verb}: {embedded}/{total}")
 
                     try:
                         vectors = queue.take(batch, embedding)
@@ -172,18 +178,20 @@ class Pipeline:
                         raise Cancelled("Stopped; claims processed so far are kept.") from None
                     self._index_and_cluster(batch, vectors, clusterer, switching, report)
                     done += len(batch.ids)
-                    if progress:
+                    if embedded_part:
                         flagged = "" if switching else (
                             f", {narrative_store.count_narratives(self.store.db, FLAGGED)} narratives flagged")
-                        progress(0.1 + 0.9 * done / total, f"{verb}: {done}/{total}{flagged}")
+                        embedded_part(done / total, f"{verb}: {done}/{total}{flagged}")
         finally:
             if report.claims_embedded:
                 self._save(index)
         if switching:
-            self._finish_switch(switching, report, progress, cancel)
+            self._finish_switch(switching, report, _part(progress, RE_EMBEDDED, CLUSTERED), cancel)
         # Fact-checkers' feeds into the library, then the new claims against it.
         report.narratives_touched |= match_new_claims(self.store, embedder, self.settings, index=self._index,
-                                                      progress=_part(progress, 0.99, 1.0), cancel=cancel)
+                                                      progress=_part(progress, CLUSTERED, MATCHED), cancel=cancel)
+        if progress:
+            progress(1.0, "done")
         return report
 
     def _index_and_cluster(self, batch: EmbeddedBatch, vectors: np.ndarray, clusterer: Clusterer,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from .clustering import Clusterer
 from .domain import AuditEntry
-from .errors import AppError
+from .errors import ReviewError
 from .settings import Settings
 from .store import REVIEW_WAIT_SECONDS, Store, store_errors, utc_now, write_transaction
 from .factchecks import describe_match_action
@@ -20,10 +20,6 @@ from .store import memberships as members
 from .store.vectors import load_vectors
 
 STATUSES = ("new", "reviewing", "confirmed", "dismissed")
-
-
-class ReviewError(AppError):
-    """A review action that cannot be done (unknown narrative, bad status, nothing to undo)."""
 
 
 def current_user() -> str:
@@ -52,8 +48,11 @@ def _require(conn, narrative_id: int) -> tuple[str, str]:
     return row
 
 
-def set_status(store: Store, narrative_id: int, status: str, *, actor: str | None = None) -> None:
-    """Set a narrative's review status (new, reviewing, confirmed, dismissed).
+def set_status(store: Store, narrative_id: int, status: str, *, actor: str | None = None) -> str:
+    """Set a narrative's review status (new, reviewing, confirmed, dismissed); return the one it had.
+
+    Setting the status it already has changes nothing: no audit entry, and the narrative is
+    not marked reviewed (which would shield it from re-clustering), from either face.
 
     Raises
     ------
@@ -64,8 +63,11 @@ def set_status(store: Store, narrative_id: int, status: str, *, actor: str | Non
         raise ReviewError(f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
     with write_transaction(store.db, wait=REVIEW_WAIT_SECONDS) as conn:
         old, _ = _require(conn, narrative_id)
+        if old == status:
+            return old
         conn.execute("UPDATE narratives SET status = ?, reviewed = 1 WHERE id = ?", (status, narrative_id))
         _audit(conn, actor or current_user(), "status", narrative_id, {"from": old, "to": status})
+    return old
 
 
 def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None = None) -> None:
@@ -216,12 +218,22 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
 
 
 def audit_trail(store: Store, narrative_id: int) -> list[AuditEntry]:
-    """Every review action on a narrative, newest first."""
+    """Every review action on a narrative, newest first (one merged away keeps its own).
+
+    Raises
+    ------
+    ReviewError
+        There is no such narrative, and never was one with a review action.
+    """
     with store_errors():
         rows = store.db.conn.execute(
             "SELECT id, at, actor, action, subject, detail FROM audit WHERE subject = ? ORDER BY id DESC",
             (_subject(narrative_id),),
         ).fetchall()
+        # An empty trail must not read as "not reviewed yet" for a number that names no narrative.
+        if not rows and store.db.conn.execute("SELECT 1 FROM narratives WHERE id = ?",
+                                              (narrative_id,)).fetchone() is None:
+            raise ReviewError(f"No narrative {narrative_id}.")
     return [AuditEntry(*r) for r in rows]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .domain import SearchHit
+from .errors import AppError
 from .lexical import tokens
 from .store import Store, store_errors
 
@@ -16,6 +17,30 @@ HIT_JOINS = """
     JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id
     LEFT JOIN narrative_claims nc ON nc.claim_id = c.id
 """
+
+
+class QueryError(AppError):
+    """A search was asked for nothing: its text is empty or only spaces."""
+
+
+def search_text(text: str) -> str:
+    """The text a search looks for: what was typed, without the spaces around it.
+
+    Raises
+    ------
+    QueryError
+        Nothing is left. A blank search is refused rather than answered with an
+        empty list, which would read as "no claim says that".
+
+    Examples
+    --------
+    >>> search_text("  vaccine microchips ")
+    'vaccine microchips'
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise QueryError("Nothing to search for: give a few words, e.g. \"vaccine microchips\".")
+    return stripped
 
 
 def fts_query(text: str) -> str:
@@ -32,8 +57,13 @@ def keyword_search(store: Store, text: str, *, limit: int = 20) -> list[SearchHi
     """Claims that contain all the words of ``text``, best BM25 match first.
 
     Falls back to any of the words when no claim has them all.
+
+    Raises
+    ------
+    QueryError
+        ``text`` is blank (see :func:`search_text`).
     """
-    query = fts_query(text)
+    query = fts_query(search_text(text))
     if not query:
         return []
     hits = _fts(store, query, limit)
@@ -85,14 +115,20 @@ def semantic_search(store: Store, index, embedder, text: str, *, limit: int = 20
 
     The ``limit`` nearest claims are looked at; those below the bar are counted, not returned.
 
+    Raises
+    ------
+    QueryError
+        ``text`` is blank (see :func:`search_text`).
+
     Examples
     --------
     >>> found = semantic_search(store, index, embedder, "vacunas con microchips", limit=200)
     >>> len(found.hits), found.left_out
     (3, 197)
     """
+    text = search_text(text)
     bar = search_bar(embedder.name)
-    if not text.strip() or len(index) == 0:
+    if len(index) == 0:
         return MeaningSearch((), 0, 0, bar)
     vector = embedder.encode([text])
     scores, ids = index.search(vector, min(limit, len(index)))
@@ -121,5 +157,5 @@ def _hit(row: Sequence, score: float) -> SearchHit:
     )
 
 
-__all__ = ["FALLBACK_SEARCH_BAR", "MeaningSearch", "SEARCH_BARS", "fts_query", "hits_for", "keyword_search",
-           "search_bar", "semantic_search"]
+__all__ = ["FALLBACK_SEARCH_BAR", "MeaningSearch", "QueryError", "SEARCH_BARS", "fts_query", "hits_for",
+           "keyword_search", "search_bar", "search_text", "semantic_search"]

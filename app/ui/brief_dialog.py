@@ -58,12 +58,12 @@ def export_selected(data_dir: Path, narrative_ids: Sequence[int], path: Path, fm
         store.close()
     rest = (lambda f, m: progress(0.4 + f * 0.6, m)) if progress else None
     if fmt == "pdf":
-        from .brief_pdf import write_pdf
+        from app.render.brief_pdf import write_pdf
 
         return write_pdf(brief, path, progress=rest, cancel=cancel)
     png = None
     if fmt == "md":
-        from .brief_pdf import svg_to_png as png
+        from app.render.brief_pdf import svg_to_png as png
     return write_brief(brief, path, fmt, png=png, progress=rest, cancel=cancel)
 
 

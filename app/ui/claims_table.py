@@ -35,9 +35,13 @@ class ClaimsTable(QTableView):
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setSortingEnabled(True)
         self.sortByColumn(Column.PUBLISHED, Qt.AscendingOrder)
-        self.setWordWrap(False)
+        # Two lines a row, the claim wrapped (a laptop's pane showed its first two words);
+        # fixed heights keep a narrative of thousands of claims smooth to scroll. The whole
+        # claim is in the tooltip and, highlighted, in the article tab.
+        self.setWordWrap(True)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().lineSpacing() + 8)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setTextElideMode(Qt.ElideRight)
@@ -75,7 +79,8 @@ class ClaimsTable(QTableView):
         widths = {
             Column.OUTLET: max(head(Column.OUTLET), min(outlets, max(90, self.viewport().width() // 5))),
             Column.LANGUAGE: max(head(Column.LANGUAGE), metrics.horizontalAdvance("xx") + pad),
-            Column.PUBLISHED: max(head(Column.PUBLISHED), metrics.horizontalAdvance("2026-11-10 08:00") + pad),
+            # The day on the first line, the time wrapped under it.
+            Column.PUBLISHED: max(head(Column.PUBLISHED), metrics.horizontalAdvance("2026-11-10") + pad),
             Column.SIMILARITY: max(head(Column.SIMILARITY), metrics.horizontalAdvance("0.00") + pad),
         }
         self._fitting = True

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from app.engine.domain import site_host
 from app.engine.factcheck_values import VERDICTS
 from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks
 
@@ -38,7 +38,7 @@ SETTINGS_FOLDER = "factchecks/folder"
 COLUMNS = ("Rating", "Verdict", "Publisher", "Date", "Lang", "Claim", "Link")
 COLUMN_TIPS = {
     "Rating": "The rating in the publisher's own words",
-    "Verdict": "The rating in one of the library's verdicts (blank when it says the same as the rating)",
+    "Verdict": "The rating sorted into one of the library's verdicts (false, misleading, mixed, true, unproven, other)",
     "Link": "The fact-check's web page: double-click a row to open it",
 }
 URL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -47,17 +47,12 @@ LINK_WIDTH = 180  # the host fits; the full address is in the tooltip
 
 def link_text(url: str) -> str:
     """The host of a fact-check's address (without ``www.``), for a narrow column."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    return host.removeprefix("www.") or url
+    return site_host(url) or url
 
 
-def verdict_text(rating: str, verdict: str) -> str:
-    """The verdict capitalised, or blank when the rating already says it."""
-    if not verdict or verdict.casefold() == rating.strip().casefold():
-        return ""
+def verdict_text(verdict: str) -> str:
+    """The verdict capitalised: always shown, since a blank cell reads as "no verdict" even
+    where the rating says the same ("False", verdict false)."""
     return verdict[:1].upper() + verdict[1:]
 
 
@@ -122,7 +117,7 @@ class FactChecksDialog(QDialog):
         header.setSectionResizeMode(COLUMNS.index("Claim"), QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COLUMNS.index("Link"), QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COLUMNS.index("Link"), LINK_WIDTH)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # a claim reads from its start; whole in its tooltip
         self.more_button = QPushButton("Show more")
         self.more_button.setVisible(False)
         self.count_label = QLabel("")
@@ -190,7 +185,7 @@ class FactChecksDialog(QDialog):
     def _fill_row(self, row: int, fc: FactCheck) -> None:
         rating = fc.rating or "unknown"
         url = fc.url or ""
-        values = (rating, verdict_text(rating, fc.verdict or ""), fc.publisher or "", fc.review_date or "",
+        values = (rating, verdict_text(fc.verdict or ""), fc.publisher or "", fc.review_date or "",
                   fc.language or "", fc.claim, link_text(url) if url else "")
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
@@ -200,8 +195,6 @@ class FactChecksDialog(QDialog):
             elif column == COLUMNS.index("Link") and url:
                 item.setData(URL_ROLE, url)
                 item.setToolTip(f"{url}\n(double-click to open)")
-            elif column == COLUMNS.index("Verdict") and fc.verdict:
-                item.setToolTip(f"Verdict: {fc.verdict}")
             self.table.setItem(row, column, item)
 
     def selected_ids(self) -> list[int]:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
-from app.engine.ingest import is_url
+from app.engine.ingest import is_url, url_problem
 from app.engine.store.feeds import normalise_tags
 
 FEED_FILE_FILTER = "Feed files (*.xml *.rss *.atom *.rdf *.json *.feed);;All files (*)"
@@ -27,8 +27,7 @@ def source_problem(source: str) -> str | None:
     if not source:
         return "Type a web address, or choose a feed file or a folder of feed files."
     if is_url(source):
-        return None if "." in source.split("://", 1)[1].split("/", 1)[0] or "localhost" in source else (
-            "That web address has no host name (like example.org).")
+        return url_problem(source)
     if "://" in source:
         return "Only http:// and https:// addresses can be fetched."
     if not Path(source).expanduser().exists():

@@ -4,9 +4,9 @@ A feed with several tags shows under each of its tags; feeds without tags under
 "Untagged". Groups keep their items across refreshes (rows are updated in place,
 added or removed), so the tree keeps what the person expanded and selected.
 
-"Unread" counts the articles stored since the person last looked at a feed: the
-feed's article count at that moment is kept per data folder in ``ui-state.ini``
-(a QSettings file next to the database, so another data folder has its own).
+"Unread" counts the articles the person has not opened (:class:`SeenMarkers`), kept
+per data folder in ``ui-state.ini`` (a QSettings file next to the database, so another
+data folder has its own).
 """
 
 from __future__ import annotations
@@ -66,7 +66,14 @@ def ui_state(data_dir: Path) -> QSettings:
 
 
 class SeenMarkers:
-    """How many articles each feed had when the person last looked at it."""
+    """Which of a feed's articles the person has read.
+
+    A feed's articles are read up to a mark (how many it had at "Mark all as read"),
+    and past it each one opened: opening an article reads it, looking at the feed
+    does not (readers of feeds expect a list of headlines to stay new until read).
+    The articles past the mark are the feed's newest by id; the unread ones are those
+    not opened.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self._settings = ui_state(data_dir)
@@ -74,14 +81,31 @@ class SeenMarkers:
     def seen(self, feed_id: int) -> int:
         return int(self._settings.value(f"seen/{feed_id}", 0))
 
+    def opened(self, feed_id: int) -> set[int]:
+        """The articles opened past the feed's mark."""
+        text = str(self._settings.value(f"opened/{feed_id}", "") or "")
+        return {int(part) for part in text.split(",") if part}
+
     def unread(self, feed: Feed) -> int:
-        return max(0, feed.entries - self.seen(feed.id))
+        return max(0, feed.entries - self.seen(feed.id) - len(self.opened(feed.id)))
+
+    def unread_ids(self, feed: Feed, article_ids: list[int]) -> set[int]:
+        """Which of ``article_ids`` (some of the feed's articles) are unread."""
+        past_mark = sorted(article_ids, reverse=True)[:max(0, feed.entries - self.seen(feed.id))]
+        return set(past_mark) - self.opened(feed.id)
 
     def mark(self, feed: Feed) -> None:
         self._settings.setValue(f"seen/{feed.id}", feed.entries)
+        self._settings.remove(f"opened/{feed.id}")
+
+    def mark_opened(self, feed_id: int, article_id: int) -> None:
+        """Read one unread article (one of :meth:`unread_ids`)."""
+        opened = self.opened(feed_id) | {article_id}
+        self._settings.setValue(f"opened/{feed_id}", ",".join(map(str, sorted(opened))))
 
     def forget(self, feed_id: int) -> None:
         self._settings.remove(f"seen/{feed_id}")
+        self._settings.remove(f"opened/{feed_id}")
 
 
 def local_time(text: str | None) -> str:
@@ -197,12 +221,10 @@ class FeedsModel(QStandardItemModel):
     def total_unread(self) -> int:
         return sum(self.seen.unread(f) for f in self._feeds.values())
 
-    def mark_seen(self, feed_id: int) -> None:
-        """The person looked at this feed: nothing in it is new any more."""
-        feed = self._feeds.get(feed_id)
-        if feed is not None:
-            self.seen.mark(feed)
-            self.refresh(reread=False)
+    def mark_opened(self, feed_id: int, article_id: int) -> None:
+        """The person opened this unread article of the feed."""
+        self.seen.mark_opened(feed_id, article_id)
+        self.refresh(reread=False)
 
     def refresh(self, *, reread: bool = True) -> None:
         """Re-read the feeds (a quick query) and bring the tree up to date in place."""
@@ -261,7 +283,7 @@ class FeedsModel(QStandardItemModel):
         name.setIcon(health_icon(feed.health, feed.enabled))
         name.setToolTip(health_tooltip(feed))
         name.setData(feed.health, FeedRole.HEALTH)
-        count.setToolTip(f"{unread} article(s) since you last looked at this feed" if unread else "")
+        count.setToolTip(f"{unread} article(s) not opened yet" if unread else "")
         muted = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         name.setData(QBrush(muted) if not feed.enabled else None, Qt.ItemDataRole.ForegroundRole)
         self._set_count(name, count, unread)

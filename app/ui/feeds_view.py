@@ -46,9 +46,10 @@ def health_line(feed: Feed) -> str:
 
 
 class FeedDetails(QWidget):
-    """The selected feed: address, health in words (the full error), latest articles, new ones bold."""
+    """The selected feed: address, health in words (the full error), latest articles, unread ones bold."""
 
     article_activated = Signal(int)
+    article_read = Signal(int)  # an unread article was opened
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +74,7 @@ class FeedDetails(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)  # the palette's muted text
+        self.unread_ids: set[int] = set()  # of the articles listed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.title_label)
@@ -87,14 +89,16 @@ class FeedDetails(QWidget):
         self.placeholder.setVisible(text is not None)
         self.articles.setVisible(text is None)
 
-    def show_feed(self, feed: Feed | None, context: AppContext | None, unread: int = 0) -> None:
+    def show_feed(self, feed: Feed | None, context: AppContext | None, seen: SeenMarkers | None = None) -> None:
         self.articles.clear()
+        self.unread_ids = set()
         if feed is None or context is None:
             self.title_label.setText("No feed selected")
             self.status_label.setText("Select a feed to see whether it works and its latest articles.")
             self.show_placeholder("Select a feed to see its latest articles")
             return
         self.title_label.setText(feed.display_title)
+        unread = seen.unread(feed) if seen else 0
         lines = [html.escape(feed.url), health_line(feed)]
         if feed.health in ("error", "backing-off"):
             lines.append(f"<b>Next try:</b> {local_time(feed.next_fetch_at)} (Fetch now tries at once)")
@@ -105,19 +109,27 @@ class FeedDetails(QWidget):
         self.status_label.setText("<br>".join(lines))
         found = article_store.list_articles(context.store.db, feed_id=feed.id, limit=ARTICLES_SHOWN)
         self.show_placeholder(None if found else "No articles from this feed yet")
-        newest_ids = set(sorted((a.id for a in found), reverse=True)[:unread])
+        self.unread_ids = seen.unread_ids(feed, [a.id for a in found]) if seen else set()
         for article in found:
             item = QListWidgetItem(f"{local_time(article.published_at)}  {article.title}")
             item.setData(Qt.ItemDataRole.UserRole, article.id)
             item.setToolTip(article.text[:400] + ("…" if len(article.text) > 400 else ""))
-            if article.id in newest_ids:
-                bold = QFont(item.font())
-                bold.setBold(True)
-                item.setFont(bold)
+            self._set_unread(item, article.id in self.unread_ids)
             self.articles.addItem(item)
 
+    @staticmethod
+    def _set_unread(item: QListWidgetItem, unread: bool) -> None:
+        font = QFont(item.font())
+        font.setBold(unread)
+        item.setFont(font)
+
     def _on_articles_item_activated(self, item: QListWidgetItem) -> None:
-        self.article_activated.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        article_id = int(item.data(Qt.ItemDataRole.UserRole))
+        if article_id in self.unread_ids:
+            self.unread_ids.discard(article_id)
+            self._set_unread(item, False)
+            self.article_read.emit(article_id)
+        self.article_activated.emit(article_id)
 
 
 class FeedsView(QWidget):
@@ -152,6 +164,7 @@ class FeedsView(QWidget):
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
         self.details = FeedDetails()
         self.details.article_activated.connect(self.article_activated)
+        self.details.article_read.connect(self._on_details_article_read)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("feedsSplitter")
         self.splitter.addWidget(self.tree)
@@ -179,7 +192,7 @@ class FeedsView(QWidget):
         for tag, index in self.model.groups().items():
             if tag not in known:
                 self.tree.expand(index)
-        self._show_current(mark=False)
+        self._show_current()
 
     def current_feed(self) -> Feed | None:
         return self.model.feed_at(self.tree.currentIndex())
@@ -205,11 +218,11 @@ class FeedsView(QWidget):
         return True
 
     def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_current(mark=True)
+        self._show_current()
         feed = self.model.feed_at(current)
         self.feed_selected.emit(feed.id if feed else None)
 
-    def _show_current(self, *, mark: bool) -> None:
+    def _show_current(self) -> None:
         index = self.tree.currentIndex()
         feed = self.model.feed_at(index)
         if feed is None:
@@ -223,12 +236,12 @@ class FeedsView(QWidget):
             else:
                 self.details.show_feed(None, None)
             return
-        unread = self.model.seen.unread(feed)
-        self.details.show_feed(feed, self.context, unread)
-        if mark and unread:
-            # Looking at the feed is what makes its articles no longer new; the list keeps them bold until
-            # another feed is selected.
-            self.model.mark_seen(feed.id)
+        self.details.show_feed(feed, self.context, self.model.seen)
+
+    def _on_details_article_read(self, article_id: int) -> None:
+        feed = self.current_feed()
+        if feed is not None:
+            self.model.mark_opened(feed.id, article_id)
 
     # Writing
 

@@ -24,6 +24,7 @@ KIND_TITLES = {
     "watchlist": "Watchlist source",
     "growth": "Growing fast",
     "fact-checked": "Matches a fact-check",
+    "origin": "First source uncertain",
 }
 
 KIND_COLOURS = {
@@ -32,6 +33,7 @@ KIND_COLOURS = {
     "watchlist": QColor("#c92a2a"),
     "growth": QColor("#2b8a3e"),
     "fact-checked": QColor("#1971c2"),
+    "origin": QColor("#e67700"),
 }
 OTHER_COLOUR = QColor("#868e96")
 
@@ -91,6 +93,14 @@ def paint_flag(painter: QPainter, rect: QRectF, kind: str) -> None:
         painter.drawPolyline([p(0.60, 0.30), p(0.78, 0.32), p(0.76, 0.50)])
     elif kind == "fact-checked":
         painter.drawPolyline([p(0.26, 0.52), p(0.43, 0.68), p(0.74, 0.34)])
+    elif kind == "origin":
+        # a question mark: who said it first is in doubt
+        mark = QPainterPath(p(0.34, 0.36))
+        mark.cubicTo(p(0.34, 0.16), p(0.68, 0.16), p(0.66, 0.38))
+        mark.cubicTo(p(0.64, 0.52), p(0.50, 0.50), p(0.50, 0.62))
+        painter.drawPath(mark)
+        painter.setBrush(QColor("white"))
+        painter.drawEllipse(p(0.50, 0.77), s * 0.05, s * 0.05)
     else:
         painter.drawPoint(p(0.5, 0.5))
     painter.restore()

@@ -52,6 +52,7 @@ OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
 LOCAL_PATHS_SHOWN = 20
 SKIPPED_SHOWN = 20  # a large OPML file can leave hundreds out; a message box shows the first
 STATE_VERSION = 1
+FEEDS_WIDTH = 250  # the feeds dock at first start: an outlet's name and its count fit
 
 
 def window_settings() -> QSettings:
@@ -504,7 +505,8 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         if not has_docks:
-            self.resizeDocks([self.feeds_dock], [300], Qt.Orientation.Horizontal)
+            # Feed names are short; the narratives' titles and claims need the width.
+            self.resizeDocks([self.feeds_dock], [FEEDS_WIDTH], Qt.Orientation.Horizontal)
             self.splitter.setSizes([420, 560])
             self.feeds.splitter.setSizes([400, 320])
 

@@ -39,13 +39,14 @@ class NarrativeFiltersView(QWidget):
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(4)
         self.status_combo = self._combo("Filter by review status")
-        # The longest kind ("Matches a fact-check") and its icon show whole.
-        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag", 20)
+        # Most kinds and their icons show whole; the longest ("Matches a fact-check") ends in "…"
+        # when chosen, so that the filters fit a laptop's pane beside the detail.
+        self.flag_combo = self._combo("Show only flagged narratives, or those with one kind of flag", 16)
         self.language_combo = self._combo("Show narratives told in this language")
         self.source_combo = self._combo("Show narratives this source told")
         self.tag_combo = self._combo("Show narratives told by a source with this tag")
-        self.since_check = QCheckBox("Active since")
-        self.since_check.setToolTip("Show only narratives with a claim published on or after this day")
+        self.since_check = QCheckBox("Since")
+        self.since_check.setToolTip("Active since: show only narratives with a claim published on or after this day")
         self.since_date = QDateEdit()
         self.since_date.setCalendarPopup(True)
         self.since_date.setDisplayFormat("yyyy-MM-dd")

@@ -18,8 +18,11 @@ STATUS_TITLES = {"new": "New", "reviewing": "Reviewing", "confirmed": "Confirmed
 
 
 FLAG_LINES = 4
-"""The flags box is at most this many text lines tall; more scroll in the box (on a
-laptop screen the claims and the tabs below need the room)."""
+"""The flags box is at least this many text lines tall when its flags need them."""
+FLAGS_SHARE = 0.3
+"""...and may take up to this share of the detail pane's height: every flag shows (four
+of them, wrapped, at 1280x800) while the claims and the tabs below keep most of the room.
+Only in a shorter pane do the flags scroll in their box."""
 
 
 class NarrativeHeaderView(QWidget):
@@ -28,6 +31,7 @@ class NarrativeHeaderView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._summary: NarrativeSummary | None = None
+        self._room = 0  # the detail pane's height (set_room)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -60,9 +64,17 @@ class NarrativeHeaderView(QWidget):
         self.flags_scroll.setWidget(self.flags_box)
         layout.addWidget(self.flags_scroll)
 
+    def set_room(self, height: int) -> None:
+        """The height of the pane the header is in, which the flags box may take a share of."""
+        if height != self._room:
+            self._room = height
+            self._fit_flags()
+
     def flags_height_cap(self) -> int:
-        """The most the flags box may take: :data:`FLAG_LINES` lines of text and its margins."""
-        return self.fontMetrics().lineSpacing() * FLAG_LINES + 8 + 2 * self.flags_scroll.frameWidth()
+        """The most the flags box may take: :data:`FLAGS_SHARE` of the pane, at least
+        :data:`FLAG_LINES` lines of text, and its margins."""
+        lines = self.fontMetrics().lineSpacing() * FLAG_LINES + 8 + 2 * self.flags_scroll.frameWidth()
+        return max(lines, int(self._room * FLAGS_SHARE))
 
     def _fit_flags(self) -> None:
         """The flags box as tall as its flags at this width, up to :meth:`flags_height_cap`."""

@@ -281,6 +281,10 @@ class NarrativeView(QWidget):
             grid.setColumnStretch(column, 0)
         grid.setColumnStretch(0 if wrapped else 2, 1)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.header.set_room(event.size().height())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.review_bar and event.type() == QEvent.Resize:
             one_line = self._status_group.sizeHint().width() + self._actions_group.sizeHint().width() + 12
@@ -495,7 +499,7 @@ class NarrativeView(QWidget):
             return None
         other = None
         if other_id is not None:
-            found = narrative_store.list_narratives(self._context.store.db, ids=[other_id])
+            found = narrative_store.list_narratives(self._context.store.db, narrative_store.NarrativeFilter(ids=(other_id,)))
             other = found[0] if found else None
         dialog = MergeDialog(self._context.store, self._narrative.summary, other, self)
         if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:

@@ -118,7 +118,10 @@ class NarrativesView(QWidget):
         table.setItemDelegateForColumn(Column.FLAGS, FlagsDelegate(NarrativeRole.FLAGS, table))
         table.setSelectionBehavior(QAbstractItemView.SelectRows)
         table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        table.setWordWrap(False)
+        # Two lines a row, the label wrapped: one line showed a title's first few words in a
+        # laptop's pane. Every row is as tall (fixed heights keep long lists smooth); a longer
+        # title ends in "…", and is whole in its tooltip and the detail.
+        table.setWordWrap(True)
         table.setTextElideMode(Qt.ElideRight)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
@@ -128,7 +131,7 @@ class NarrativesView(QWidget):
         vertical = table.verticalHeader()
         vertical.hide()
         vertical.setSectionResizeMode(QHeaderView.Fixed)  # fixed heights: 100,000 rows stay smooth
-        vertical.setDefaultSectionSize(max(BADGE + 6, self.fontMetrics().height() + 8))
+        vertical.setDefaultSectionSize(max(BADGE + 6, 2 * self.fontMetrics().lineSpacing() + 8))
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionsMovable(True)
@@ -394,7 +397,7 @@ class NarrativesView(QWidget):
         ids = self.selected_ids()
         if len(ids) != 2:
             return None
-        summaries = {s.id: s for s in narrative_store.list_narratives(self._context.store.db, ids=ids)}
+        summaries = {s.id: s for s in narrative_store.list_narratives(self._context.store.db, narrative_store.NarrativeFilter(ids=tuple(ids)))}
         if len(summaries) != 2:
             return None
         current = summaries[self._current_id] if self._current_id in summaries else summaries[ids[0]]

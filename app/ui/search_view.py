@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.domain import SearchHit
-from app.engine.search import MeaningSearch, keyword_search
+from app.engine.search import MeaningSearch, QueryError, keyword_search, search_text
 
 from .context import AppContext
 from .error_presenter import ErrorPresenter
@@ -72,12 +72,13 @@ class SearchBar(QWidget):
         self._on_meaning_toggled(False)
 
     def search(self) -> None:
-        text = self.edit.text().strip()
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        if not text:
-            self.searched.emit("", None)
+        try:
+            text = search_text(self.edit.text())
+        except QueryError:
+            self.searched.emit("", None)  # an emptied box is no search: the whole list comes back
             return
         if not self.meaning.isChecked():
             try:

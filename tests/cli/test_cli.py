@@ -7,6 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.cli.output import Progress
+from app.engine import pipeline
+from tests.fakes import HashingEmbedder
+from tests.narrative_data import bulk_narratives
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>CLI Outlet</title>
 <item><title>Officials say the harbour bridge will close for repairs in spring</title>
@@ -174,3 +178,82 @@ def test_ingest_says_how_many_boilerplate_lines_it_left_out(run, tmp_path):
     assert "4 line(s) the feeds repeat under many articles left out" in result.stderr
     claims = json.loads(run("articles", "--format", "json").stdout)
     assert all("audio element" in a["text"] for a in claims)  # the article keeps its full text
+
+
+def test_a_list_cut_at_its_limit_says_so_and_pages_on(run, store):
+    bulk_narratives(store, 130)
+    first = run("narratives", "--all", "--format", "json")
+    assert len(json.loads(first.stdout)) == 100
+    assert "Showing narratives 1–100 of 130; '--offset 100' lists the next 30, '--limit 130' all of them." \
+        in first.stderr
+    rest = run("narratives", "--all", "--offset", "100", "--format", "json")
+    assert {n["id"] for n in json.loads(rest.stdout)}.isdisjoint(n["id"] for n in json.loads(first.stdout))
+    assert len(json.loads(rest.stdout)) == 30 and "Showing narratives 101–130 of 130." in rest.stderr
+    whole = run("narratives", "--all", "--limit", "130")
+    assert "Showing" not in whole.stderr and len(whole.stdout.splitlines()) == 132
+    assert "past the last" in run("narratives", "--all", "--offset", "130").stderr
+
+
+@pytest.mark.parametrize("address", ["https://", "http:///rss.xml", "https://:8080/feed"])
+def test_an_address_without_a_host_is_refused(run, address):
+    result = run("feeds", "add", address, code=1)
+    assert f"The address {address} has no host name" in result.stderr
+    assert json.loads(run("feeds", "list", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize("mode", ["--keyword", "--semantic"])
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_blank_search_is_a_usage_error_not_an_empty_table(run, feed_file, mode, text):
+    run("ingest", str(feed_file), "--no-narratives")
+    result = run("search", text, mode, code=2)
+    assert "Nothing to search for" in result.stderr and not result.stdout
+
+
+def ids_of(result) -> list[int]:
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize("typed, iso", [
+    ("17/11/2026", "2026-11-17"), ("10/11/2026", "2026-11-10"),  # day first, as the importers read it
+    ("11/13/2026", "2026-11-13"),  # ... unless only month first makes a date
+    ("11.11.2026", "2026-11-11"), ("11 Nov 2026", "2026-11-11"), ("2026/11/11", "2026-11-11"),
+])
+def test_since_and_until_read_dates_as_the_importers_do(run, sample, tmp_path, typed, iso):
+    for command in (["articles"], ["narratives", "--all"]):
+        assert ids_of(run(*command, "--since", typed, "--format", "json")) == \
+            ids_of(run(*command, "--since", iso, "--format", "json"))
+    briefs = [tmp_path / "typed.json", tmp_path / "iso.json"]
+    for when, out in zip((typed, iso), briefs):
+        run("brief", "--since", "2026-11-01", "--until", when, "--allow-empty", "-o", str(out), "--quiet")
+    assert [json.loads(p.read_text())["narratives"] for p in briefs][0] == json.loads(briefs[1].read_text())[
+        "narratives"]
+
+
+def test_a_date_not_understood_is_a_usage_error_naming_its_option(run, tmp_path):
+    result = run("brief", "--until", "next tuesday", "-o", str(tmp_path / "b.json"), code=2)
+    assert "'--until'" in result.stderr and "'next tuesday' is not a date" in result.stderr
+
+
+def test_the_demo_progress_never_goes_back_nor_reaches_100_before_the_end(run, monkeypatch):
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
+    reported = []
+    monkeypatch.setattr(Progress, "__call__", lambda self, fraction, message: reported.append((fraction, message)))
+    run("demo")
+    fractions = [f for f, _ in reported]
+    assert fractions == sorted(fractions), [r for r, before in zip(reported[1:], fractions) if r[0] < before]
+    assert fractions[-1] == 1.0 and fractions.count(1.0) == 1, reported[-5:]
+
+
+def test_the_list_filters_as_the_window_does(run, sample):
+    def ids(*options):
+        return {n["id"] for n in json.loads(run("narratives", "--all", *options, "--format", "json").stdout)}
+
+    assert ids() == {sample.vaccine, sample.ballots, sample.bridge}
+    assert ids("--language", "RU") == {sample.vaccine}
+    assert ids("--tag", "State media") == {sample.vaccine}
+    assert ids("--tag", "mainstream") == {sample.vaccine, sample.ballots, sample.bridge}
+    assert ids("--feed", str(sample.feeds["Stimme der Mitte"])) == {sample.vaccine}
+    assert ids("--flag", "cross-language") == {sample.vaccine}
+    assert ids("--until", "2026-11-09") == {sample.bridge}  # first seen before then
+    assert ids("--since", "2026-11-12", "--until", "16/11/2026") == {sample.ballots}
+    assert "No narratives" in run("narratives", "--all", "--language", "ja").stderr

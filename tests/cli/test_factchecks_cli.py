@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.engine import pipeline
+from tests.conftest import REPO
 from tests.factcheck_data import FACTCHECKS, VACCINE, use_fake_thresholds
 from tests.fakes import HashingEmbedder
 
@@ -76,6 +79,16 @@ def test_import_of_nothing_readable_is_an_error(run, tmp_path):
     bad.write_text("rating,url\nFalse,x\n", encoding="utf-8")
     result = run("factchecks", "import", str(bad), code=1)
     assert "bad.csv, line 1" in result.stderr and "claim" in result.stderr
+
+
+def test_a_missing_file_is_reported_once(tmp_path):
+    # A process of its own: the engine's log lines reach stderr as they do for a person.
+    missing = tmp_path / "missing.json"
+    result = subprocess.run([sys.executable, str(REPO / "main.py"), "factchecks", "import", "--data-dir",
+                             str(tmp_path / "data"), str(missing)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1 and not result.stdout
+    assert result.stderr.count(str(missing)) == 1, result.stderr
+    assert f"Error: Nothing imported: {missing}: cannot be opened" in result.stderr
 
 
 def test_match_jsonl_contract(run, tmp_path, library_file):

@@ -51,6 +51,12 @@ def test_status_and_notes_are_saved_audited_and_undone(run, sample, data_dir):
     assert stored(data_dir, sample.vaccine).notes == ""
 
 
+def test_the_status_a_narrative_already_has_is_not_an_action(run, sample, data_dir):
+    said = run("status", str(sample.vaccine), "new")
+    assert "already new; nothing changed" in said.stderr
+    assert history(run, sample.vaccine) == []
+
+
 def test_notes_from_standard_input(run, sample, data_dir):
     run("notes", str(sample.ballots), "--file", "-", stdin="Line one\nLine two\n")
     assert stored(data_dir, sample.ballots).notes == "Line one\nLine two\n"
@@ -75,6 +81,15 @@ def test_mistakes_are_told_in_plain_words(run, sample):
     assert "cannot be merged with itself" in run("merge", str(sample.vaccine), str(sample.vaccine), code=1).stderr
     assert "not both" in run("notes", str(sample.vaccine), code=2).stderr
     assert "Nothing to undo" in run("undo", code=1).stderr
+
+
+def test_the_history_of_no_narrative_is_an_error_not_an_empty_trail(run, sample, data_dir):
+    result = run("history", "999", code=1)
+    assert "No narrative 999." in result.stderr and "yet" not in result.stderr and not result.stdout
+    assert "No review actions on narrative" in run("history", str(sample.bridge)).stderr
+    run("merge", str(sample.vaccine), str(sample.bridge))
+    assert history(run, sample.bridge) == [], "a narrative merged away still names a narrative"
+    assert [e["action"] for e in history(run, sample.vaccine)] == ["merge"]
 
 
 def test_a_review_waits_for_a_fetch_holding_the_write_lock(run, sample, data_dir, monkeypatch):

@@ -97,7 +97,7 @@ def _vaccine_narrative(store):
 def test_pipeline_flags_the_narrative_that_repeats_a_factcheck(store, library):
     _vaccine_narrative(store)
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     flag = next(f for f in summary.flags if f.kind == "fact-checked")
     assert flag.reason == ("Previously fact-checked: rated False by ClaimCheck Desk (2026-11-12): "
                            "https://claimcheck.example/corvax")
@@ -111,7 +111,7 @@ def test_rejecting_a_match_stops_flagging_even_as_the_narrative_grows(store, lib
     outlets = _vaccine_narrative(store)
     pipeline = Pipeline(store, Settings(), embedder=HashingEmbedder())
     pipeline.process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     fc_id = library["fc-1"].id
     assert set_match_status(store, summary.id, fc_id, "rejected", actor="tester") == 3
     narrative = narrative_store.get_narrative(store.db, summary.id)
@@ -138,7 +138,7 @@ def test_undo_takes_back_a_rejected_match_and_its_flag_returns(store, library):
 
     _vaccine_narrative(store)
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     fc_id = library["fc-1"].id
     set_match_status(store, summary.id, fc_id, "rejected")
     assert "fact-checked" not in {f.kind for f in narrative_store.get_narrative(store.db, summary.id).summary.flags}
@@ -153,7 +153,7 @@ def test_undo_takes_back_a_rejected_match_and_its_flag_returns(store, library):
 def test_match_status_errors(store, library):
     _vaccine_narrative(store)
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     with pytest.raises(FactCheckError):
         set_match_status(store, summary.id, library["fc-1"].id, "maybe")
     with pytest.raises(FactCheckError):
@@ -165,7 +165,7 @@ def test_match_status_errors(store, library):
 def test_rejecting_one_claims_match_is_audited_on_its_narrative(store, library):
     _vaccine_narrative(store)
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     [matched] = narrative_factchecks(store.db, summary.id)
     set_claim_match_status(store, matched.claim_ids[0], matched.factcheck.id, "rejected")
     assert audit_trail(store, summary.id)[0].action == "factcheck-match"
@@ -200,7 +200,7 @@ def test_an_empty_library_checks_nothing_so_the_first_import_reaches_every_claim
     import_factchecks(store, [path])
     report = match_claims(store, embedder)
     assert report.claims_checked == 4 and len(report.narratives_touched) == 1
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert "fact-checked" in {f.kind for f in summary.flags}
 
 

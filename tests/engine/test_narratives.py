@@ -43,7 +43,7 @@ def test_the_same_claim_from_three_outlets_becomes_one_flagged_narrative(store):
     add_article(store, outlets[0], ["The city orchestra announced its winter programme of concerts"])
     report = Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     assert report.claims_embedded == 4
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert summary.size == 3 and summary.sources == 3 and summary.label == claim
     assert {f.kind for f in summary.flags} >= {"spread", "watchlist"}
     assert summary.first_seen == "2026-11-10T01:00:00Z" and summary.last_seen == "2026-11-10T03:00:00Z"
@@ -55,7 +55,7 @@ def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     for hour, feed in enumerate(outlets):
         add_article(store, feed, [claim], published=f"2026-11-10T0{hour + 1}:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
-    [summary] = narrative_store.list_narratives(store.db, flagged_only=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert summary.size == 4 and summary.sources == 3
     spread = next(f for f in summary.flags if f.kind == "spread")
     assert "3 different sources" in spread.reason
@@ -191,8 +191,11 @@ def test_model_switch_re_embeds_instead_of_mixing(store):
     add_article(store, add_feed(store, "b"), [claim], published="2026-11-10T02:00:00Z")
     Pipeline(store, Settings(), embedder=HashingEmbedder()).process_claims()
     table = TableEmbedder({claim: angle(10)}, dim=8)
-    report = Pipeline(store, Settings(), embedder=table).process_claims()
+    reported = []
+    report = Pipeline(store, Settings(), embedder=table).process_claims(progress=lambda f, _: reported.append(f))
     assert report.claims_embedded == 2
+    assert reported == sorted(reported) and reported.count(1.0) == 1 and reported[-1] == 1.0, \
+        "re-clustering after the switch goes on from where embedding stopped, not from 0%"
     models = store.db.conn.execute("SELECT DISTINCT model FROM vectors").fetchall()
     assert models == [("fake-table",)]
     assert narratives_of(store) == [[claim, claim]]
@@ -458,3 +461,58 @@ def test_within_a_language_a_high_cosine_links_without_shared_words(store, monke
                         Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8, same_language_cosine=0.85))
     Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).recluster()
     assert narratives_of(store) == [sorted([onion, cuts])]
+
+
+def test_two_facets_of_one_story_merge_when_a_claim_links_both_and_they_are_alike_on_average(store, monkeypatch):
+    # One story in five wordings: A-B start one facet, C-D another (C is too far from the first
+    # facet's centre to join it); E links to both, and on average the two facets are as close
+    # as two claims that link (mean cosine 0.82 >= 0.8), so they are one narrative.
+    monkeypatch.setitem(clustering.MODEL_THRESHOLDS, "fake-table",
+                        Thresholds(same_language=0.6, cross_language=0.8, centroid=0.9))
+    texts = {"claim A": angle(0), "claim B": angle(10), "claim C": angle(40), "claim D": angle(50),
+             "claim E": angle(25)}
+    languages = dict(zip(texts, ("en", "de", "fr", "es", "it")))
+    for hour, text in enumerate(texts):
+        if text != "claim E":
+            add_article(store, add_feed(store, f"outlet{hour}"), [text], language=languages[text],
+                        published=f"2026-11-10T0{hour + 1}:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert narratives_of(store) == [["claim A", "claim B"], ["claim C", "claim D"]]
+    add_article(store, add_feed(store, "outlet-e"), ["claim E"], language="it", published="2026-11-10T08:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(texts, dim=8)).process_claims()
+    assert narratives_of(store) == [sorted(texts)]
+    # stories apart on average stay apart: the no-chaining case (A-B and C-D, 60 degrees apart)
+    # is test_no_single_link_chaining above, which runs through the same merge.
+
+
+def _dam_story(store, *, earlier: bool) -> None:
+    """Three outlets copy one sentence; a fourth told it in other words, before them or after."""
+    told = "Officials confirmed the dam near Varnholm was opened without warning"
+    reworded = "Reservoir gates lifted unannounced, says council"
+    table = {told: angle(0), reworded: angle(15)}  # cosine 0.97, no word in common: not linked
+    for hour, name in enumerate(("a", "b", "c")):
+        add_article(store, add_feed(store, name), [told], published=f"2026-11-10T0{hour + 4}:00:00Z")
+    add_article(store, add_feed(store, "first-teller"), [reworded],
+                published="2026-11-10T01:00:00Z" if earlier else "2026-11-10T09:00:00Z")
+    Pipeline(store, Settings(), embedder=TableEmbedder(table, dim=8)).process_claims()
+
+
+def test_a_close_claim_published_before_the_first_member_puts_the_first_source_in_doubt(store):
+    _dam_story(store, earlier=True)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
+    assert summary.size == 3 and summary.first_seen == "2026-11-10T04:00:00Z"
+    [doubt] = [f for f in summary.flags if f.kind == "origin"]
+    assert "first-teller" in doubt.reason and "2026-11-10 01:00 UTC" in doubt.reason and doubt.weight == 0
+    # a reviewer's action refreshes the narrative without the index: the doubt stays
+    from app.engine.store import write_transaction
+
+    with write_transaction(store.db):
+        clustering.Clusterer(store, None, model="fake-table", dim=8, settings=Settings()).refresh_within([summary.id])
+    [summary] = narrative_store.list_narratives(store.db)
+    assert any(f.kind == "origin" for f in summary.flags)
+
+
+def test_a_close_claim_published_after_the_first_member_is_no_doubt(store):
+    _dam_story(store, earlier=False)
+    [summary] = narrative_store.list_narratives(store.db, narrative_store.NarrativeFilter(flagged_only=True))
+    assert not any(f.kind == "origin" for f in summary.flags)

@@ -44,6 +44,18 @@ def test_status_and_notes_are_audited_and_undone(two_narratives):
         review.undo_last(store)
 
 
+def test_setting_the_status_a_narrative_has_changes_nothing(two_narratives):
+    # "narrative status 15 new" on a new narrative wrote "new -> new" and marked it reviewed,
+    # which shields it from re-clustering; the window skipped it. One rule now, in the engine.
+    store, bank, _ = two_narratives
+    assert review.set_status(store, bank, "new", actor="ana") == "new"
+    assert review.audit_trail(store, bank) == []
+    assert store.db.conn.execute("SELECT reviewed FROM narratives WHERE id = ?", (bank,)).fetchone()[0] == 0
+    assert review.set_status(store, bank, "confirmed", actor="ana") == "new"
+    assert review.set_status(store, bank, "confirmed", actor="ana") == "confirmed"
+    assert len(review.audit_trail(store, bank)) == 1
+
+
 def test_bad_status_and_unknown_narrative(two_narratives):
     store, bank, _ = two_narratives
     with pytest.raises(review.ReviewError, match="Status must be one of"):

@@ -72,6 +72,22 @@ def test_a_data_folder_that_cannot_be_created_gives_clear_error(tmp_path):
         Store.open(blocker / "data")
 
 
+def test_a_feed_without_a_title_is_named_by_its_site_or_file(memory_store):
+    """A full address or path is long, and its start (https://, /home/...) is what all
+    feeds share; the channel's title, once read, names the feed instead."""
+    db = memory_store.db
+    web, _ = feed_store.add_feed(db, "https://www.claimcheck.example/feeds/all.rss?lang=en", kind="http")
+    local, _ = feed_store.add_feed(db, "/home/ana/feeds/benchmark_data/stimme-der-mitte.xml", kind="file")
+    blank, _ = feed_store.add_feed(db, "https://feeds.example/x", kind="http", title="  ")
+    odd, _ = feed_store.add_feed(db, "urn:x-feed:1", kind="http")
+    assert web.display_title == "claimcheck.example"
+    assert local.display_title == "stimme-der-mitte.xml"
+    assert blank.display_title == "feeds.example"
+    assert odd.display_title == "urn:x-feed:1"
+    titled = feed_store.update_feed(db, web.id, title="ClaimCheck Desk")
+    assert titled.display_title == "ClaimCheck Desk"
+
+
 def test_feeds_add_list_tag_remove(memory_store):
     db = memory_store.db
     feed, created = feed_store.add_feed(db, "https://a.example/rss", kind="http", tags=["State media", "watchlist"])
@@ -79,7 +95,7 @@ def test_feeds_add_list_tag_remove(memory_store):
     again, created = feed_store.add_feed(db, "https://a.example/rss", kind="http", tags=["extra"])
     assert not created and again.id == feed.id and again.tags == ("extra", "state-media", "watchlist")
     feed_store.add_feed(db, "/tmp/b.xml", kind="file", title="B")
-    assert [f.display_title for f in feed_store.list_feeds(db)] == ["B", "https://a.example/rss"]
+    assert [f.display_title for f in feed_store.list_feeds(db)] == ["B", "a.example"]
     assert [f.id for f in feed_store.list_feeds(db, tag="watchlist")] == [feed.id]
     assert feed_store.set_feed_tags(db, feed.id, ["x"]).tags == ("x",)
     assert feed_store.update_feed(db, str(feed.id), enabled=False).enabled is False

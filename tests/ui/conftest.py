@@ -122,3 +122,11 @@ def context(data_dir, sample):
     context = AppContext(data_dir)
     yield context
     context.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that opens the demo loads it with the real model once per run: it is slow, however
+    it is written (marking each by hand let some slip into the fast run)."""
+    for item in items:
+        if {"demo_data", "demo_template"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

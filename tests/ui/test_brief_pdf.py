@@ -8,18 +8,20 @@ import shutil
 import subprocess
 import threading
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QFontDatabase, QImage
 
+from app.engine.brief_data import FactCheckMatch
 from app.engine.briefs import BriefFilter, gather_brief
 from app.engine.errors import AppError, Cancelled
 from app.engine.store import Store
 from app.ui import brief_dialog
 from app.ui.brief_dialog import open_brief_dialog
-from app.ui.brief_pdf import svg_image, svg_to_png, write_pdf
-from tests.narrative_data import add_article, add_feed, make_narrative, sample_store
+from app.render.brief_pdf import svg_image, svg_to_png, write_pdf
+from tests.narrative_data import add_article, add_feed, bulk_narratives, make_narrative, sample_store
 
 MULTILINGUAL = [
     ("Al Sahifa", "ar", "السد سينهار خلال أيام وفق وثائق مسربة"),
@@ -184,3 +186,102 @@ def test_dialog_shows_errors_and_stays_open(qtbot, context, sample, tmp_path, mo
     empty = open_brief_dialog(None, context, [])
     qtbot.addWidget(empty)
     assert not empty.export_button.isEnabled() and "Select one or more" in empty.summary.text()
+
+
+def _pages(path: Path) -> list[str]:
+    return pdf_text(path).split("\f")
+
+
+def test_pdf_summary_note_comes_before_the_table_not_alone_on_a_page(qapp, data_dir, out):
+    """Printed after a long summary table, the four-line note was left alone on a page
+    before the first narrative's own page."""
+    store = Store.open(data_dir)
+    ids = bulk_narratives(store, 40)
+    brief = gather_brief(store, BriefFilter(ids=tuple(ids)))
+    store.close()
+    write_pdf(brief, out / "long.pdf")
+    pages = _pages(out / "long.pdf")
+    first_narrative = next(n for n, page in enumerate(pages) if f"1. {brief.narratives[0].narrative.summary.label}"
+                           in " ".join(page.split()))
+    assert first_narrative > 1, "the summary table runs past the cover page"
+    assert "Times are UTC" in pages[0]
+    assert pages[0].index("Times are UTC") < pages[0].index(brief.narratives[0].narrative.summary.label)
+    last_row = f"{len(brief.narratives)} {brief.narratives[-1].narrative.summary.label}"
+    assert last_row in " ".join(pages[first_narrative - 1].split() + pages[first_narrative].split()), \
+        "the table's end is on the first narrative's page or the one before, never a page away"
+
+
+RATINGS = ("Miscaptioned", "Descontextualizado", "Irreführend", "Pants on Fire!")
+
+
+def test_pdf_breaks_lines_between_words_not_inside_them(qapp, store, sample, out):
+    made, _ = sample
+    brief = gather_brief(store, BriefFilter(ids=(made.vaccine,)))
+    [told] = brief.narratives
+    checks = tuple(FactCheckMatch(rating=rating, publisher="ClaimCheck Desk",
+                                  url="https://claimcheck.example/fact-checks/flooded-port-carrow-high-street-photo-2019",
+                                  claim="A photo shows Port Carrow's high street under a metre of water after Storm Edda.",
+                                  date="2026-11-10", score=0.42, status="possible") for rating in RATINGS)
+    brief = replace(brief, narratives=(replace(told, factchecks=checks),))
+    write_pdf(brief, out / "words.pdf")
+    words = set(pdf_text(out / "words.pdf").split())
+    expected = {word for rating in RATINGS for word in rating.split()} | set(checks[0].claim.split())
+    expected |= {word for claim in told.claims for word in claim.text.split()}
+    assert expected - words == set()
+
+
+def test_a_heading_starts_on_the_page_of_what_follows_it(qapp):
+    """Qt has no "keep with next": a heading could end a page, its chart starting the next."""
+    from PySide6.QtCore import QSizeF, QUrl
+    from PySide6.QtGui import QColor, QTextDocument
+
+    from app.render.brief_pdf import paginate
+
+    chart = QImage(400, 150, QImage.Format.Format_RGB32)
+    chart.fill(QColor("white"))
+    for filler in range(10, 30):
+        doc = QTextDocument()
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), chart)
+        doc.setHtml("<p>Line of the narrative's flags.</p>" * filler + "<h3>Spread over time, per source</h3>"
+                    '<div><img src="chart.png" width="400"/></div><h3>Sources</h3>'
+                    "<table><tr><th>Outlet</th></tr><tr><td>El Faro Libre</td></tr></table>")
+        doc.setPageSize(QSizeF(500, 600))
+        paginate(doc)
+        doc.pageCount()
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel():
+                following = block.next()
+                line = following.layout().lineAt(0)
+                start = layout.blockBoundingRect(following).top() + line.y()
+                assert int(layout.blockBoundingRect(block).top() // 600) == int((start + 1) // 600), \
+                    (filler, block.text())
+            block = block.next()
+
+
+def test_a_narrative_starts_on_the_page_where_the_one_before_ends_in_a_few_lines(qapp):
+    """A part that starts on a new page left the page before it holding a few lines (the
+    summary's last row, a note, an evidence row's end) and blank below."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from app.render.brief_pdf import SHORT_PAGE, paginate
+
+    for rows in range(20, 40):
+        doc = QTextDocument()
+        doc.setHtml("<table>" + "<tr><td>Summary row of a narrative</td></tr>" * rows + "</table>"
+                    '<h2 style="page-break-before: always">1. Valdoria vote</h2><p>Its flags.</p>')
+        doc.setPageSize(QSizeF(500, 400))
+        doc.pageCount()
+        layout = doc.documentLayout()
+        table = doc.rootFrame().childFrames()[0]
+        end = layout.frameBoundingRect(table).bottom()
+        paginate(doc)
+        title = doc.findBlockByNumber(doc.blockCount() - 2)
+        assert title.text() == "1. Valdoria vote"
+        page = int(layout.blockBoundingRect(title).top() // 400)
+        if end % 400 < SHORT_PAGE * 400:
+            assert page == int(end // 400), rows
+        else:
+            assert page == int(end // 400) + 1, rows

@@ -20,7 +20,7 @@ def test_states_and_verdicts_read_plainly():
 
 def test_flagging_matches_come_first_and_weak_ones_are_greyed(demo_data, make_window):
     window = make_window(demo_data)
-    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(flagged_only=True))
                if any(f.kind == "fact-checked" for f in s.flags)]
     window.detail.show_narrative(flagged[0])
     view = window.detail.factchecks

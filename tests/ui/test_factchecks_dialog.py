@@ -108,12 +108,12 @@ def test_a_file_that_cannot_be_read_is_reported_not_raised(qtbot, dialog, tmp_pa
     assert "1 file(s) unreadable" in dialog.status.text()
 
 
-def test_claim_stretches_link_shows_its_host_and_a_verdict_is_not_said_twice(qtbot, dialog, tmp_path, monkeypatch):
+def test_claim_stretches_link_shows_its_host_and_every_verdict_is_shown(qtbot, dialog, tmp_path, monkeypatch):
     from app.ui import factchecks_dialog
     from app.ui.factchecks_dialog import COLUMNS, URL_ROLE, link_text, verdict_text
 
     assert link_text("https://www.claimcheck.example/corvax?x=1") == "claimcheck.example"
-    assert verdict_text("False", "false") == "" and verdict_text("Pants on fire", "false") == "False"
+    assert verdict_text("false") == "False" and verdict_text("misleading") == "Misleading"
     task = dialog.import_files([_write(tmp_path, "library.json", LIBRARY)])
     with qtbot.waitSignal(task.signals.done, timeout=20000):
         pass
@@ -125,7 +125,9 @@ def test_claim_stretches_link_shows_its_host_and_a_verdict_is_not_said_twice(qtb
     link = dialog.table.item(0, COLUMNS.index("Link"))
     assert link.text() == "claimcheck.example" and "https://claimcheck.example/corvax" in link.toolTip()
     assert link.data(URL_ROLE) == "https://claimcheck.example/corvax"
-    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() == ""  # "False" once, not "False false"
+    # Rating "False", verdict false: a blank Verdict cell read as "no verdict".
+    assert dialog.table.item(0, COLUMNS.index("Rating")).text() == "False"
+    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() == "False"
     header = dialog.table.horizontalHeader()
     assert header.sectionSize(COLUMNS.index("Claim")) > header.sectionSize(COLUMNS.index("Link"))
     assert header.sectionSize(COLUMNS.index("Claim")) >= 300
@@ -134,4 +136,4 @@ def test_claim_stretches_link_shows_its_host_and_a_verdict_is_not_said_twice(qtb
     dialog._on_table_cell_double_clicked(0, COLUMNS.index("Claim"))
     assert opened == ["https://claimcheck.example/corvax"]
     dialog.search_edit.setText("dead voters")
-    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() in ("", "Misleading")
+    assert dialog.table.item(0, COLUMNS.index("Verdict")).text() == "Misleading"

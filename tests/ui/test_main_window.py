@@ -16,6 +16,7 @@ from app.engine.store import feeds as feed_store
 from app.engine.store import narratives as narrative_store
 from app.ui.feeds_model import UNTAGGED, FeedRole
 from app.ui.main_window import ask_about_local_paths
+from tests.engine.helpers import add_article, add_feed
 
 LONG = 120_000  # ms: loading the model on a slow CI machine
 
@@ -32,7 +33,7 @@ def test_first_start_offers_the_demo_and_shows_flagged_narratives(demo_template,
 
     window = make_window(demo_data)
     assert window.pages.currentWidget() is window.splitter
-    flagged = narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    flagged = narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(flagged_only=True))
     assert len(flagged) >= 3
     window.step_narrative(+1)
     first = window.narratives.current_id()
@@ -76,22 +77,43 @@ def test_feeds_are_grouped_by_tag_with_untagged_last(make_window, tmp_path):
     assert window.pages.currentWidget() is window.splitter
 
 
-def test_unread_counts_clear_when_the_feed_is_looked_at(demo_data, make_window):
-    window = make_window(demo_data)
-    model = window.feeds.model
-    feed = model.feeds()[0]
-    assert model.seen.unread(feed) == feed.entries > 0
-    [index, *_] = model.indexes_of(feed.id)
-    assert index.data(FeedRole.UNREAD) == feed.entries
+def test_looking_at_a_feed_reads_nothing_opening_an_article_reads_it(make_window, tmp_path):
+    """As in a feed reader: a feed's headlines stay new until opened; "Mark all as read" reads them all."""
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    feed = add_feed(store, "alpha")
+    other = add_feed(store, "beta")
+    for n in range(3):
+        add_article(store, feed, [f"Headline number {n} about the dam"], published=f"2026-11-1{n}T08:00:00Z")
+    add_article(store, other, ["Another outlet's headline about the dam"])
+    store.close()
+    window = make_window(folder)
+    model, details = window.feeds.model, window.feeds.details
+
+    def unread(feed_id):
+        return model.indexes_of(feed_id)[0].data(FeedRole.UNREAD)
+
+    assert unread(feed.id) == 3 and model.total_unread() == 4
     window.feeds.select_feed(feed.id)
-    assert model.seen.unread(model.feed(feed.id)) == 0
-    assert model.indexes_of(feed.id)[0].data(FeedRole.UNREAD) == 0
-    assert window.feeds.details.articles.count() > 0
-    item = window.feeds.details.articles.item(0)
-    window.feeds.details.articles.itemActivated.emit(item)
+    window.feeds.select_feed(other.id)
+    window.feeds.select_feed(feed.id)
+    assert unread(feed.id) == 3, "looking at a feed is not reading its articles"
+    assert details.articles.count() == 3 and all(details.articles.item(r).font().bold() for r in range(3))
+    item = details.articles.item(1)
+    details.articles.itemActivated.emit(item)
     [dialog] = [d for d in window.findChildren(QDialog) if d.isVisible()]
     assert dialog.windowTitle() in item.text()
     dialog.close()
+    assert unread(feed.id) == 2 and not item.font().bold()
+    details.articles.itemActivated.emit(item)  # opened again: still one article read
+    for dialog in [d for d in window.findChildren(QDialog) if d.isVisible()]:
+        dialog.close()
+    window.feeds.select_feed(other.id)
+    window.feeds.select_feed(feed.id)
+    assert unread(feed.id) == 2
+    assert [details.articles.item(r).font().bold() for r in range(3)].count(True) == 2
+    window.feeds.mark_all_read()
+    assert unread(feed.id) == 0 and unread(other.id) == 0
 
 
 @pytest.mark.slow
@@ -523,7 +545,7 @@ def test_export_brief_and_fact_check_library_open_from_the_window(demo_data, mak
 
 def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, make_window, qtbot):
     window = make_window(demo_data)
-    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, flagged_only=True)
+    flagged = [s.id for s in narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(flagged_only=True))
                if any(f.kind == "fact-checked" for f in s.flags)]
     assert flagged, "the demo has narratives matching its fact-checks"
     window.detail.show_narrative(flagged[0])
@@ -540,7 +562,7 @@ def test_matched_fact_checks_show_in_the_detail_and_can_be_rejected(demo_data, m
         with qtbot.waitSignal(window.context.data_changed, timeout=10000):
             view.reject_button.click()
     window.detail.show_narrative(flagged[0])
-    summary = narrative_store.list_narratives(window.context.store.db, ids=[flagged[0]])[0]
+    summary = narrative_store.list_narratives(window.context.store.db, narrative_store.NarrativeFilter(ids=(flagged[0],)))[0]
     assert "fact-checked" not in {f.kind for f in summary.flags}, "a rejected match stops flagging"
     assert "rejected" in view.list.topLevelItem(0).text(4)
 
@@ -585,3 +607,30 @@ def test_narratives_show_while_a_fetch_is_still_running(make_window, qtbot, tmp_
     with qtbot.waitSignal(window.fetch_finished, timeout=5000):
         pass
     assert not window.live_refresh.isActive()
+
+
+def test_at_1280x800_titles_and_claims_get_two_lines_and_the_room(make_window, data_dir, sample, qtbot):
+    """At 1280x800 a narrative's title showed its first few words, a claim its first two."""
+    from app.ui.claims_model import Column as ClaimColumn
+    from app.ui.main_window import window_settings
+    from app.ui.narratives_model import Column
+
+    for key in ("window/geometry", "window/state", "window/mainSplitter", "window/feedsSplitter"):
+        window_settings().remove(key)
+    window = make_window(data_dir)
+    assert (window.width(), window.height()) == (1280, 800)
+    window.narratives.select_id(sample.vaccine)
+    listing, claims = window.narratives.table, window.detail.claims
+    qtbot.waitUntil(lambda: window.detail.claims_model.rowCount() > 0)
+    for table in (listing, claims):
+        assert table.wordWrap()
+        assert table.verticalHeader().defaultSectionSize() >= 2 * table.fontMetrics().lineSpacing()
+
+    def fits_in_two_lines(table, column, text) -> bool:
+        return table.fontMetrics().horizontalAdvance(text) <= 2 * (table.columnWidth(column) - 12)
+
+    label = window.narratives.model.index(window.narratives.model.row_of(sample.vaccine), Column.LABEL).data()
+    assert fits_in_two_lines(listing, Column.LABEL, label), label
+    claim = window.detail.claims_model.index(0, ClaimColumn.CLAIM).data()
+    assert fits_in_two_lines(claims, ClaimColumn.CLAIM, claim), claim
+    assert window.feeds_dock.width() <= 260, "feed names are short: the width goes to titles and claims"

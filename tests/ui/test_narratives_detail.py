@@ -162,7 +162,7 @@ def test_merge_two_narratives(views, sample, context, qtbot):
 
 
 def test_merge_dialog_picks_the_other_and_which_to_keep(qtbot, context, sample):
-    vaccine, = narrative_store.list_narratives(context.store.db, ids=[sample.vaccine])
+    vaccine, = narrative_store.list_narratives(context.store.db, narrative_store.NarrativeFilter(ids=(sample.vaccine,)))
     dialog = MergeDialog(context.store, vaccine)
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.Ok)
@@ -273,3 +273,36 @@ def test_a_claim_shows_why_it_was_linked(views, sample, context):
     assert f"Why linked{why}" in detail.article.toPlainText().replace("\t", "").replace("\n", "")
     detail.claims.selectRow(0)
     assert "Why linked" not in detail.article.toPlainText()
+
+
+FOUR_FLAGS = (
+    ("spread", "Told by 6 different sources within 43 hours: Северный вестник, Le Courrier du Lac, The Daily Ledger, "
+               "Open Eyes Report and 2 more."),
+    ("cross-language", "Jumped across languages: first in Russian (Северный вестник, 2026-11-09), then English, "
+                       "German, Spanish."),
+    ("fact-checked", "Rated False by ClaimCheck Desk (2026-11-12): https://claimcheck.example/fact-checks/"
+                     "valdoria-40000-dead-voters-no-evidence (and 1 more fact-check)"),
+    ("watchlist", "Carried by sources on the watchlist: El Faro Libre, Open Eyes Report, Stimme der Mitte, "
+                  "Северный вестник."),
+)
+
+
+def test_all_four_flags_show_without_scrolling_at_1280x800(qtbot):
+    """At 1280x800 the detail pane is about 560x740: four flags, each wrapped on two or three
+    lines, showed two of them and hid the rest behind a scroll bar."""
+    from app.engine.domain import Flag, NarrativeSummary
+    from app.ui.narrative_header_view import NarrativeHeaderView
+
+    header = NarrativeHeaderView()
+    qtbot.addWidget(header)
+    header.resize(540, 300)
+    header.set_room(740)
+    header.show()
+    qtbot.waitExposed(header)
+    flags = tuple(Flag(kind, reason, 1.0) for kind, reason in FOUR_FLAGS)
+    header.show_summary(NarrativeSummary(1, "Valdoria vote: 40,000 ballots cast in names of dead voters", "new",
+                                         18, 6, ("de", "en", "ru"), "2026-11-09T18:10:00Z",
+                                         "2026-11-13T17:00:00Z", 43.5, True, flags))
+    qtbot.waitUntil(lambda: header.flags_scroll.verticalScrollBar().maximum() == 0)
+    assert len(header.flag_texts()) == 4
+    assert header.flags_scroll.height() <= 0.3 * 740

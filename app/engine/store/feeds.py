@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import sqlite_utils
 
 from ..domain import Feed, Fetch
-from ..errors import AppError
+from ..errors import FeedNotFound
 from .database import store_errors, utc_now, write_transaction
 
 FEED_COLUMNS = """
@@ -17,10 +17,6 @@ FEED_COLUMNS = """
     (SELECT count(*) FROM articles a WHERE a.feed_id = f.id) AS entries,
     (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM feed_tags t WHERE t.feed_id = f.id ORDER BY tag))
 """
-
-
-class FeedNotFound(AppError):
-    """No feed has that id or URL."""
 
 
 def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -86,6 +82,11 @@ def get_feed(db: sqlite_utils.Database, ref: int | str) -> Feed:
     if row is None:
         raise FeedNotFound(f"No feed {ref!r}. 'feeds list' shows the feeds and their ids.")
     return _feed(row)
+
+
+def feed_name(conn: sqlite3.Connection, feed_id: int) -> str:
+    """The feed's title, else its address: how a reason names a source."""
+    return conn.execute("SELECT coalesce(title, url) FROM feeds WHERE id = ?", (feed_id,)).fetchone()[0]
 
 
 def list_feeds(db: sqlite_utils.Database, *, tag: str | None = None, enabled_only: bool = False) -> list[Feed]:

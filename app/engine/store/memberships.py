@@ -88,6 +88,22 @@ def facet_centroids(conn: sqlite3.Connection, facet_ids: Sequence[int], dim: int
     return {facet_id: _unit(blob, dim) for facet_id, blob in rows}
 
 
+def facet_profiles(conn: sqlite3.Connection, facet_ids: Sequence[int],
+                   dim: int) -> dict[int, tuple[np.ndarray, dict[str | None, int]]]:
+    """Return each facet's vector sum and how many of its members are in each language."""
+    ids = list(facet_ids)
+    if not ids:
+        return {}
+    languages: dict[int, dict[str | None, int]] = {}
+    for facet_id, language, count in conn.execute(
+            "SELECT nc.facet_id, c.language, count(*) FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+            f" WHERE nc.facet_id IN ({_marks(ids)}) GROUP BY nc.facet_id, c.language", ids):
+        languages.setdefault(facet_id, {})[language] = count
+    rows = conn.execute(f"SELECT id, centroid FROM facets WHERE id IN ({_marks(ids)})", ids)
+    return {facet_id: (np.frombuffer(blob, dtype=np.float32, count=dim), languages.get(facet_id, {}))
+            for facet_id, blob in rows if facet_id in languages}
+
+
 def narrative_centroid(conn: sqlite3.Connection, narrative_id: int, dim: int) -> np.ndarray | None:
     row = conn.execute("SELECT centroid FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
     return _unit(row[0], dim) if row else None
@@ -225,3 +241,75 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
         "INSERT INTO flags (narrative_id, kind, reason, weight) VALUES (?, ?, ?, ?)",
         [(narrative_id, f.kind, f.reason, f.weight) for f in flags],
     )
+
+
+# --- What clustering reads about claims and narratives. ---
+
+def claim_rows(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> list[tuple]:
+    """``(id, text, language, article_id, feed_id, published_at, is_title, link, outlet)`` of each claim."""
+    found = []
+    ids = [int(i) for i in claim_ids]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        found.extend((*r[:8], outlet(r[7], r[8], r[4])) for r in conn.execute(
+            "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1, a.link, f.url"
+            " FROM claims c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
+            f" WHERE c.id IN ({_marks(chunk)})", chunk))
+    return found
+
+
+def sighting_rows(conn: sqlite3.Connection, narrative_id: int) -> list[tuple]:
+    """``(claim_id, feed_id, feed title, language, published_at, tags joined by \\x1f)`` of each
+    member, newest first: what the flag rules read."""
+    return conn.execute(
+        "SELECT nc.claim_id, a.feed_id, coalesce(f.title, f.url), c.language, a.published_at,"
+        " (SELECT group_concat(tag, char(31)) FROM feed_tags t WHERE t.feed_id = f.id)"
+        " FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+        " JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
+        " WHERE nc.narrative_id = ? ORDER BY a.published_at DESC", (narrative_id,),
+    ).fetchall()
+
+
+def narrative_of_facet(conn: sqlite3.Connection, facet_id: int) -> int:
+    return conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (facet_id,)).fetchone()[0]
+
+
+def any_reviewed(conn: sqlite3.Connection, narrative_ids: Sequence[int]) -> bool:
+    """Whether a reviewer touched any of these narratives (clustering then leaves them alone)."""
+    ids = [int(i) for i in narrative_ids]
+    return bool(conn.execute(f"SELECT max(reviewed) FROM narratives WHERE id IN ({_marks(ids)})", ids).fetchone()[0])
+
+
+def survivor(conn: sqlite3.Connection, narrative_id: int) -> int:
+    """The narrative that ``narrative_id`` was merged into, through every merge since."""
+    row = conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+    while row and row[0]:
+        narrative_id = row[0]
+        row = conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+    return narrative_id
+
+
+def stored_flag(conn: sqlite3.Connection, narrative_id: int, kind: str) -> Flag | None:
+    row = conn.execute("SELECT kind, reason, weight FROM flags WHERE narrative_id = ? AND kind = ?",
+                       (narrative_id, kind)).fetchone()
+    return Flag(*row) if row else None
+
+
+def largest_facets(conn: sqlite3.Connection, narrative_id: int, limit: int) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM facets WHERE narrative_id = ? ORDER BY size DESC, id LIMIT ?",
+                                       (narrative_id, limit))]
+
+
+def busiest_facet(conn: sqlite3.Connection, narrative_id: int) -> int | None:
+    """The facet told by the most feeds (then the most claims): the narrative's core assertion."""
+    row = conn.execute(
+        "SELECT nc.facet_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"
+        " JOIN articles a ON a.id = c.article_id WHERE nc.narrative_id = ?"
+        " GROUP BY nc.facet_id ORDER BY count(DISTINCT a.feed_id) DESC, count(*) DESC, nc.facet_id LIMIT 1",
+        (narrative_id,)).fetchone()
+    return row[0] if row else None
+
+
+def newest_members(conn: sqlite3.Connection, facet_id: int, limit: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT claim_id FROM narrative_claims WHERE facet_id = ? ORDER BY claim_id DESC LIMIT ?", (facet_id, limit))]

@@ -47,26 +47,17 @@ def _summaries(db: sqlite_utils.Database, rows: list[tuple]) -> list[NarrativeSu
     ]
 
 
-def list_narratives(db: sqlite_utils.Database, *, flagged_only: bool = False, since: str | None = None,
-                    status: str | None = None, ids: Sequence[int] | None = None,
-                    limit: int | None = None) -> list[NarrativeSummary]:
-    """Return narratives, flagged first, then by score and recency."""
-    where, params = ["n.merged_into IS NULL"], []
-    if flagged_only:
-        where.append("n.flagged = 1")
-    if since:
-        where.append("n.last_seen >= ?")
-        params.append(since)
-    if status:
-        where.append("n.status = ?")
-        params.append(status)
-    if ids is not None:
-        where.append(f"n.id IN ({','.join('?' * len(ids))})")
-        params.extend(ids)
+def list_narratives(db: sqlite_utils.Database, filters: NarrativeFilter | None = None, *,
+                    limit: int | None = None, offset: int = 0) -> list[NarrativeSummary]:
+    """Return the narratives that pass ``filters`` (any, when None), flagged first, then by score
+    and recency; ``offset`` skips the first ones. :func:`count_narratives` tells how many a capped
+    list left out.
+    """
+    where, params = _filter_sql(filters or NarrativeFilter())
     sql = (f"SELECT {SUMMARY_COLUMNS} FROM narratives n LEFT JOIN claims c ON c.id = n.label_claim_id"
            f" WHERE {' AND '.join(where)} ORDER BY n.flagged DESC, n.score DESC, n.last_seen DESC, n.id")
-    if limit:
-        sql += f" LIMIT {int(limit)}"
+    if limit or offset:
+        sql += f" LIMIT {int(limit) if limit else -1} OFFSET {int(offset)}"
     with store_errors():
         return _summaries(db, db.conn.execute(sql, params).fetchall())
 
@@ -112,8 +103,9 @@ SORT_COLUMNS: dict[str, str] = {
 class NarrativeFilter:
     """Which narratives the list shows; ``None`` means any.
 
-    ``since`` keeps narratives active since then (last seen at or after it);
-    ``ids`` restricts the list to these narratives (search results).
+    ``since`` and ``until`` keep narratives active in that period (last seen at or after
+    ``since``, first seen before ``until``); ``ids`` restricts the list to these narratives
+    (search results). The window's list, the command line and briefs all filter with it.
     """
 
     status: str | None = None
@@ -123,6 +115,7 @@ class NarrativeFilter:
     feed_id: int | None = None
     tag: str | None = None
     since: str | None = None
+    until: str | None = None
     ids: tuple[int, ...] | None = None
 
 
@@ -180,6 +173,9 @@ def _filter_sql(filters: NarrativeFilter) -> tuple[list[str], list]:
     if filters.since:
         where.append("n.last_seen >= ?")
         params.append(filters.since)
+    if filters.until:
+        where.append("coalesce(n.first_seen, '') < ?")
+        params.append(filters.until)
     if filters.ids is not None:
         # json_each: any number of ids without hitting SQLite's variable limit.
         where.append("n.id IN (SELECT value FROM json_each(?))")
@@ -253,7 +249,7 @@ def filter_choices(db: sqlite_utils.Database) -> FilterChoices:
         feeds = tuple((r[0], r[1]) for r in feeds)
         tags = tuple(r[0] for r in db.conn.execute("SELECT DISTINCT tag FROM feed_tags ORDER BY tag"))
         latest = db.conn.execute("SELECT max(last_seen) FROM narratives WHERE merged_into IS NULL").fetchone()[0]
-    known = ["spread", "cross-language", "watchlist", "growth", "fact-checked"]
+    known = ["spread", "cross-language", "watchlist", "growth", "fact-checked", "origin"]
     return FilterChoices(
         statuses=("new", "reviewing", "confirmed", "dismissed"),
         flag_kinds=tuple(known + [k for k in kinds if k not in known]),

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QGuiApplication, QImage, QPageLayout,
-                           QPageSize, QPainter, QPdfWriter, QPen, QTextDocument, QTextOption)
+                           QPageSize, QPainter, QPdfWriter, QPen, QTextBlock, QTextCursor, QTextDocument,
+                           QTextFormat, QTextOption)
 from PySide6.QtSvg import QSvgRenderer
 
 from app.engine.brief_chart import spread_svg
@@ -39,6 +40,7 @@ MARGINS_MM = QMarginsF(16, 14, 16, 14)
 BODY_FONT = "Noto Sans"
 CHART_WIDTH = 640          # the SVG's own width: narrower than on screen, so its text prints larger
 CHART_SCALE = 2.5          # raster pixels per SVG pixel: sharp when printed
+SHORT_PAGE = 0.5           # share of a page below which the next narrative starts on it too
 
 
 def ensure_gui_application() -> QGuiApplication:
@@ -100,7 +102,10 @@ def _document(brief: Brief, writer: QPdfWriter, companion: str | None, width: fl
     font.setPointSizeF(9)
     doc.setDefaultFont(font)
     option = QTextOption()
-    option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)  # long links and hashes wrap
+    # At word boundaries only: "anywhere" broke words that just missed a narrow column
+    # ("Miscaptio|ned"). Links still wrap after "/" and "-" (Unicode line breaking), and a
+    # column is never narrower than its longest word (a hash).
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
     doc.setDefaultTextOption(option)
     doc.setTextWidth(width)
     # Charts as images: resources the HTML names, drawn at the text width.
@@ -120,6 +125,65 @@ def _document(brief: Brief, writer: QPdfWriter, companion: str | None, width: fl
         doc.addResource(QTextDocument.ImageResource, QUrl(f"chart-{narrative_id}.png"), image)
     doc.setHtml(html)
     return doc
+
+
+def _bottom(doc: QTextDocument, block: QTextBlock) -> float:
+    """Where the part holding ``block`` ends: the block, or the whole table it is a cell of
+    (a row split over two pages ends below its last cell's text)."""
+    layout = doc.documentLayout()
+    root = doc.rootFrame()
+    frame = QTextCursor(block).currentFrame()
+    if frame is root:
+        return layout.blockBoundingRect(block).bottom()
+    while frame.parentFrame() is not root:
+        frame = frame.parentFrame()
+    return layout.frameBoundingRect(frame).bottom()
+
+
+def paginate(doc: QTextDocument) -> None:
+    """Place page breaks as a reader expects, where Qt knows only "break before/after".
+
+    - A part that starts on a new page (a narrative) starts on the page before instead when
+      what ends there (the summary table's last rows, a narrative's last evidence) fills less
+      than :data:`SHORT_PAGE` of it: a page of a few lines and blank below looked like a mistake.
+    - A heading whose content (a chart, a table) starts on the next page moves there with it,
+      rather than being stranded at the bottom of a page (CSS's "keep with next").
+
+    One pass, top to bottom, laying out again after each change: each change moves only what
+    comes after it.
+    """
+    page_height = doc.pageSize().height()
+    layout = doc.documentLayout()
+
+    def page_of(y: float) -> int:
+        return int((y + 1) // page_height)  # a line moved down to a page starts at its very edge
+
+    def set_break(block: QTextBlock, before: bool) -> None:
+        changed = block.blockFormat()
+        changed.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore if before
+                                   else QTextFormat.PageBreakFlag.PageBreak_Auto)
+        QTextCursor(block).setBlockFormat(changed)
+        doc.pageCount()
+
+    doc.pageCount()
+    block = doc.begin()
+    while block.isValid():
+        top = layout.blockBoundingRect(block).top()
+        previous, following = block.previous(), block.next()
+        if block.blockFormat().pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore \
+                and previous.isValid():
+            end = _bottom(doc, previous)
+            if page_of(top) == int(end // page_height) + 1 and end % page_height < SHORT_PAGE * page_height:
+                set_break(block, before=False)
+                top = layout.blockBoundingRect(block).top()
+        if block.blockFormat().headingLevel() and following.isValid():
+            # Its first line, not the block: an image too tall for the page's rest moves its
+            # line to the next page, while the block still starts on this one.
+            lines = following.layout()
+            start = layout.blockBoundingRect(following).top() + (lines.lineAt(0).y() if lines.lineCount() else 0)
+            if page_of(start) > page_of(top):
+                set_break(block, before=True)
+        block = following
 
 
 def write_pdf(brief: Brief, path: Path | str, *, progress: Progress | None = None,
@@ -185,6 +249,7 @@ def _paint(brief: Brief, target: Path, companion: str | None, progress: Progress
     doc = _document(brief, writer, companion, area.width())
     body = QSizeF(area.width(), area.height() - header - footer)
     doc.setPageSize(body)
+    paginate(doc)
     pages = doc.pageCount()
     small = QFont(BODY_FONT)
     small.setPointSizeF(7.5)
