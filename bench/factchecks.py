@@ -41,13 +41,18 @@ sys.path.insert(0, str(ROOT))
 from app.engine.embedding import load_embedder  # noqa: E402
 from app.engine.factcheck_import import import_factchecks  # noqa: E402
 from app.engine.factcheck_match import FactCheckMatcher, fused_score  # noqa: E402
-from app.engine.factchecks import MODEL_THRESHOLDS, fold_text, thresholds_for  # noqa: E402
+from app.engine.factchecks import (FALLBACK_THRESHOLDS as FALLBACK, MODEL_THRESHOLDS, fold_text,  # noqa: E402
+                                   thresholds_for)
 from app.engine.store import Store  # noqa: E402
 
 CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
 RESULTS = ROOT / "bench" / "results" / "factchecks.md"
 TARGET_PRECISION = 0.95
-SUGGEST_PRECISION = 0.5
+# A suggestion is read by a person deciding whether to open it: at half precision (the bar
+# before) it was the best wrong fact-check of nearly every claim (issue 15). The tweets here
+# are half with and half without their fact-check; most claims of a real stream have none, so
+# the same bar is right less often there than here.
+SUGGEST_PRECISION = 0.9
 LEXICAL_WEIGHTS = [0.5, 1.0, 2.0, 4.0]
 BM25_WEIGHTS = [0.0, 0.25, 0.5, 1.0]
 RANK_WEIGHTS = [0.0, 0.1, 0.2, 0.4]
@@ -114,6 +119,12 @@ class Split:
     def pool_recall(self) -> float:
         return statistics.mean(bool({self.external[c.factcheck_id] for c in cands} & g)
                                for cands, g in zip(self.candidates, self.golds))
+
+
+def cosine_points(split: Split) -> list[tuple[float, bool]]:
+    """:func:`flag_points` scored by the cosine alone, the only evidence a match across languages has."""
+    cosine_only = replace(FALLBACK, lexical_weight=0.0, bm25_weight=0.0, rank_weight=0.0, numbers_penalty=0.0)
+    return flag_points(split, cosine_only)
 
 
 def flag_points(split: Split, thresholds) -> list[tuple[float, bool]]:
@@ -183,8 +194,14 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
             best, best_objective = trial, ranking + recall
     points = flag_points(train, best)
     threshold = pick_threshold(points)
-    tuned = replace(best, flag=threshold, suggest=min(threshold, pick_threshold(points, SUGGEST_PRECISION)))
-    dev_flags = at_threshold(flag_points(dev, tuned), threshold, len(dev.golds))
+    # Across languages only the cosine counts: the cosine at which cosine-alone matches are right
+    # as often as suggestions must be (English, so a strict bar across languages).
+    cross_suggest = min(pick_threshold(cosine_points(train), SUGGEST_PRECISION), base.cross_language - 0.01)
+    tuned = replace(best, flag=threshold, suggest=min(threshold, pick_threshold(points, SUGGEST_PRECISION)),
+                    cross_suggest=cross_suggest)
+    dev_points = flag_points(dev, tuned)
+    dev_flags = at_threshold(dev_points, threshold, len(dev.golds))
+    dev_suggestions = at_threshold(dev_points, tuned.suggest, len(dev.golds))
     train_flags = at_threshold(flag_points(train, tuned), threshold, len(train.golds))
 
     # One claim at a time, as a person's search or one new claim in the pipeline.
@@ -206,7 +223,9 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
         "fused_train": metrics([[i for i, _ in r] for r in train.fused(tuned)], train.golds),
         "bm25_train": metrics(train.bm25_rankings, train.golds),
         "pool_recall": dev.pool_recall(), "weights": (tuned.lexical_weight, tuned.bm25_weight, tuned.rank_weight),
-        "threshold": threshold, "suggest": tuned.suggest, "train_flags": train_flags, "dev_flags": dev_flags,
+        "threshold": threshold, "suggest": tuned.suggest, "cross_suggest": cross_suggest, "train_flags": train_flags,
+        "dev_flags": dev_flags,
+        "dev_suggestions": dev_suggestions,
         "latency_ms": (1000 * statistics.median(latencies), 1000 * sorted(latencies)[int(0.95 * len(latencies))]),
         "retrieval_ms": 1000 * statistics.median(retrieval), "current": MODEL_THRESHOLDS.get(name),
     }

@@ -41,10 +41,12 @@ def _ids(value: str | None) -> tuple[int, ...] | None:
 @click.option("--title", default="", help="The brief's title (default: 'Narrative brief').")
 @click.option("--author", default="", help="Who prepared the brief, shown on the cover.")
 @click.option("--allow-empty", is_flag=True, help="Write a brief even when no narrative matches.")
+@click.option("--suggestions", is_flag=True,
+              help="Also list fact-checks that match without flagging, marked as suggestions.")
 @data_dir_option
 def brief(since: str | None, until: str | None, status: str | None, flagged: bool, flag_kind: str | None,
           tag: str | None, ids: str | None, fmt: str | None, output: Path, title: str, author: str,
-          allow_empty: bool, store, settings, quiet) -> None:
+          allow_empty: bool, suggestions: bool, store, settings, quiet) -> None:
     """Export a brief of the selected narratives: claims, sources, spread chart, fact-checks, evidence.
 
     \b
@@ -64,6 +66,7 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
     progress = Progress(quiet)
     cancel = threading.Event()
     gathered = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
+                            suggestions=suggestions,
                             progress=lambda f, m: progress(f * 0.5, m), cancel=cancel)
     write_progress = lambda f, m: progress(0.5 + f * 0.5, m)  # noqa: E731
     if fmt == "pdf":

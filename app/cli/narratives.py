@@ -116,7 +116,10 @@ def search(text: str, mode: str, limit: int, fmt: str, store, settings, quiet) -
         hits = keyword_search(store, text, limit=limit)
     else:
         pipeline = Pipeline(store, settings)
-        hits = semantic_search(store, pipeline.index(Progress(quiet)), pipeline.embedder, text, limit=limit)
+        found = semantic_search(store, pipeline.index(Progress(quiet)), pipeline.embedder, text, limit=limit)
+        hits = list(found.hits)
+        say(quiet, f"{len(hits)} claim(s) close enough in meaning (the model's bar: {found.bar:.2f}), best first; "
+                   f"{found.left_out} weaker of the {found.nearest} nearest left out.")
     if fmt == "json":
         emit_json(hits)
         return

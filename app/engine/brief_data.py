@@ -175,6 +175,7 @@ class Brief:
     filter: BriefFilter
     narratives: tuple[BriefNarrative, ...]
     generator: str = f"Narrative Radar {__version__}"
+    suggestions: bool = False  # fact-checks that match without flagging are listed, marked as suggestions
 
     @property
     def period(self) -> tuple[str | None, str | None]:
@@ -250,22 +251,27 @@ def _evidence(claims: Sequence[ClaimRow], kept: dict[int, tuple]) -> tuple[Evide
     return tuple(seen.values())
 
 
-def _library_factchecks(store: Store, narrative: Narrative) -> list | None:
-    """The fact-check library's matches of a narrative (:mod:`.factchecks`), or None when it cannot say."""
+def _library_factchecks(store: Store, narrative: Narrative, suggestions: bool) -> list | None:
+    """The fact-check library's matches of a narrative (:mod:`.factchecks`) a brief lists, or None when it cannot say.
+
+    A brief is forwarded as true line by line: it lists confirmed and flagging
+    matches, and the weaker ones only when ``suggestions`` is asked for.
+    """
     try:
         from .factchecks import narrative_factchecks
     except ImportError:
         return None
     try:
-        return narrative_factchecks(store.db, narrative.summary.id)
+        return [m for m in narrative_factchecks(store.db, narrative.summary.id)
+                if m.flagging or (suggestions and m.status != "rejected")]
     except AppError:  # an older database without the library's tables
         log.warning("fact-check matches of narrative %s could not be read", narrative.summary.id, exc_info=True)
         return None
 
 
-def _narrative_data(store: Store, narrative: Narrative) -> dict[str, Any]:
-    """The narrative JSON of ``narrative show --format json``, with its ``factchecks`` when the library has them."""
-    return narrative_json(narrative, _library_factchecks(store, narrative))
+def _narrative_data(store: Store, narrative: Narrative, suggestions: bool) -> dict[str, Any]:
+    """The narrative JSON of ``narrative show --format json``, with the ``factchecks`` a brief lists."""
+    return narrative_json(narrative, _library_factchecks(store, narrative, suggestions))
 
 
 def matched_factchecks(data: dict[str, Any]) -> tuple[FactCheckMatch, ...]:
@@ -306,8 +312,10 @@ def matched_factchecks(data: dict[str, Any]) -> tuple[FactCheckMatch, ...]:
     return tuple(out)
 
 
-def brief_narrative(store: Store, narrative: Narrative) -> BriefNarrative:
+def brief_narrative(store: Store, narrative: Narrative, *, suggestions: bool = False) -> BriefNarrative:
     """Gather the claims, sources, evidence and fact-checks of one narrative.
+
+    ``suggestions`` adds the fact-checks that match without flagging (see :class:`Brief`).
 
     Raises
     ------
@@ -321,13 +329,13 @@ def brief_narrative(store: Store, narrative: Narrative) -> BriefNarrative:
                  m.article_id, m.article_title, m.similarity, *kept.get(m.article_id, (None, None, None, False))[:3])
         for m in sorted(members, key=lambda m: (m.published_at, m.claim_id))
     )
-    data = _narrative_data(store, narrative)
+    data = _narrative_data(store, narrative, suggestions)
     return BriefNarrative(narrative, claims, _sources(claims), _evidence(claims, kept),
                           matched_factchecks(data), data)
 
 
 def gather_brief(store: Store, brief_filter: BriefFilter, *, title: str = "", author: str = "",
-                 allow_empty: bool = False, now: datetime | None = None,
+                 allow_empty: bool = False, suggestions: bool = False, now: datetime | None = None,
                  progress: Progress | None = None, cancel: threading.Event | None = None) -> Brief:
     """Read everything a brief holds about the narratives the filter selects.
 
@@ -339,6 +347,9 @@ def gather_brief(store: Store, brief_filter: BriefFilter, *, title: str = "", au
         The cover's title (default "Narrative brief") and who prepared it.
     allow_empty
         Return a brief with no narratives instead of failing when nothing matches.
+    suggestions
+        Also list the fact-checks that match a narrative without flagging it, marked as
+        suggestions; by default a brief lists confirmed and flagging matches only.
     now
         The generation time (default: now, UTC).
 
@@ -368,12 +379,13 @@ def gather_brief(store: Store, brief_filter: BriefFilter, *, title: str = "", au
             progress(number / max(len(ids), 1), f"reading narrative {number + 1} of {len(ids)}")
         narrative = narrative_store.get_narrative(store.db, narrative_id)
         if narrative is not None:
-            out.append(brief_narrative(store, narrative))
+            out.append(brief_narrative(store, narrative, suggestions=suggestions))
     if progress:
         progress(1.0, f"read {len(out)} narrative(s)")
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return Brief(title=title.strip() or "Narrative brief", author=author.strip(),
-                 generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), filter=brief_filter, narratives=tuple(out))
+                 generated_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), filter=brief_filter, narratives=tuple(out),
+                 suggestions=suggestions)
 
 
 # --- Small text helpers shared by the writers ---

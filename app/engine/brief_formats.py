@@ -116,6 +116,7 @@ def cover_json(brief: Brief) -> dict[str, Any]:
         "filter_text": brief.filter.describe(),
         "narratives": len(brief.narratives),
         "claims": brief.claim_count,
+        "suggestions": brief.suggestions,
     }
 
 

@@ -37,7 +37,7 @@ EVIDENCE_NOTE = (
     "Evidence, per article: when it was fetched, the SHA-256 of the exact feed document fetched (kept in the "
     "data folder's evidence/ unless pruned) and the SHA-256 of the entry (its title, link and text, whitespace "
     "collapsed, Unicode NFC), so a quote can be verified after the page is deleted.")
-MATCH_NAMES = {"confirmed": "confirmed by a reviewer", "match": "match", "possible": "possible match"}
+MATCH_NAMES = {"confirmed": "confirmed by a reviewer", "match": "match", "possible": "suggestion, unconfirmed"}
 STATUS_COLOURS = {"new": "#5b6675", "reviewing": "#b7791f", "confirmed": "#c53030", "dismissed": "#2f855a"}
 
 CSS = """

@@ -136,9 +136,9 @@ def write_brief(brief: Brief, path: Path | str, fmt: str, *, png: Callable[[str]
 
 
 def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt: str, *, title: str = "",
-                 author: str = "", allow_empty: bool = False, png: Callable[[str], bytes] | None = None,
-                 now: datetime | None = None, progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> BriefResult:
+                 author: str = "", allow_empty: bool = False, suggestions: bool = False,
+                 png: Callable[[str], bytes] | None = None, now: datetime | None = None,
+                 progress: Progress | None = None, cancel: threading.Event | None = None) -> BriefResult:
     """Gather the narratives ``brief_filter`` selects and write them to ``path`` as ``fmt``.
 
     Parameters
@@ -147,6 +147,8 @@ def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt:
         ``html``, ``md``, ``csv`` or ``json`` (:data:`ENGINE_FORMATS`).
     allow_empty
         Write a brief saying nothing matched instead of failing.
+    suggestions
+        Also list the fact-checks that match without flagging, marked as suggestions.
     png
         Renders chart SVG to PNG bytes, for Markdown (optional).
 
@@ -160,6 +162,6 @@ def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt:
         ``cancel`` was set.
     """
     path = check_output(Path(path))  # fail before reading anything
-    brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty, now=now,
-                         progress=_scaled(progress, 0.0, 0.7), cancel=cancel)
+    brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
+                         suggestions=suggestions, now=now, progress=_scaled(progress, 0.0, 0.7), cancel=cancel)
     return write_brief(brief, path, fmt, png=png, progress=_scaled(progress, 0.7, 1.0), cancel=cancel)

@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import Cancelled, ImportFileError
 from .factcheck_formats import read_factcheck_file
 from .factcheck_items import FactCheckDraft
+from .factcheck_values import verdict_of
 from .factchecks import save_draft
 from .store import Store, write_transaction
 
@@ -191,19 +192,33 @@ _RATING_RE = re.compile(r"\b(?:Rating|Verdict|Bewertung|Veredicto|Ocena|Верд
                         re.IGNORECASE)
 
 
-def draft_from_article(title: str, text: str, first_claim: str | None, link: str | None, publisher: str | None,
-                       published_at: str | None, language: str | None) -> FactCheckDraft:
-    """A fact-check from a fact-checker's article.
+def _title_verdict(title: str) -> str | None:
+    """The rating a headline states at its start or end ("False: ...", "... - Misleading"), else None."""
+    parts = [p.strip() for p in re.split(r"[:?!|\u2013\u2014]|\s-\s", title) if p.strip()]
+    for part in (parts[:1] + parts[-1:]) if len(parts) > 1 else []:
+        if verdict_of(part) != "other":
+            return part
+    return None
 
-    Articles that say ``Claim: ... Rating: ...`` give both; otherwise the claim is
-    the article's first claim after its title (the title as a last resort) and the
-    rating is unknown.
+
+def draft_from_article(title: str, text: str, first_claim: str | None, link: str | None, publisher: str | None,
+                       published_at: str | None, language: str | None) -> FactCheckDraft | None:
+    """A fact-check from a fact-checker's article, or None when the article states no checked claim.
+
+    A fact-checker's feed also carries round-ups, explainers and notes on method
+    ("Every fact check we publish ends with a rating."): in the library they would
+    match whatever mentions fact checks. An article enters when it states a verdict,
+    in a ``Rating:`` line or its headline ("False: ..."), or labels the claim it
+    checks (``Claim: ...``). The claim is that line, else the article's first claim
+    after its title (the title as a last resort).
     """
     head = text[:2000]
     claim_match = _CLAIM_RE.search(head)
-    claim = " ".join(claim_match.group(1).split()) if claim_match else (first_claim or title)
     rating_match = _RATING_RE.search(head)
-    rating = rating_match.group(1).strip() if rating_match else None
+    rating = rating_match.group(1).strip() if rating_match else _title_verdict(title)
+    if not (claim_match or rating):
+        return None
+    claim = " ".join(claim_match.group(1).split()) if claim_match else (first_claim or title)
     return FactCheckDraft(claim=claim.rstrip(), url=link, title=title, rating=rating, publisher=publisher,
                           review_date=published_at[:10] if published_at else None, language=language)
 
@@ -233,6 +248,8 @@ def sync_feed_factchecks(store: Store, *, tag: str = FACT_CHECKER_TAG) -> list[i
     with write_transaction(store.db) as conn:
         for article_id, title, text, link, publisher, published, language, feed_id, first_claim in rows:
             draft = draft_from_article(title, text, first_claim, link, publisher, published, language)
+            if draft is None:
+                continue
             factcheck_id, outcome = save_draft(conn, draft, source=f"feed:{feed_id}", article_id=article_id,
                                                keep_existing=True, touched=touched)
             if outcome != "unchanged":

@@ -12,8 +12,8 @@ languages. So candidates come from both, then are re-ranked:
    the cosine, the IDF-weighted word overlap (:mod:`.lexical`, with word
    frequencies from the library), BM25 relative to the query's best, and
    reciprocal-rank credit from the two lists; across languages (where words are not
-   shared) the cosine alone, shifted so that the model's cross-language cosine bar
-   lands on the same flag threshold. Claims stating different numbers (2.3% and 4%)
+   shared) the cosine alone, mapped so that the model's cross-language cosine bars
+   land on the same suggest and flag thresholds. Claims stating different numbers (2.3% and 4%)
    lose a penalty.
 
 Weights and thresholds per model are in :data:`app.engine.factchecks.MODEL_THRESHOLDS`,
@@ -79,13 +79,16 @@ def fused_score(candidate: Candidate, thresholds: MatchThresholds) -> float:
 
     Within one language, the weighted mean of the cosine (weight 1), the word overlap,
     the relative BM25 score and the reciprocal-rank credit (:class:`MatchThresholds`).
-    Across languages the cosine alone, shifted so that ``thresholds.cross_language``
-    maps to the flag threshold. A candidate stating other numbers than the text (2.3%
-    and 4%) loses ``thresholds.numbers_penalty``.
+    Across languages the cosine alone, mapped so that ``thresholds.cross_suggest`` and
+    ``thresholds.cross_language`` land on the suggest and flag thresholds. A candidate
+    stating other numbers than the text (2.3% and 4%) loses ``thresholds.numbers_penalty``.
     """
     t = thresholds
     if candidate.cross_language:
-        score = candidate.cosine - t.cross_language + t.flag
+        # One line through the two calibrated points: the cosine that suggests maps to
+        # ``suggest``, the one that flags to ``flag``.
+        slope = (t.flag - t.suggest) / (t.cross_language - t.cross_suggest)
+        score = t.flag + (candidate.cosine - t.cross_language) * slope
     else:
         ranks = sum(RRF_K / (RRF_K + rank) for rank in (candidate.bm25_rank, candidate.vector_rank) if rank) / 2
         score = (candidate.cosine + t.lexical_weight * candidate.lexical + t.bm25_weight * candidate.bm25

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .domain import SearchHit
 from .errors import AppError
@@ -81,21 +82,59 @@ def _fts(store: Store, query: str, limit: int) -> list[SearchHit]:
     return [_hit(r[:9], -float(r[9])) for r in rows]
 
 
-def semantic_search(store: Store, index, embedder, text: str, *, limit: int = 20) -> list[SearchHit]:
-    """Claims closest in meaning to ``text``, in any language, most similar first.
+# The cosine from which a claim answers a search, per model: the one that only 2% of unrelated
+# STS-B pairs reach (human score <= 1) when one side is cut to its three rarest words, as a
+# person types a search, and the two sides are in any two of six languages
+# (bench/search.py, bench/results/search.md). Below it, the nearest claims of a small corpus
+# are whatever shares a word's topic (a dog's microchip for "vaccines with microchips").
+SEARCH_BARS: dict[str, float] = {"use-multilingual": 0.43, "e5-small": 0.86, "minilm": 0.49}
+# A model folder the user brings has an unknown scale: only near-paraphrases pass.
+FALLBACK_SEARCH_BAR = 0.7
+
+
+def search_bar(model: str) -> float:
+    return SEARCH_BARS.get(model, FALLBACK_SEARCH_BAR)
+
+
+@dataclass(frozen=True)
+class MeaningSearch:
+    """The claims that answer a search by meaning, and how many of the nearest fell short.
+
+    ``hits`` pass the model's bar (:data:`SEARCH_BARS`), most similar first;
+    ``left_out`` counts the weaker claims among the ``nearest`` looked at.
+    """
+
+    hits: tuple[SearchHit, ...]
+    left_out: int
+    nearest: int
+    bar: float
+
+
+def semantic_search(store: Store, index, embedder, text: str, *, limit: int = 20) -> MeaningSearch:
+    """Claims closest in meaning to ``text``, in any language, that pass the model's bar, most similar first.
+
+    The ``limit`` nearest claims are looked at; those below the bar are counted, not returned.
 
     Raises
     ------
     QueryError
         ``text`` is blank (see :func:`search_text`).
+
+    Examples
+    --------
+    >>> found = semantic_search(store, index, embedder, "vacunas con microchips", limit=200)
+    >>> len(found.hits), found.left_out
+    (3, 197)
     """
     text = search_text(text)
+    bar = search_bar(embedder.name)
     if len(index) == 0:
-        return []
+        return MeaningSearch((), 0, 0, bar)
     vector = embedder.encode([text])
     scores, ids = index.search(vector, min(limit, len(index)))
     found = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-    return hits_for(store, found)
+    passing = [(i, s) for i, s in found if s >= bar]
+    return MeaningSearch(tuple(hits_for(store, passing)), len(found) - len(passing), len(found), bar)
 
 
 def hits_for(store: Store, scored: Sequence[tuple[int, float]]) -> list[SearchHit]:
@@ -118,4 +157,5 @@ def _hit(row: Sequence, score: float) -> SearchHit:
     )
 
 
-__all__ = ["QueryError", "fts_query", "hits_for", "keyword_search", "search_text", "semantic_search"]
+__all__ = ["FALLBACK_SEARCH_BAR", "MeaningSearch", "QueryError", "SEARCH_BARS", "fts_query", "hits_for",
+           "keyword_search", "search_bar", "search_text", "semantic_search"]

@@ -39,7 +39,7 @@ SETTINGS_FORMAT = "brief/format"
 
 
 def export_selected(data_dir: Path, narrative_ids: Sequence[int], path: Path, fmt: str, *, title: str, author: str,
-                    progress=None, cancel=None) -> BriefResult:
+                    suggestions: bool = False, progress=None, cancel=None) -> BriefResult:
     """Write a brief of these narratives (runs in a worker thread, on its own Store).
 
     Raises
@@ -52,6 +52,7 @@ def export_selected(data_dir: Path, narrative_ids: Sequence[int], path: Path, fm
     store = Store.open(data_dir)
     try:
         brief = gather_brief(store, BriefFilter(ids=tuple(narrative_ids)), title=title, author=author,
+                             suggestions=suggestions,
                              progress=(lambda f, m: progress(f * 0.4, m)) if progress else None, cancel=cancel)
     finally:
         store.close()
@@ -105,6 +106,8 @@ class BriefDialog(QDialog):
         self.title_edit = QLineEdit("Narrative brief")
         self.author_edit = QLineEdit(str(settings.value(SETTINGS_AUTHOR, "") or ""))
         self.author_edit.setPlaceholderText("Your name or desk (shown on the cover)")
+        self.suggestions_check = QCheckBox("Also list suggested fact-checks (matches that do not flag; "
+                                           "marked as suggestions)")
         self.open_check = QCheckBox("Open the brief when it is written")
         self.open_check.setChecked(True)
 
@@ -113,6 +116,7 @@ class BriefDialog(QDialog):
         form.addRow("File", path_row)
         form.addRow("Title", self.title_edit)
         form.addRow("Prepared by", self.author_edit)
+        form.addRow("", self.suggestions_check)
         form.addRow("", self.open_check)
 
         self.progress = QProgressBar()
@@ -167,6 +171,7 @@ class BriefDialog(QDialog):
             return
         path = Path(text).expanduser()
         fmt, title, author = self.fmt(), self.title_edit.text(), self.author_edit.text()
+        suggestions = self.suggestions_check.isChecked()
         settings = QSettings()
         settings.setValue(SETTINGS_FOLDER, str(path.parent))
         settings.setValue(SETTINGS_AUTHOR, author)
@@ -174,8 +179,8 @@ class BriefDialog(QDialog):
         ids, data_dir = self.narrative_ids, self.context.data_dir
 
         def work(progress, cancel):
-            return export_selected(data_dir, ids, path, fmt, title=title, author=author, progress=progress,
-                                   cancel=cancel)
+            return export_selected(data_dir, ids, path, fmt, title=title, author=author, suggestions=suggestions,
+                                   progress=progress, cancel=cancel)
 
         self._set_running(True)
         self.status.setText("Exporting…")
@@ -189,7 +194,7 @@ class BriefDialog(QDialog):
         self.progress.setVisible(running)
         self.progress.setValue(0)
         self.export_button.setEnabled(not running and bool(self.narrative_ids))
-        for widget in (self.format_box, self.path_edit, self.title_edit, self.author_edit):
+        for widget in (self.format_box, self.path_edit, self.title_edit, self.author_edit, self.suggestions_check):
             widget.setEnabled(not running)
 
     def _on_task_progress(self, fraction: float, message: str) -> None:

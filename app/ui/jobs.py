@@ -16,11 +16,11 @@ from pathlib import Path
 
 from app.engine import opml_import
 from app.engine.demo import add_demo
-from app.engine.domain import Feed, SearchHit
+from app.engine.domain import Feed
 from app.engine.errors import AppError, Cancelled, ImportFileError
 from app.engine.ingest import add_source
 from app.engine.pipeline import Pipeline, PipelineReport
-from app.engine.search import semantic_search
+from app.engine.search import MeaningSearch, semantic_search
 from app.engine.store import Store
 from app.engine.store import feeds as feed_store
 
@@ -118,8 +118,8 @@ def reembed(pipeline: Pipeline, *, progress: Progress | None = None,
 
 
 def search_meaning(pipeline: Pipeline, text: str, *, limit: int = 100, progress: Progress | None = None,
-                   cancel: threading.Event | None = None) -> list[SearchHit]:
-    """Claims closest in meaning to ``text`` (the model loads on first use)."""
+                   cancel: threading.Event | None = None) -> MeaningSearch:
+    """Claims closest in meaning to ``text`` that pass the model's bar (the model loads on first use)."""
     if progress:
         progress(0.0, "loading the model and the index")
     index = pipeline.index(cancel=cancel)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.domain import SearchHit
-from app.engine.search import QueryError, keyword_search, search_text
+from app.engine.search import MeaningSearch, QueryError, keyword_search, search_text
 
 from .context import AppContext
 from .error_presenter import ErrorPresenter
@@ -26,11 +26,13 @@ RESULT_LIMIT = 200
 
 
 class SearchHits(list):
-    """The hits of one search, and how it searched (the results panel words "nothing found" by it)."""
+    """The hits of one search, how it searched (the results panel words "nothing found" by it) and,
+    by meaning, how many of the nearest claims fell below the model's bar."""
 
-    def __init__(self, hits, by_meaning: bool = False) -> None:
+    def __init__(self, hits, by_meaning: bool = False, left_out: int = 0) -> None:
         super().__init__(hits)
         self.by_meaning = by_meaning
+        self.left_out = left_out
 
 
 def narrative_ids(hits: list[SearchHit]) -> list[int]:
@@ -94,10 +96,10 @@ class SearchBar(QWidget):
         task.signals.done.connect(lambda hits, t=task: self._on_task_done(t, text, hits))
         task.signals.failed.connect(lambda error: self.presenter.present(error, "searching by meaning"))
 
-    def _on_task_done(self, task: EngineTask, text: str, hits: list[SearchHit]) -> None:
+    def _on_task_done(self, task: EngineTask, text: str, found: MeaningSearch) -> None:
         if task is self._task:
             self._task = None
-            self.searched.emit(text, SearchHits(hits, by_meaning=True))
+            self.searched.emit(text, SearchHits(found.hits, by_meaning=True, left_out=found.left_out))
 
     def _on_edit_text_changed(self, text: str) -> None:
         if not text.strip():
@@ -146,20 +148,22 @@ class SearchResultsView(QWidget):
         if hits is None:
             self.summary.setText("Type in the search box and press Enter.")
             return
+        left_out = getattr(hits, "left_out", 0)
+        weaker = f" {left_out} weaker match(es) left out." if left_out else ""
         if not hits:
             by_meaning = getattr(hits, "by_meaning", False)
-            self.summary.setText(f"Nothing found for “{query}”.")
+            self.summary.setText(f"Nothing found for “{query}”.{weaker}")
             self.nothing.setText(
-                f"No claim says anything close to “{query}”. Try other words, or turn By meaning off to find "
-                "claims containing the words." if by_meaning else
+                f"No claim says anything close enough to “{query}”.{weaker} Try other words, or turn By meaning "
+                "off to find claims containing the words." if by_meaning else
                 f"No claim contains “{query}”. Try By meaning (next to the search box) to find claims that say "
                 "the same thing in other words or languages.")
             self.tree.setVisible(False)
             self.nothing.setVisible(True)
             return
         in_narratives = narrative_ids(hits)
-        self.summary.setText(f"{len(hits)} claim(s) match “{query}”, in {len(in_narratives)} narrative(s). "
-                             "The narratives list shows only those; clear the search to see all.")
+        self.summary.setText(f"{len(hits)} claim(s) match “{query}”, in {len(in_narratives)} narrative(s), best "
+                             f"first.{weaker} The narratives list shows only those; clear the search to see all.")
         for hit in hits:
             item = QTreeWidgetItem([hit.text, hit.feed_title, local_time(hit.published_at),
                                     f"#{hit.narrative_id}" if hit.narrative_id else "–", f"{hit.score:.2f}"])

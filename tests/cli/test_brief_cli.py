@@ -69,3 +69,22 @@ def test_bad_usage_exits_2_and_bad_paths_exit_1(brief, tmp_path):
     brief("--format", "docx", "--output", str(tmp_path / "a.docx"), code=2)
     result = brief("--output", str(tmp_path / "missing" / "a.html"), code=1)
     assert "does not exist" in result.stderr
+
+
+def test_suggested_factchecks_only_with_the_flag(brief, sample, data_dir, tmp_path):
+    from app.engine.factcheck_items import FactCheckDraft
+    from app.engine.factchecks import save_draft
+    from app.engine.store import Store, write_transaction
+
+    store = Store.open(data_dir)
+    with write_transaction(store.db) as conn:
+        weak, _ = save_draft(conn, FactCheckDraft(claim="A photo shows a flooded high street.", rating="False",
+                                                  publisher="Other Desk"), source="test.json")
+        conn.execute("INSERT INTO factcheck_matches (claim_id, factcheck_id, model, score, status, matched_at)"
+                     " VALUES (?, ?, 'use-multilingual', 0.41, 'new', '2026-11-14T00:00:00Z')",
+                     (sample.vaccine_claims[0], weak))
+    store.close()
+    brief("--ids", str(sample.vaccine), "--output", str(tmp_path / "plain.md"))
+    assert "Other Desk" not in (tmp_path / "plain.md").read_text(encoding="utf-8")
+    brief("--ids", str(sample.vaccine), "--suggestions", "--output", str(tmp_path / "asked.md"))
+    assert "suggestion, unconfirmed (0.41)" in (tmp_path / "asked.md").read_text(encoding="utf-8")

@@ -136,6 +136,16 @@ def test_keyword_search(run, feed_file):
 
 
 @pytest.mark.slow
+def test_search_by_meaning_lists_what_passes_the_bar_and_counts_the_rest(run):
+    run("demo", "--quiet")
+    result = run("search", "vacunas con microchips", "--limit", "200", "--format", "json")
+    hits = json.loads(result.stdout)
+    # The vaccine's microchips, not the dogs' ones that come next (issue 15).
+    assert hits and all("Corvax" in h["text"] or "vacuna" in h["text"].lower() for h in hits), hits
+    assert f"{200 - len(hits)} weaker of the 200 nearest left out" in result.stderr
+
+
+@pytest.mark.slow
 def test_demo_flags_narratives_with_reasons_in_json(run):
     run("demo", "--quiet")
     flagged = json.loads(run("narratives", "--flagged", "--format", "json").stdout)

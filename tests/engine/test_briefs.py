@@ -16,6 +16,7 @@ import pytest
 from app.engine import brief_data, review
 from app.engine.brief_chart import MAX_LANES, spread_svg
 from app.engine.brief_data import SHOWN_CLAIM_ROWS
+from app.engine.brief_formats import render_markdown
 from app.engine.brief_html import flag_name, flag_reason
 from app.engine.briefs import (CSV_COLUMNS, BriefFilter, export_brief, format_for_path, gather_brief, render_html,
                                write_brief)
@@ -150,7 +151,7 @@ def test_right_to_left_text_is_marked(memory_store):
 
 
 def test_factchecks_are_shown_when_the_library_provides_them(memory_store, sample, monkeypatch):
-    def with_factchecks(store, narrative):
+    def with_factchecks(store, narrative, suggestions):
         data = narrative_json(narrative)
         data["factchecks"] = [
             {"rating": "False", "publisher": "ClaimCheck Desk", "url": "https://claimcheck.example/fc-1",
@@ -196,10 +197,41 @@ def test_factchecks_come_from_the_library_and_rejected_ones_are_left_out(memory_
     assert "Wrong Desk" not in html
     export_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), tmp_path / "b.json", "json")
     (narrative,) = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["narratives"]
-    # The narrative JSON of `narrative show --format json`: every match, with its review status.
-    assert [(f["publisher"], f["status"]) for f in narrative["factchecks"]] == \
-        [("ClaimCheck Desk", "confirmed"), ("Wrong Desk", "rejected")]
+    # The narrative JSON of `narrative show --format json`, with the matches the brief lists.
+    assert [(f["publisher"], f["status"]) for f in narrative["factchecks"]] == [("ClaimCheck Desk", "confirmed")]
     assert narrative["factchecks"][0]["url"] == "https://claimcheck.example/fc-1"
+
+
+def test_matches_that_do_not_flag_are_listed_only_when_asked_and_marked_as_suggestions(memory_store, sample,
+                                                                                        tmp_path):
+    from app.engine.factcheck_items import FactCheckDraft
+    from app.engine.factchecks import save_draft
+    from app.engine.store import write_transaction
+
+    with write_transaction(memory_store.db) as conn:
+        flagging, _ = save_draft(conn, FactCheckDraft(
+            claim="Flu vaccines contain tracking microchips.", url="https://claimcheck.example/fc-1",
+            rating="False", publisher="ClaimCheck Desk"), source="test.json")
+        weak, _ = save_draft(conn, FactCheckDraft(
+            claim="A photo shows a flooded high street.", url="https://other.example/fc-2", rating="Miscaptioned",
+            publisher="Other Desk"), source="test.json")
+        for factcheck_id, score in [(flagging, 0.95), (weak, 0.41)]:
+            conn.execute("INSERT INTO factcheck_matches (claim_id, factcheck_id, model, score, status, matched_at)"
+                         " VALUES (?, ?, 'fake-hashing', ?, 'new', '2026-11-14T00:00:00Z')",
+                         (sample.vaccine_claims[0], factcheck_id, score))
+    plain = brief_of(memory_store, ids=(sample.vaccine,))
+    assert [f.publisher for f in plain.narratives[0].factchecks] == ["ClaimCheck Desk"]
+    assert "Other Desk" not in render_html(plain)
+    export_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), tmp_path / "plain.json", "json")
+    data = json.loads((tmp_path / "plain.json").read_text(encoding="utf-8"))
+    assert [f["publisher"] for f in data["narratives"][0]["factchecks"]] == ["ClaimCheck Desk"]
+    assert data["brief"]["suggestions"] is False
+
+    asked = gather_brief(memory_store, BriefFilter(ids=(sample.vaccine,)), now=NOW, suggestions=True)
+    assert [(f.publisher, f.status) for f in asked.narratives[0].factchecks] == \
+        [("ClaimCheck Desk", "match"), ("Other Desk", "possible")]
+    assert "suggestion, unconfirmed (0.41)" in render_html(asked)
+    assert "suggestion, unconfirmed (0.41)" in render_markdown(asked, {})
 
 
 def test_without_factchecks_the_brief_says_so(memory_store, sample):

@@ -12,6 +12,8 @@ from app.engine.factcheck_claims import match_all, match_claims, match_library_c
 from app.engine.factcheck_match import FactCheckMatcher, numbers_clash
 from app.engine.factchecks import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
                                    set_claim_match_status, set_match_status)
+from app.engine.ingest import add_source, ingest
+from app.engine.paths import demo_dir
 from app.engine.pipeline import Pipeline
 from app.engine.review import audit_trail
 from app.engine.settings import Settings
@@ -219,15 +221,36 @@ def test_articles_of_fact_checker_feeds_enter_the_library(store):
     assert fc.article_id == article_id and fc.source.startswith("feed:")
 
 
-def test_a_fact_checker_article_without_a_claim_line_gives_its_first_claim(store):
+def test_a_fact_checker_article_rated_in_its_headline_gives_its_first_claim(store):
     desk = add_feed(store, "desk", tags=("fact-checker",))
-    add_article(store, desk, ["Is the bridge closing for a year?", "The bridge will close for a whole year, posts say."])
+    add_article(store, desk, ["False: the bridge is not closing for a year",
+                              "The bridge will close for a whole year, posts say."])
     sync_feed_factchecks(store)
     [fc] = list_factchecks(store.db)
-    assert fc.claim == "The bridge will close for a whole year, posts say." and fc.rating is None
-    assert fc.verdict == "other"
+    assert fc.claim == "The bridge will close for a whole year, posts say." and fc.rating == "False"
+    assert fc.verdict == "false"
 
 
+@pytest.mark.parametrize("article", [
+    ["How we work: our ratings explained", "Every fact check we publish ends with a rating.",
+     "False means the claim is wrong. Misleading means it leaves a false impression."],
+    ["This week in fact checks: speed limits, petrol prices and a photo",
+     "Each Monday we round up the claims we checked recently."],
+    ["Explainer: How Valdoria counts postal votes", "Postal voting has become a talking point after the run-off."],
+    ["Is the bridge closing for a year?", "The bridge will close for a whole year, posts say."],
+])
+def test_articles_of_a_fact_checker_that_state_no_checked_claim_stay_out_of_the_library(store, article):
+    desk = add_feed(store, "desk", tags=("fact-checker",))
+    add_article(store, desk, article)
+    assert sync_feed_factchecks(store) == [] and list_factchecks(store.db) == []
+
+
+def test_the_demo_fact_checker_feed_gives_only_its_fact_checks(store):
+    add_source(store, str(demo_dir() / "feeds" / "claimcheck-desk.xml"), tags=("fact-checker",))
+    ingest(store)
+    sync_feed_factchecks(store)
+    titles = {fc.title for fc in list_factchecks(store.db)}
+    assert len(titles) == 9 and all(t.startswith("Fact check:") for t in titles)
 def test_a_fact_checker_feed_links_to_a_file_factcheck_of_the_same_url(store, library):
     desk = add_feed(store, "desk", tags=("fact-checker",))
     add_article(store, desk, ["Fact check", FACT_CHECK_ARTICLE])

@@ -270,8 +270,8 @@ def test_a_search_that_finds_nothing_says_so(qapp, qtbot):
     results.show_hits("zzqxq", SearchHits([], by_meaning=False))
     assert results.nothing.isVisible() and not results.tree.isVisible()
     assert "No claim contains “zzqxq”" in results.nothing.text() and "By meaning" in results.nothing.text()
-    results.show_hits("zzqxq", SearchHits([], by_meaning=True))
-    assert "close to" in results.nothing.text()
+    results.show_hits("zzqxq", SearchHits([], by_meaning=True, left_out=200))
+    assert "close enough to" in results.nothing.text() and "200 weaker match(es) left out" in results.summary.text()
     results.show_hits("", None)
     assert results.tree.isVisible() and not results.nothing.isVisible()
 
@@ -310,15 +310,30 @@ def test_feeds_sort_naturally_and_a_failing_feed_says_why_in_one_line(qapp, qtbo
     assert health_line(broken) == "<b>Not working:</b> HTTP 404"
 
 
-@pytest.mark.slow
-def test_semantic_search_runs_as_a_task(demo_data, make_window, qtbot):
-    window = make_window(demo_data)
+def search_by_meaning(window, qtbot, text: str):
+    """The hits the window's search by meaning emits for ``text``."""
     window.search_bar.meaning.setChecked(True)
-    window.search_bar.edit.setText("the farming minister said small farmers should vanish")
+    window.search_bar.edit.setText(text)
     with qtbot.waitSignal(window.search_bar.searched, timeout=LONG) as found:
         window.search_bar.search()
-    query, hits = found.args
+    return found.args[1]
+
+
+@pytest.mark.slow
+def test_semantic_search_runs_as_a_task(demo_data, make_window, qtbot):
+    hits = search_by_meaning(make_window(demo_data), qtbot, "the farming minister said small farmers should vanish")
     assert hits and any("Aldous" in h.text or "agricultur" in h.text.lower() for h in hits[:10])
+
+
+@pytest.mark.slow
+def test_a_search_by_meaning_shows_what_passes_the_bar_and_counts_the_rest(demo_data, make_window, qtbot):
+    window = make_window(demo_data)
+    hits = search_by_meaning(window, qtbot, "vacunas con microchips")
+    # Every hit is about the vaccine's microchips, none about the dogs' microchips below them.
+    assert hits and all("Corvax" in h.text or "vacuna" in h.text.lower() for h in hits), [h.text for h in hits]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits.left_out > 0
+    assert f"{hits.left_out} weaker match(es) left out" in window.results.summary.text()
 
 
 @pytest.mark.slow
@@ -519,6 +534,8 @@ def test_export_brief_and_fact_check_library_open_from_the_window(demo_data, mak
     window.actions_by_name["export_brief"].trigger()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(BriefDialog)), timeout=3000)
     for dialog in window.findChildren(BriefDialog):
+        # A brief lists suggested fact-checks only when asked.
+        assert not dialog.suggestions_check.isChecked() and "suggest" in dialog.suggestions_check.text()
         dialog.close()
     window.actions_by_name["factchecks"].trigger()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(FactChecksDialog)), timeout=3000)
