@@ -1,7 +1,7 @@
 """Build stores with feeds, articles, claims and narratives, without the real model.
 
 Narratives are made the way review and the pipeline make them (``narratives.create``
-then ``Clusterer.refresh_within``, which computes statistics, labels and flags), with
+then ``narrative_state.refresh_stored``, which computes statistics, labels and flags), with
 vectors from the deterministic :class:`tests.fakes.HashingEmbedder`.
 """
 
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.clustering import Clusterer
+from app.engine.factchecks import factcheck_flags
+from app.engine.narrative_state import refresh_stored
 from app.engine.settings import Settings
 from app.engine.store import Store, write_transaction
 from app.engine.store import feeds as feed_store
@@ -62,7 +63,7 @@ def make_narrative(store: Store, claim_ids: Sequence[int], settings: Settings = 
     with write_transaction(store.db) as conn:
         save_vectors(conn, MODEL, ids, vectors)
         narrative_id = memberships.create(conn, MODEL, [(i, 0.9) for i in ids], vectors)
-        Clusterer(store, None, model=MODEL, dim=embedder.dim, settings=settings).refresh_within([narrative_id])
+        refresh_stored(store, [narrative_id], settings, factcheck_flags)
     return narrative_id
 
 

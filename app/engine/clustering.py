@@ -39,7 +39,8 @@ from .boilerplate import template_key
 from .errors import Cancelled
 from .factchecks import factcheck_flags
 from .domain import Flag
-from .flags import FlagRules, Sighting, evaluate, language_name, source_count
+from .flags import language_name
+from .narrative_state import ORIGIN_DOUBT, NarrativeState
 from .lexical import LexicalScorer, numbers_disagree, store_frequencies
 from .link_evidence import describe
 from .outlets import outlet
@@ -62,7 +63,6 @@ SEARCH_GROWTH = 4
 # far less than as many searches of one.
 FIRST_SEARCH = SEARCH_GROWTH * NEIGHBOURS
 BATCH = 200
-LABEL_SAMPLE = 500
 # Below this cosine no model here calls two sentences the same claim, whatever words they
 # share; skipping them early keeps the cost per claim low.
 COSINE_FLOOR = 0.3
@@ -72,9 +72,8 @@ STORY_MIN_SHARED = 2
 STORY_OVERLAP = 0.5
 # ... and those articles come from at least this many outlets ("two outlets both say X and Y").
 STORY_MIN_OUTLETS = 2
-# The doubt about a flagged narrative's first source (see _origin_doubt): a note, not a flag,
-# so it weighs nothing in the score; it looks near the centres of this many largest facets.
-ORIGIN_DOUBT = "origin"
+# The doubt about a flagged narrative's first source looks near the centres of this many
+# largest facets (see _origin_doubt).
 DOUBT_FACETS = 3
 
 
@@ -171,9 +170,10 @@ class Clusterer:
         self.model = model
         self.dim = dim
         self.window = timedelta(days=settings.window_days)
-        self.rules = FlagRules(min_sources=settings.flag_min_sources, hours=settings.flag_hours)
         self.thresholds = thresholds or thresholds_for(model, settings)
         self.lexical = LexicalScorer(store_frequencies(store.db))
+        self.state = NarrativeState(store, dim=dim, settings=settings, factcheck_flags=factcheck_flags,
+                                    origin_doubt=self._origin_doubt)
         self._pending: set[int] = set()  # claims of this run not assigned yet
         self._boilerplate: set[tuple[int, int]] = set()  # the batch's (see assign_within)
         self._infos: dict[int, ClaimInfo] = {}
@@ -438,22 +438,7 @@ class Clusterer:
 
     def refresh_within(self, narrative_ids: set[int] | Sequence[int]) -> None:
         """Recompute label, statistics and flags of narratives, inside the caller's transaction."""
-        conn = self.store.db.conn
-        for narrative_id in narrative_ids:
-            rows = members.sighting_rows(conn, narrative_id)
-            if not rows:
-                members.save_state(conn, narrative_id, label_claim_id=None, flags=[], score=0, flagged=False,
-                                   sources=0)
-                continue
-            sightings = [Sighting(r[1], r[2], tuple(r[5].split("\x1f")) if r[5] else (), r[3], r[4])
-                         for r in rows]
-            # A match with a known fact-check (not rejected by a reviewer) is a flag of its own.
-            flags, score, flagged = evaluate(sightings, self.rules, extra=factcheck_flags(conn, narrative_id))
-            doubt = self._origin_doubt(narrative_id, {r[0] for r in rows}, rows[-1][4]) if flagged else None
-            flags = flags + ([doubt] if doubt else [])
-            label = self._most_central(narrative_id)
-            members.save_state(conn, narrative_id, label_claim_id=label, flags=flags,
-                               score=score, flagged=flagged, sources=source_count(sightings))
+        self.state.refresh_within(narrative_ids)
 
     def _origin_doubt(self, narrative_id: int, member_ids: set[int], first_seen: str) -> Flag | None:
         """Say so when a claim published before the narrative's first one is close to it but not in it.
@@ -463,13 +448,10 @@ class Clusterer:
         linking missed, or in a claim that waited alone. The claims near the centre of the
         narrative's largest facets, at the lowest bar at which the engine calls two texts the
         same claim, that are older than its first member (within the time window) are that
-        doubt; the earliest one is named. Without an index (a review's refresh) the doubt
-        found at clustering time is kept.
+        doubt; the earliest one is named. Without an index there is nothing to search.
         """
         conn = self.store.db.conn
-        if self.index is None:
-            return members.stored_flag(conn, narrative_id, ORIGIN_DOUBT)
-        if not len(self.index):
+        if self.index is None or not len(self.index):
             return None
         profiles = members.facet_profiles(conn, members.largest_facets(conn, narrative_id, DOUBT_FACETS), self.dim)
         if not profiles:
@@ -507,16 +489,3 @@ class Clusterer:
                     f" {c.published_at[:16].replace('T', ' ')} UTC (claim {c.id}, cosine {close[c.id]:.2f} to the"
                     f" narrative's centre) that was not linked to it{more}. Check it before naming the first source.",
                     0.0)
-
-    def _most_central(self, narrative_id: int) -> int | None:
-        """The claim closest to the centre of the facet told by the most sources: its core assertion."""
-        conn = self.store.db.conn
-        facet_id = members.busiest_facet(conn, narrative_id)
-        if facet_id is None:
-            return None
-        centroid = members.facet_centroids(conn, [facet_id], self.dim)[facet_id]
-        claim_ids = members.newest_members(conn, facet_id, LABEL_SAMPLE)
-        vectors = load_vectors(self.store.db, claim_ids, self.dim)
-        if not vectors:
-            return None
-        return max(vectors, key=lambda cid: (float(np.dot(vectors[cid], centroid)), -cid))

@@ -59,6 +59,10 @@ class FeedNotFound(AppError):
     """No feed has that id or URL."""
 
 
+class FactCheckError(AppError):
+    """A fact-check action that cannot be done (unknown fact-check or match, bad status)."""
+
+
 class ReviewError(AppError):
     """A review action that cannot be done (unknown narrative, bad status, nothing to undo)."""
 

@@ -30,10 +30,13 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from .domain import Flag
-from .errors import AppError
+from .errors import FactCheckError
 from .factcheck_items import FactCheckDraft
 from .factcheck_values import verdict_of
+from .narrative_state import refresh_stored
+from .settings import Settings
 from .store import Store, review_transaction, store_errors, utc_now, write_transaction
+from .store import audit
 
 MATCH_STATUSES = ("new", "confirmed", "rejected")
 
@@ -90,10 +93,6 @@ FALLBACK_THRESHOLDS = MatchThresholds(flag=0.80, suggest=0.60, lexical_weight=1.
 
 def thresholds_for(model: str) -> MatchThresholds:
     return MODEL_THRESHOLDS.get(model, FALLBACK_THRESHOLDS)
-
-
-class FactCheckError(AppError):
-    """A fact-check action that cannot be done (unknown fact-check or match, bad status)."""
 
 
 @dataclass(frozen=True)
@@ -387,28 +386,16 @@ def factcheck_claims(db: sqlite_utils.Database, factcheck_id: int, *, limit: int
 # --------------------------------------------------------------------------- review of matches
 
 
-def _refresh(store: Store, narrative_ids: Sequence[int], settings) -> None:
-    """Recompute the flags of narratives, inside the caller's transaction."""
-    from .clustering import Clusterer  # clustering reads this module's flags
-
-    conn = store.db.conn
-    for narrative_id in narrative_ids:
-        row = conn.execute("SELECT model, length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
-        if row is not None:
-            Clusterer(store, None, model=row[0], dim=row[1] // 4, settings=settings).refresh_within([narrative_id])
-
-
-def refresh_narratives(store: Store, narrative_ids: Sequence[int], settings=None) -> None:
+def refresh_narratives(store: Store, narrative_ids: Sequence[int], settings: Settings | None = None) -> None:
     """Recompute flags (and labels, scores) of narratives after their fact-check matches changed."""
-    from .settings import Settings
-
     if not narrative_ids:
         return
     with write_transaction(store.db):
-        _refresh(store, sorted(set(narrative_ids)), settings or Settings())
+        refresh_stored(store, sorted(set(narrative_ids)), settings or Settings(), factcheck_flags)
 
 
-def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status: str, *, settings=None,
+def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status: str, *,
+                     settings: Settings | None = None,
                      actor: str | None = None) -> int:
     """Confirm, reject or reset the match of a fact-check with a narrative; return the claims it covers.
 
@@ -424,9 +411,6 @@ def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status:
     StoreError
         The database could not be written.
     """
-    from .review import current_user
-    from .settings import Settings
-
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
     with review_transaction(store.db, store.data_dir) as conn:
@@ -438,14 +422,14 @@ def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status:
         conn.executemany("UPDATE factcheck_matches SET status = ? WHERE claim_id = ? AND factcheck_id = ?",
                          [(status, r[0], int(factcheck_id)) for r in rows])
         detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(r[0]): r[1] for r in rows}}
-        conn.execute("INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                     (utc_now(), actor or current_user(), "factcheck-match", f"narrative:{int(narrative_id)}",
-                      json.dumps(detail, ensure_ascii=False)))
-        _refresh(store, [int(narrative_id)], settings or Settings())
+        audit.record(conn, actor=actor, action="factcheck-match", subject=f"narrative:{int(narrative_id)}",
+                     detail=detail)
+        refresh_stored(store, [int(narrative_id)], settings or Settings(), factcheck_flags)
     return len(rows)
 
 
-def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, status: str, *, settings=None,
+def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, status: str, *,
+                           settings: Settings | None = None,
                            actor: str | None = None) -> None:
     """Confirm, reject or reset one claim's match with a fact-check (audited on the claim's narrative).
 
@@ -454,9 +438,6 @@ def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, statu
     FactCheckError
         Unknown status, or no such match.
     """
-    from .review import current_user
-    from .settings import Settings
-
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
     with review_transaction(store.db, store.data_dir) as conn:
@@ -469,11 +450,9 @@ def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, statu
         owner = conn.execute("SELECT narrative_id FROM narrative_claims WHERE claim_id = ?", (int(claim_id),)).fetchone()
         subject = f"narrative:{owner[0]}" if owner else f"claim:{int(claim_id)}"
         detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(int(claim_id)): row[0]}}
-        conn.execute("INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                     (utc_now(), actor or current_user(), "factcheck-match", subject,
-                      json.dumps(detail, ensure_ascii=False)))
+        audit.record(conn, actor=actor, action="factcheck-match", subject=subject, detail=detail)
         if owner:
-            _refresh(store, [owner[0]], settings or Settings())
+            refresh_stored(store, [owner[0]], settings or Settings(), factcheck_flags)
 
 
 def describe_match_action(detail_json: str) -> str:

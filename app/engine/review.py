@@ -6,38 +6,29 @@ can be undone. A reviewed narrative keeps its id and claims through a re-cluster
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Sequence
 
-from .clustering import Clusterer
 from .domain import AuditEntry
 from .errors import ReviewError
 from .settings import Settings
 from .store import Store, review_transaction, store_errors, utc_now
-from .factchecks import describe_match_action
+from .factchecks import describe_match_action, factcheck_flags
+from .narrative_state import refresh_stored
+from .store import audit
 from .store import memberships as members
 from .store.vectors import load_vectors
 
 STATUSES = ("new", "reviewing", "confirmed", "dismissed")
 
 
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def _subject(narrative_id: int) -> str:
     return f"narrative:{narrative_id}"
 
 
-def _audit(conn, actor: str, action: str, narrative_id: int, detail: dict, *, subject: str | None = None) -> None:
-    conn.execute(
-        "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        (utc_now(), actor, action, subject or _subject(narrative_id), json.dumps(detail, ensure_ascii=False)),
-    )
+def _audit(conn, actor: str | None, action: str, narrative_id: int, detail: dict, *,
+           subject: str | None = None) -> None:
+    audit.record(conn, actor=actor, action=action, subject=subject or _subject(narrative_id), detail=detail)
 
 
 def _require(conn, narrative_id: int) -> tuple[str, str]:
@@ -66,7 +57,7 @@ def set_status(store: Store, narrative_id: int, status: str, *, actor: str | Non
         if old == status:
             return old
         conn.execute("UPDATE narratives SET status = ?, reviewed = 1 WHERE id = ?", (status, narrative_id))
-        _audit(conn, actor or current_user(), "status", narrative_id, {"from": old, "to": status})
+        _audit(conn, actor, "status", narrative_id, {"from": old, "to": status})
     return old
 
 
@@ -77,7 +68,7 @@ def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None 
         if old == notes:
             return
         conn.execute("UPDATE narratives SET notes = ?, reviewed = 1 WHERE id = ?", (notes, narrative_id))
-        _audit(conn, actor or current_user(), "notes", narrative_id, {"from": old, "to": notes})
+        _audit(conn, actor, "notes", narrative_id, {"from": old, "to": notes})
 
 
 def _members(conn, narrative_id: int) -> list[int]:
@@ -89,12 +80,10 @@ def _recompute(store: Store, settings: Settings, narrative_ids: Sequence[int]) -
     """Centroids, statistics, label and flags of narratives whose members changed."""
     conn = store.db.conn
     for narrative_id in narrative_ids:
-        row = conn.execute("SELECT model, length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
-        if row is None:
-            continue
-        dim = row[1] // 4
-        members.recompute(conn, narrative_id, dim, lambda ids: load_vectors(store.db, ids, dim))
-        Clusterer(store, None, model=row[0], dim=dim, settings=settings).refresh_within([narrative_id])
+        dim = members.vector_dim(conn, narrative_id)
+        if dim is not None:
+            members.recompute(conn, narrative_id, dim, lambda ids: load_vectors(store.db, ids, dim))
+    refresh_stored(store, narrative_ids, settings, factcheck_flags)
 
 
 def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Settings(),
@@ -114,7 +103,7 @@ def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Set
         moved = _members(conn, other_id)
         facets = members.absorb(conn, keep_id, other_id)
         conn.execute("UPDATE narratives SET reviewed = 1 WHERE id IN (?, ?)", (keep_id, other_id))
-        _audit(conn, actor or current_user(), "merge", keep_id,
+        _audit(conn, actor, "merge", keep_id,
                {"from": other_id, "claims": moved, "facets": facets})
         _recompute(store, settings, [keep_id])
 
@@ -149,7 +138,7 @@ def split(store: Store, narrative_id: int, claim_ids: Sequence[int], *, settings
         ).lastrowid
         members.new_facet(conn, new_id, claim_ids, pinned=True)
         conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (narrative_id,))
-        _audit(conn, actor or current_user(), "split", narrative_id,
+        _audit(conn, actor, "split", narrative_id,
                {"into": new_id, "claims": claim_ids, "facets": facets})
         _recompute(store, settings, [narrative_id, new_id])
     return new_id
@@ -212,7 +201,7 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
             _put_back(conn, narrative_id, detail["facets"])
             conn.execute("DELETE FROM narratives WHERE id = ?", (detail["into"],))
             _recompute(store, settings, [narrative_id])
-        _audit(conn, actor or current_user(), "undo", narrative_id, {"undid": entry.id, "action": entry.action},
+        _audit(conn, actor, "undo", narrative_id, {"undid": entry.id, "action": entry.action},
                subject=entry.subject)
     return entry
 

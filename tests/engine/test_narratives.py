@@ -504,10 +504,12 @@ def test_a_close_claim_published_before_the_first_member_puts_the_first_source_i
     [doubt] = [f for f in summary.flags if f.kind == "origin"]
     assert "first-teller" in doubt.reason and "2026-11-10 01:00 UTC" in doubt.reason and doubt.weight == 0
     # a reviewer's action refreshes the narrative without the index: the doubt stays
+    from app.engine.factchecks import factcheck_flags
+    from app.engine.narrative_state import refresh_stored
     from app.engine.store import write_transaction
 
     with write_transaction(store.db):
-        clustering.Clusterer(store, None, model="fake-table", dim=8, settings=Settings()).refresh_within([summary.id])
+        refresh_stored(store, [summary.id], Settings(), factcheck_flags)
     [summary] = narrative_store.list_narratives(store.db)
     assert any(f.kind == "origin" for f in summary.flags)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from app.engine import review
 from app.engine.store import Store
+from app.engine.store.audit import current_user
 from app.engine.store import narratives as narrative_store
 from app.ui.narrative_view import NarrativeView
 from app.ui.narratives_model import Column
@@ -83,7 +84,7 @@ def test_status_change_updates_list_and_history(views, sample, context, qtbot):
     assert detail.status_actions["confirmed"].isChecked()
     history = [detail.history.topLevelItem(i).text(2) for i in range(detail.history.topLevelItemCount())]
     assert history == ["status new → confirmed"]
-    assert detail.history.topLevelItem(0).text(1) == review.current_user()
+    assert detail.history.topLevelItem(0).text(1) == current_user()
     assert "now confirmed" in detail.message.text()
     assert detail.set_status("confirmed") is None  # no empty change in the history
     # the action the window binds to Ctrl+2 does the same

@@ -313,3 +313,9 @@ def busiest_facet(conn: sqlite3.Connection, narrative_id: int) -> int | None:
 def newest_members(conn: sqlite3.Connection, facet_id: int, limit: int) -> list[int]:
     return [r[0] for r in conn.execute(
         "SELECT claim_id FROM narrative_claims WHERE facet_id = ? ORDER BY claim_id DESC LIMIT ?", (facet_id, limit))]
+
+
+def vector_dim(conn: sqlite3.Connection, narrative_id: int) -> int | None:
+    """How many dimensions the narrative's centroid has (its model's), or None if it is gone."""
+    row = conn.execute("SELECT length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+    return None if row is None else row[0] // 4
