@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 
 from app.engine.errors import AppError, Cancelled
-from app.engine.factcheck_import import import_factchecks
-from app.engine.factcheck_claims import match_all, match_library_changes
+from app.engine.factcheck_library import import_and_match, rematch
+from app.engine.factcheck_library import remove as remove_from_library
 from app.engine.factcheck_match import FactCheckMatcher
-from app.engine.factchecks import (factcheck_claims, get_factcheck, list_factchecks, remove_factchecks,
-                                   refresh_narratives, set_claim_match_status, set_match_status)
+from app.engine.factchecks import (factcheck_claims, get_factcheck, list_factchecks, set_claim_match_status,
+                                   set_match_status)
 from app.engine.factcheck_values import VERDICTS
 from app.engine.pipeline import Pipeline
 
@@ -56,14 +56,9 @@ def import_(files: tuple[Path, ...], no_match: bool, fmt: str, store, settings, 
     progress = Progress(quiet)
     cancel = threading.Event()
     try:
-        report = import_factchecks(store, files, progress=progress, cancel=cancel)
-        progress.finish()
-        matched = None
-        if not no_match and report.stored and store.counts()["claims"]:
-            pipeline = Pipeline(store, settings)
-            matched = match_library_changes(store, pipeline.embedder, report.factcheck_ids,
-                                            index=pipeline.index(progress, cancel), settings=settings,
-                                            progress=progress, cancel=cancel)
+        update = import_and_match(Pipeline(store, settings), files, match=not no_match, progress=progress,
+                                  cancel=cancel)
+        report, matched = update.imported, update.matched
     except KeyboardInterrupt:
         raise Cancelled("Interrupted; the fact-checks and matches stored so far are kept.") from None
     finally:
@@ -213,7 +208,7 @@ def match_all_(store, settings, quiet) -> None:
     """Match every stored claim against the library again (reviewed matches keep their status)."""
     progress = Progress(quiet)
     try:
-        report = match_all(store, Pipeline(store, settings).embedder, settings=settings, progress=progress)
+        report = rematch(Pipeline(store, settings), progress=progress).matched
     except KeyboardInterrupt:
         raise Cancelled("Interrupted; the claims matched so far keep their matches, the others are matched "
                         "at the next fetch.") from None
@@ -260,5 +255,5 @@ def remove(factcheck_ids: tuple[int, ...], store, settings, quiet) -> None:
     missing = [i for i in factcheck_ids if get_factcheck(store.db, i) is None]
     if missing:
         raise AppError(f"No fact-check {', '.join(map(str, missing))}.")
-    refresh_narratives(store, sorted(remove_factchecks(store, factcheck_ids)), settings)
+    remove_from_library(Pipeline(store, settings), factcheck_ids)
     say(quiet, f"{len(factcheck_ids)} fact-check(s) removed.")

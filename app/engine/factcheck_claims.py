@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +21,9 @@ from .errors import Cancelled
 from .factcheck_import import sync_feed_factchecks
 from .factcheck_match import FactCheckMatcher
 from .factchecks import count_factchecks, refresh_narratives
+from .progress import Progress, part
 from .store import Store, store_errors, utc_now, write_transaction
 
-Progress = Callable[[float, str], None]
 
 BATCH = 256
 KEEP_PER_CLAIM = 3  # matches stored per claim, best first
@@ -83,7 +83,7 @@ def match_claims(store: Store, embedder, *, settings=None, progress: Progress | 
         return MatchReport(0, 0, 0, frozenset(), round(time.perf_counter() - started, 3))
     matcher = matcher or FactCheckMatcher(store, embedder)
     if matcher._index is None:
-        matcher.prepare(progress=_part(progress, 0.0, 0.2), cancel=cancel)
+        matcher.prepare(progress=part(progress, 0.0, 0.2), cancel=cancel)
     thresholds = matcher.thresholds
     checked = stored = flagging = 0
     touched: set[int] = set()
@@ -214,12 +214,6 @@ def match_new_claims(store: Store, embedder, settings=None, *, index=None, progr
     added = sync_feed_factchecks(store)
     return set(match_library_changes(store, embedder, added, index=index, settings=settings, progress=progress,
                                      cancel=cancel).narratives_touched)
-
-
-def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda fraction, message: progress(start + (end - start) * fraction, message)
 
 
 __all__ = ["MatchReport", "claims_near", "match_all", "match_claims", "match_library_changes", "match_new_claims"]

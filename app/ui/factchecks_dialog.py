@@ -1,6 +1,6 @@
 """The fact-check library: import files, search and list what is known, match every claim again.
 
-Import and matching run as background tasks (``factcheck_jobs``, in a child process
+Import and matching run as background tasks (``app.engine.factcheck_library``, in a child process
 like the window's other long work) with progress and cancel; the list
 reads the library on the GUI thread, a page at a time. Problems of an import (a
 malformed item, a CSV row without a claim) are listed with their file and line.
@@ -25,7 +25,7 @@ from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks
 
 from .context import AppContext
 from .error_presenter import plain_message
-from .factcheck_jobs import LibraryUpdate, import_and_match, rematch, remove
+from app.engine.factcheck_library import LibraryUpdate, import_and_match, rematch, remove
 
 log = logging.getLogger(__name__)
 

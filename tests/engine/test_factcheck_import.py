@@ -266,3 +266,22 @@ def test_known_ratings_are_normalised(rating, verdict):
 ])
 def test_dates_in_odd_formats(text, day):
     assert parse_date(text) == day
+
+
+def test_import_then_match_moves_its_progress_forward_once(sample, data_dir):
+    # The command line's progress went from 100% back to 0% between importing and matching.
+    from app.engine.factcheck_library import import_and_match
+    from app.engine.pipeline import Pipeline
+    from app.engine.settings import Settings
+    from app.engine.store import Store
+    from tests.fakes import HashingEmbedder
+
+    store = Store.open(data_dir)
+    try:
+        seen: list[float] = []
+        update = import_and_match(Pipeline(store, Settings(), embedder=HashingEmbedder()),
+                                  [demo_dir() / "factchecks.json"], progress=lambda f, _m: seen.append(f))
+    finally:
+        store.close()
+    assert update.imported.stored == 13 and update.matched is not None
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and max(seen[:-1]) < 1.0
