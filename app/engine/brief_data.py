@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +22,7 @@ from .errors import AppError, Cancelled
 from .narrative_json import narrative_json
 from .store import Store, store_errors
 from .store import narratives as narrative_store
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ MAX_EVIDENCE_ROWS = 60
 """Likewise for the evidence table (one row per article)..."""
 SHOWN_EVIDENCE_ROWS = 30
 """...which then shows the earliest articles."""
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

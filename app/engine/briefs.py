@@ -32,6 +32,7 @@ from .brief_formats import (CSV_COLUMNS, write_brief_file, brief_json, check_out
 from .brief_html import render_html
 from .errors import Cancelled
 from .store import Store
+from .progress import Progress
 
 __all__ = [
     "CSV_COLUMNS", "ENGINE_FORMATS", "FORMATS", "MAX_CLAIM_ROWS", "Brief", "BriefFilter", "BriefNarrative",
@@ -45,8 +46,6 @@ ENGINE_FORMATS = ("html", "md", "csv", "json")
 """The formats this module writes (no Qt needed)."""
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".csv": "csv",
             ".json": "json"}
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AppError, Cancelled
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 Job = Callable[..., Any]
 
 # A cancelled job stops at its next check, usually well within a second; one that

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from functools import cached_property
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,8 +50,8 @@ from .store import feeds as feed_store
 from .store import memberships as members
 from .store.articles import boilerplate_lines
 from .store.vectors import load_vectors
+from .progress import Progress
 
-Progress = Callable[[float, str], None]
 
 NEIGHBOURS = 24
 # Clustering a backlog at once, the index already holds the claims published after the one

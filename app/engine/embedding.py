@@ -35,6 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from app.engine.errors import Cancelled, ModelError
+from .progress import Progress
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -47,7 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 # A claim is a sentence or two. Anything much longer is a page of text that was
 # not split; its first ~2000 characters (400-500 tokens) say what it is about,

@@ -23,10 +23,10 @@ from .embedding import Embedder
 from .errors import Cancelled
 from .store import Store
 from .store import vectors as vector_store
+from .progress import Progress
 
 __all__ = ["EmbeddingQueue", "EmbeddedBatch", "encode_by_length"]
 
-Progress = Callable[[float, str], None]
 
 # How often the caller, waiting for a batch, reports its progress and looks at cancel.
 POLL_SECONDS = 0.25

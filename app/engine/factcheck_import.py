@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,10 +21,10 @@ from .factcheck_items import FactCheckDraft
 from .factcheck_values import verdict_of
 from .factchecks import save_draft
 from .store import Store, write_transaction
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 BATCH = 500
 FACT_CHECKER_TAG = "fact-checker"

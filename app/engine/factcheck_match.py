@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +44,10 @@ from .factchecks import (COLUMNS, FactCheck, MatchThresholds, count_factchecks,
                          thresholds_for)
 from .lexical import idf, numbers, tokens, weighted_cosine
 from .store import Store, store_errors, write_transaction
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 POOL = 30  # candidates from each of BM25 and the vectors
 RRF_K = 60  # reciprocal-rank fusion's usual constant

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,10 +31,10 @@ from .store import articles as article_store
 from .store import feeds as feed_store
 from .store.database import to_utc_text
 from .text import detect_language, html_to_text
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 
 # Saved feeds often have no ending at all (a URL's last segment); README.md and the like are skipped.
 FEED_FILE_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed", ""}

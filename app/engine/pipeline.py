@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,12 +28,12 @@ from .store import Store, write_transaction
 from .store import memberships as members
 from .store import narratives as narrative_store
 from .store import vectors as vector_store
+from .progress import Progress, part
 
 log = logging.getLogger(__name__)
 
 FLAGGED = narrative_store.NarrativeFilter(flagged_only=True)
 
-Progress = Callable[[float, str], None]
 
 # Large batches let the model group texts of like length (measured: about twice the
 # claims/s of 256); a crash loses at most one batch, which is embedded again.
@@ -56,13 +56,6 @@ class PipelineReport:
     claims_embedded: int = 0
     narratives_touched: set[int] = field(default_factory=set)
     index_rebuilt: bool = False
-
-
-def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
-    """A progress callback for one stage, mapped onto ``[start, end]`` of the whole."""
-    if progress is None:
-        return None
-    return lambda fraction, message: progress(start + (end - start) * fraction, message)
 
 
 def _check(cancel: threading.Event | None, message: str) -> None:
@@ -126,7 +119,7 @@ class Pipeline:
         ids = np.concatenate(chunks_ids) if chunks_ids else np.zeros(0, dtype=np.int64)
         vectors = np.concatenate(chunks) if chunks else np.zeros((0, embedder.dim), dtype=np.float32)
         index = VectorIndex.build(ids, vectors, model=embedder.name, dim=embedder.dim,
-                                  progress=_part(progress, 0.5, 1.0), cancel=cancel)
+                                  progress=part(progress, 0.5, 1.0), cancel=cancel)
         self._save(index)
         return index
 
@@ -139,8 +132,8 @@ class Pipeline:
         """Ingest feeds, then embed, index and cluster the new claims."""
         report = PipelineReport()
         report.ingest = ingest(self.store, feeds, settings=self.settings, force=force,
-                               progress=_part(progress, 0.0, 0.4), cancel=cancel)
-        self.process_claims(report, progress=_part(progress, 0.4, 1.0), cancel=cancel)
+                               progress=part(progress, 0.0, 0.4), cancel=cancel)
+        self.process_claims(report, progress=part(progress, 0.4, 1.0), cancel=cancel)
         return report
 
     def process_claims(self, report: PipelineReport | None = None, *, progress: Progress | None = None,
@@ -149,8 +142,8 @@ class Pipeline:
         report = report or PipelineReport()
         embedder = self.embedder
         switching = [m for m in vector_store.stored_models(self.store.db) if m != embedder.name]
-        index = self.index(_part(progress, 0.0, INDEXED), cancel)
-        embedded_part = _part(progress, INDEXED, RE_EMBEDDED if switching else CLUSTERED)
+        index = self.index(part(progress, 0.0, INDEXED), cancel)
+        embedded_part = part(progress, INDEXED, RE_EMBEDDED if switching else CLUSTERED)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
         verb = f"re-embedding claims for {embedder.name}" if switching else "embedding new claims"
         # A first fetch of hundreds of feeds: the newest stories are clustered (and flagged)
@@ -186,10 +179,10 @@ class Pipeline:
             if report.claims_embedded:
                 self._save(index)
         if switching:
-            self._finish_switch(switching, report, _part(progress, RE_EMBEDDED, CLUSTERED), cancel)
+            self._finish_switch(switching, report, part(progress, RE_EMBEDDED, CLUSTERED), cancel)
         # Fact-checkers' feeds into the library, then the new claims against it.
         report.narratives_touched |= match_new_claims(self.store, embedder, self.settings, index=self._index,
-                                                      progress=_part(progress, CLUSTERED, MATCHED), cancel=cancel)
+                                                      progress=part(progress, CLUSTERED, MATCHED), cancel=cancel)
         if progress:
             progress(1.0, "done")
         return report
@@ -230,7 +223,7 @@ class Pipeline:
         their ids and members; the others are rebuilt from scratch.
         """
         embedder = self.embedder
-        index = self.index(_part(progress, 0.0, 0.1), cancel)
+        index = self.index(part(progress, 0.0, 0.1), cancel)
         with write_transaction(self.store.db) as conn:
             conn.execute("DELETE FROM narratives WHERE reviewed = 0")
             kept = [r[0] for r in conn.execute("SELECT id FROM narratives WHERE merged_into IS NULL")]
@@ -244,7 +237,7 @@ class Pipeline:
             return set()
         order = vector_store.processing_order(self.store.db, embedder.name, embedded=True,
                                               newest_titles=FIRST_BATCH, backlog=EMBED_BATCH)
-        touched = clusterer.assign(order, vectors, progress=_part(progress, 0.1, 1.0), cancel=cancel)
+        touched = clusterer.assign(order, vectors, progress=part(progress, 0.1, 1.0), cancel=cancel)
         with write_transaction(self.store.db):
             clusterer.refresh_within(kept)
         return touched | set(kept)

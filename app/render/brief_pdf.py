@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
@@ -32,8 +31,8 @@ from app.engine.brief_formats import check_output
 from app.engine.brief_html import render_html
 from app.engine.briefs import BriefResult, write_companion_csv
 from app.engine.errors import AppError, Cancelled
+from app.engine.progress import Progress
 
-Progress = Callable[[float, str], None]
 
 RESOLUTION = 300           # dots per inch of the PDF's coordinate system
 MARGINS_MM = QMarginsF(16, 14, 16, 14)

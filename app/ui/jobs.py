@@ -10,7 +10,7 @@ the pipeline jobs are module-level functions, so they can run in a child process
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,7 @@ from app.engine.pipeline import Pipeline, PipelineReport
 from app.engine.search import MeaningSearch, semantic_search
 from app.engine.store import Store
 from app.engine.store import feeds as feed_store
-
-Progress = Callable[[float, str], None]
+from app.engine.progress import Progress
 
 
 @dataclass(frozen=True)
