@@ -358,7 +358,7 @@ class VectorIndex:
             yield np.concatenate(ids_held), self._index.sq.decode(np.concatenate(codes_held))
 
     def _sample(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """About ``size`` of the (ids, vectors) held, drawn evenly at random, one chunk at a time
+        """``size`` of the (ids, vectors) held (all, if fewer), drawn evenly at random, one chunk at a time
         into one array: the sample and a chunk are what it holds at once."""
         n = len(self)
         rows = np.sort(np.random.default_rng(0).choice(n, min(size, n), replace=False))
