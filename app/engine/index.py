@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.errors import Cancelled, VectorIndexError
+from app.engine.memory import release_freed_memory
 
 __all__ = ["FLAT_LIMIT", "REGROW_FACTOR", "TARGET_RECALL", "IndexInfo", "VectorIndex", "nlist_for"]
 
@@ -123,8 +124,8 @@ _NPROBE_LADDER = (8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 192, 256, 320, 384, 5
 # over the 0.95 we promise, since its sample is small.
 TARGET_RECALL = 0.96
 _CALIBRATION_QUERIES = 200
-# Vectors read at once when the index re-clusters from its own contents (20 MB of float32 at 512).
-_CHUNK = 10_000
+# Vectors read at once when the index re-clusters from its own contents (8 MB of float32 at 512).
+_CHUNK = 4096
 # k-means needs ~40 points a cell to place it; more only costs time.
 _TRAINING_POINTS = 40
 
@@ -373,15 +374,19 @@ class VectorIndex:
             yield np.concatenate(ids_held), self._index.sq.decode(np.concatenate(codes_held))
 
     def _sample(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """About ``size`` of the (ids, vectors) held, drawn evenly at random, one chunk at a time."""
-        share = min(1.0, size / max(1, len(self)))
-        rng = np.random.default_rng(0)
-        ids, vectors = [], []
+        """``size`` of the (ids, vectors) held (all, if fewer), drawn evenly at random, one chunk at a time
+        into one array: the sample and a chunk are what it holds at once."""
+        n = len(self)
+        rows = np.sort(np.random.default_rng(0).choice(n, min(size, n), replace=False))
+        ids = np.empty(rows.size, dtype=np.int64)
+        vectors = np.empty((rows.size, self.dim), dtype=np.float32)
+        start = 0
         for chunk_ids, chunk in self._chunks():
-            keep = rng.random(len(chunk_ids)) < share
-            ids.append(chunk_ids[keep])
-            vectors.append(chunk[keep])
-        return np.concatenate(ids), np.concatenate(vectors)
+            lo, hi = np.searchsorted(rows, [start, start + len(chunk_ids)])
+            ids[lo:hi] = chunk_ids[rows[lo:hi] - start]
+            vectors[lo:hi] = chunk[rows[lo:hi] - start]
+            start += len(chunk_ids)
+        return ids, vectors
 
     def _grow(self, progress: Progress | None, cancel: threading.Event | None) -> None:
         """Switch flat to IVF past FLAT_LIMIT; re-cluster IVF past REGROW_FACTOR.
@@ -401,10 +406,17 @@ class VectorIndex:
         # Fill a new index and swap it in only when complete, so that a cancel
         # leaves the old one whole (it will grow on a later add).
         grown = _train_ivf(self.dim, sample, progress, cancel, n=n)
+        # Calibration asks a few hundred queries, not the k-means sample: the rest goes before
+        # the new index fills beside the old one.
+        rows = np.random.default_rng(1).choice(len(sample), min(_CALIBRATION_QUERIES, len(sample)), replace=False)
+        query_ids, queries = sample_ids[rows], sample[rows]
+        del sample_ids, sample
         for ids, vectors in self._chunks():
             _add_in_chunks(grown, ids, vectors, None, cancel)
-        _calibrate_nprobe(grown, sample_ids, sample, self._chunks)
+        # The old index goes before calibration reads the new one's vectors back.
         self._index, self._kind, self._trained_for = grown, "ivf-sq8", n
+        _calibrate_nprobe(grown, query_ids, queries, self._chunks)
+        release_freed_memory()
 
     # ---------------------------------------------------------- build, files
 

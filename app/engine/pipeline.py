@@ -23,6 +23,7 @@ from .errors import Cancelled, VectorIndexError
 from .factcheck_claims import match_new_claims
 from .index import VectorIndex
 from .ingest import IngestReport, ingest
+from .memory import release_freed_memory
 from .settings import Settings
 from .store import Store, write_transaction
 from .store import memberships as members
@@ -170,6 +171,7 @@ class Pipeline:
                     except Cancelled:
                         raise Cancelled("Stopped; claims processed so far are kept.") from None
                     self._index_and_cluster(batch, vectors, clusterer, switching, report)
+                    release_freed_memory()
                     done += len(batch.ids)
                     if embedded_part:
                         flagged = "" if switching else (
