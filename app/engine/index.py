@@ -41,7 +41,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -52,7 +51,9 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.atomic_file import replacing
 from app.engine.errors import Cancelled, VectorIndexError
+from app.engine.progress import Progress
 from app.engine.memory import release_freed_memory
 
 __all__ = ["FLAT_LIMIT", "REGROW_FACTOR", "TARGET_RECALL", "IndexInfo", "VectorIndex", "nlist_for"]
@@ -75,7 +76,6 @@ def _not_a_missing_faiss_build(record: logging.LogRecord) -> bool:
 
 logging.getLogger("faiss.loader").addFilter(_not_a_missing_faiss_build)
 
-Progress = Callable[[float, str], None]
 
 # Below this many vectors exact search is fast (0.5 ms of CPU a query at 10k x 512,
 # so about 1 ms at the limit), exact, and needs no training.
@@ -503,28 +503,15 @@ class VectorIndex:
                 "crc32": zlib.crc32(data),
             }
         blob = json.dumps(header, sort_keys=True).encode("utf-8")
-        tmp_name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as f:
+            with replacing(path, mode=None) as temporary, temporary.open("wb") as f:
                 f.write(_MAGIC)
                 f.write(len(blob).to_bytes(_HEADER_LEN, "big"))
                 f.write(blob)
                 f.write(memoryview(data))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp_name, path)
-            tmp_name = None
-            _fsync_dir(path.parent)
         except OSError as exc:
             raise VectorIndexError(f"Could not save the vector index to {path}: {exc}") from exc
-        finally:
-            if tmp_name is not None:
-                try:
-                    os.unlink(tmp_name)
-                except OSError:
-                    pass
         log.info("saved vector index (%d vectors, %s) to %s", header["count"], self._kind, path)
 
     @classmethod
@@ -725,15 +712,3 @@ def _few_threads(batch: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not possible on every platform.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
