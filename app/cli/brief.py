@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
 
-from app.engine.briefs import FORMATS, BriefFilter, format_for_path, gather_brief, write_brief
+from app.engine.briefs import FORMATS, BriefFilter, format_for_path
 from app.engine.brief_formats import check_output
-from app.engine.errors import AppError
 from app.engine.review import STATUSES
+from app.render.brief_export import export_brief
 
 from .output import Progress, data_dir_option, date_option, say
 
@@ -64,27 +63,8 @@ def brief(since: str | None, until: str | None, status: str | None, flagged: boo
                                flagged_only=flagged, flag_kind=flag_kind, tag=tag, ids=_ids(ids))
     output = check_output(output)  # fail before the work
     progress = Progress(quiet)
-    cancel = threading.Event()
-    gathered = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
-                            suggestions=suggestions,
-                            progress=lambda f, m: progress(f * 0.5, m), cancel=cancel)
-    write_progress = lambda f, m: progress(0.5 + f * 0.5, m)  # noqa: E731
-    if fmt == "pdf":
-        try:
-            from app.render.brief_pdf import write_pdf  # Qt only for PDF
-        except ImportError as exc:
-            raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
-                           "Export HTML instead (--format html).") from exc
-        result = write_pdf(gathered, output, progress=write_progress, cancel=cancel)
-    else:
-        png = None
-        if fmt == "md":
-            try:
-                from app.render.brief_pdf import svg_to_png
-                png = svg_to_png
-            except ImportError:
-                png = None  # charts stay SVG files
-        result = write_brief(gathered, output, fmt, png=png, progress=write_progress, cancel=cancel)
+    result = export_brief(store, brief_filter, output, fmt, title=title, author=author, allow_empty=allow_empty,
+                          suggestions=suggestions, progress=progress)
     progress.finish()
     for path in result.files:
         click.echo(str(path))

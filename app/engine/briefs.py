@@ -32,7 +32,7 @@ from .brief_formats import (CSV_COLUMNS, write_brief_file, brief_json, check_out
 from .brief_html import render_html
 from .errors import Cancelled
 from .store import Store
-from .progress import Progress
+from .progress import Progress, part
 
 __all__ = [
     "CSV_COLUMNS", "ENGINE_FORMATS", "FORMATS", "MAX_CLAIM_ROWS", "Brief", "BriefFilter", "BriefNarrative",
@@ -64,12 +64,6 @@ class BriefResult:
 def format_for_path(path: Path | str) -> str | None:
     """The format a file name asks for (``brief.md`` -> ``"md"``), or None."""
     return SUFFIXES.get(Path(path).suffix.lower())
-
-
-def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda fraction, message: progress(start + (end - start) * fraction, message)
 
 
 def write_companion_csv(brief: Brief, path: Path, *, cancel: threading.Event | None = None) -> Path | None:
@@ -162,5 +156,5 @@ def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt:
     """
     path = check_output(Path(path))  # fail before reading anything
     brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
-                         suggestions=suggestions, now=now, progress=_scaled(progress, 0.0, 0.7), cancel=cancel)
-    return write_brief(brief, path, fmt, png=png, progress=_scaled(progress, 0.7, 1.0), cancel=cancel)
+                         suggestions=suggestions, now=now, progress=part(progress, 0.0, 0.7), cancel=cancel)
+    return write_brief(brief, path, fmt, png=png, progress=part(progress, 0.7, 1.0), cancel=cancel)

@@ -17,9 +17,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from app.engine.briefs import BriefFilter, BriefResult, gather_brief, write_brief
+from app.engine.briefs import BriefFilter, BriefResult
 from app.engine.errors import AppError
 from app.engine.store import Store
+from app.render.brief_export import export_brief
 
 from .context import AppContext
 from .error_presenter import plain_message
@@ -51,20 +52,10 @@ def export_selected(data_dir: Path, narrative_ids: Sequence[int], path: Path, fm
     """
     store = Store.open(data_dir)
     try:
-        brief = gather_brief(store, BriefFilter(ids=tuple(narrative_ids)), title=title, author=author,
-                             suggestions=suggestions,
-                             progress=(lambda f, m: progress(f * 0.4, m)) if progress else None, cancel=cancel)
+        return export_brief(store, BriefFilter(ids=tuple(narrative_ids)), path, fmt, title=title, author=author,
+                            suggestions=suggestions, progress=progress, cancel=cancel)
     finally:
         store.close()
-    rest = (lambda f, m: progress(0.4 + f * 0.6, m)) if progress else None
-    if fmt == "pdf":
-        from app.render.brief_pdf import write_pdf
-
-        return write_pdf(brief, path, progress=rest, cancel=cancel)
-    png = None
-    if fmt == "md":
-        from app.render.brief_pdf import svg_to_png as png
-    return write_brief(brief, path, fmt, png=png, progress=rest, cancel=cancel)
 
 
 def open_file(path: Path) -> bool:

@@ -1,0 +1,56 @@
+"""A brief in any format, PDF included: the one call both faces make to export one.
+
+The engine writes HTML, Markdown, CSV and JSON; PDF (and the PNG charts beside a Markdown
+brief) need Qt, which is loaded only when one of them is asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from app.engine.brief_data import BriefFilter, gather_brief
+from app.engine.brief_formats import check_output
+from app.engine.briefs import BriefResult
+from app.engine.briefs import export_brief as export_engine_format
+from app.engine.errors import AppError
+from app.engine.progress import Progress, part
+from app.engine.store import Store
+
+
+def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt: str, *, title: str = "",
+                 author: str = "", allow_empty: bool = False, suggestions: bool = False,
+                 progress: Progress | None = None, cancel: threading.Event | None = None) -> BriefResult:
+    """Gather the narratives ``brief_filter`` selects and write them to ``path`` as ``fmt``
+    (``pdf``, ``html``, ``md``, ``csv`` or ``json``).
+
+    Raises
+    ------
+    AppError
+        Nothing matches (unless ``allow_empty``), the file cannot be written, or a PDF is
+        asked for where Qt cannot be loaded.
+    Cancelled
+        ``cancel`` was set.
+    """
+    if fmt != "pdf":
+        return export_engine_format(store, brief_filter, path, fmt, title=title, author=author,
+                                    allow_empty=allow_empty, suggestions=suggestions,
+                                    png=_png_renderer() if fmt == "md" else None, progress=progress, cancel=cancel)
+    try:
+        from .brief_pdf import write_pdf
+    except ImportError as exc:
+        raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
+                       "Export HTML instead.") from exc
+    path = check_output(Path(path))  # fail before reading anything
+    brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
+                         suggestions=suggestions, progress=part(progress, 0.0, 0.5), cancel=cancel)
+    return write_pdf(brief, path, progress=part(progress, 0.5, 1.0), cancel=cancel)
+
+
+def _png_renderer():
+    """Qt's SVG renderer for the charts beside a Markdown brief; without Qt they stay SVG files."""
+    try:
+        from .brief_pdf import svg_to_png
+    except ImportError:
+        return None
+    return svg_to_png
