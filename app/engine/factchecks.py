@@ -36,7 +36,7 @@ from .factcheck_values import verdict_of
 from .narrative_state import refresh_stored
 from .settings import Settings
 from .store import Store, review_transaction, store_errors, utc_now, write_transaction
-from .store import audit
+from .store import audit, reviews
 
 MATCH_STATUSES = ("new", "confirmed", "rejected")
 
@@ -419,8 +419,7 @@ def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status:
             " WHERE nc.narrative_id = ? AND m.factcheck_id = ?", (int(narrative_id), int(factcheck_id))).fetchall()
         if not rows:
             raise FactCheckError(f"Narrative {narrative_id} has no match with fact-check {factcheck_id}.")
-        conn.executemany("UPDATE factcheck_matches SET status = ? WHERE claim_id = ? AND factcheck_id = ?",
-                         [(status, r[0], int(factcheck_id)) for r in rows])
+        reviews.set_match_statuses(conn, factcheck_id, {r[0]: status for r in rows})
         detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(r[0]): r[1] for r in rows}}
         audit.record(conn, actor=actor, action="factcheck-match", subject=f"narrative:{int(narrative_id)}",
                      detail=detail)
@@ -445,8 +444,7 @@ def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, statu
                            (int(claim_id), int(factcheck_id))).fetchone()
         if row is None:
             raise FactCheckError(f"Claim {claim_id} has no match with fact-check {factcheck_id}.")
-        conn.execute("UPDATE factcheck_matches SET status = ? WHERE claim_id = ? AND factcheck_id = ?",
-                     (status, int(claim_id), int(factcheck_id)))
+        reviews.set_match_statuses(conn, factcheck_id, {int(claim_id): status})
         owner = conn.execute("SELECT narrative_id FROM narrative_claims WHERE claim_id = ?", (int(claim_id),)).fetchone()
         subject = f"narrative:{owner[0]}" if owner else f"claim:{int(claim_id)}"
         detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(int(claim_id)): row[0]}}

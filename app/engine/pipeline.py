@@ -209,7 +209,7 @@ class Pipeline:
     def _finish_switch(self, old_models: list[str], report: PipelineReport, progress, cancel) -> None:
         """After re-embedding for a new model: drop the old vectors and cluster anew."""
         with write_transaction(self.store.db) as conn:
-            conn.executemany("DELETE FROM vectors WHERE model = ?", [(m,) for m in old_models])
+            vector_store.delete_models(conn, old_models)
         report.narratives_touched |= self.recluster(progress=progress, cancel=cancel)
 
     def reindex(self, *, progress: Progress | None = None, cancel: threading.Event | None = None) -> int:
@@ -227,8 +227,7 @@ class Pipeline:
         embedder = self.embedder
         index = self.index(part(progress, 0.0, 0.1), cancel)
         with write_transaction(self.store.db) as conn:
-            conn.execute("DELETE FROM narratives WHERE reviewed = 0")
-            kept = [r[0] for r in conn.execute("SELECT id FROM narratives WHERE merged_into IS NULL")]
+            kept = members.drop_unreviewed(conn)
             for narrative_id in kept:
                 self._recompute_centroid(conn, narrative_id)
         clusterer = Clusterer(self.store, index, model=embedder.name, dim=embedder.dim, settings=self.settings)
@@ -248,4 +247,4 @@ class Pipeline:
         embedder = self.embedder
         members.recompute(conn, narrative_id, embedder.dim,
                           lambda ids: vector_store.load_vectors(self.store.db, ids, embedder.dim))
-        conn.execute("UPDATE narratives SET model = ? WHERE id = ?", (embedder.name, narrative_id))
+        members.set_model(conn, narrative_id, embedder.name)

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from .domain import AuditEntry
 from .errors import ReviewError
 from .settings import Settings
-from .store import Store, review_transaction, store_errors, utc_now
+from .store import Store, review_transaction, store_errors
 from .factchecks import describe_match_action, factcheck_flags
 from .narrative_state import refresh_stored
 from .store import audit
 from .store import memberships as members
+from .store import reviews
 from .store.vectors import load_vectors
 
 STATUSES = ("new", "reviewing", "confirmed", "dismissed")
@@ -32,8 +33,7 @@ def _audit(conn, actor: str | None, action: str, narrative_id: int, detail: dict
 
 
 def _require(conn, narrative_id: int) -> tuple[str, str]:
-    row = conn.execute("SELECT status, notes FROM narratives WHERE id = ? AND merged_into IS NULL",
-                       (narrative_id,)).fetchone()
+    row = reviews.review_fields(conn, narrative_id)
     if row is None:
         raise ReviewError(f"No narrative {narrative_id} (it may have been merged into another).")
     return row
@@ -56,7 +56,7 @@ def set_status(store: Store, narrative_id: int, status: str, *, actor: str | Non
         old, _ = _require(conn, narrative_id)
         if old == status:
             return old
-        conn.execute("UPDATE narratives SET status = ?, reviewed = 1 WHERE id = ?", (status, narrative_id))
+        reviews.set_status(conn, narrative_id, status)
         _audit(conn, actor, "status", narrative_id, {"from": old, "to": status})
     return old
 
@@ -67,13 +67,8 @@ def set_notes(store: Store, narrative_id: int, notes: str, *, actor: str | None 
         _, old = _require(conn, narrative_id)
         if old == notes:
             return
-        conn.execute("UPDATE narratives SET notes = ?, reviewed = 1 WHERE id = ?", (notes, narrative_id))
+        reviews.set_notes(conn, narrative_id, notes)
         _audit(conn, actor, "notes", narrative_id, {"from": old, "to": notes})
-
-
-def _members(conn, narrative_id: int) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT claim_id FROM narrative_claims WHERE narrative_id = ?",
-                                       (narrative_id,))]
 
 
 def _recompute(store: Store, settings: Settings, narrative_ids: Sequence[int]) -> None:
@@ -100,9 +95,9 @@ def merge(store: Store, keep_id: int, other_id: int, *, settings: Settings = Set
     with review_transaction(store.db, store.data_dir) as conn:
         _require(conn, keep_id)
         _require(conn, other_id)
-        moved = _members(conn, other_id)
+        moved = reviews.claims_of(conn, other_id)
         facets = members.absorb(conn, keep_id, other_id)
-        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id IN (?, ?)", (keep_id, other_id))
+        reviews.mark_reviewed(conn, [keep_id, other_id])
         _audit(conn, actor, "merge", keep_id,
                {"from": other_id, "claims": moved, "facets": facets})
         _recompute(store, settings, [keep_id])
@@ -120,24 +115,17 @@ def split(store: Store, narrative_id: int, claim_ids: Sequence[int], *, settings
     claim_ids = sorted({int(c) for c in claim_ids})
     with review_transaction(store.db, store.data_dir) as conn:
         _require(conn, narrative_id)
-        current = set(_members(conn, narrative_id))
+        current = set(reviews.claims_of(conn, narrative_id))
         if not claim_ids:
             raise ReviewError("Choose the claims to split out.")
         if not set(claim_ids) <= current:
             raise ReviewError(f"Some of those claims are not in narrative {narrative_id}.")
         if set(claim_ids) == current:
             raise ReviewError("Splitting out every claim would leave the narrative empty.")
-        model, centroid = conn.execute("SELECT model, centroid FROM narratives WHERE id = ?",
-                                       (narrative_id,)).fetchone()
         facets = {str(c): f for c, (_, f) in members.memberships(conn, claim_ids).items()}
-        now = utc_now()
-        new_id = conn.execute(
-            "INSERT INTO narratives (created_at, updated_at, model, centroid, size, reviewed, label_claim_id)"
-            " VALUES (?, ?, ?, ?, ?, 1, ?)",
-            (now, now, model, centroid, len(claim_ids), claim_ids[0]),
-        ).lastrowid
+        new_id = reviews.new_reviewed_narrative(conn, narrative_id, claim_ids)
         members.new_facet(conn, new_id, claim_ids, pinned=True)
-        conn.execute("UPDATE narratives SET reviewed = 1 WHERE id = ?", (narrative_id,))
+        reviews.mark_reviewed(conn, [narrative_id])
         _audit(conn, actor, "split", narrative_id,
                {"into": new_id, "claims": claim_ids, "facets": facets})
         _recompute(store, settings, [narrative_id, new_id])
@@ -152,8 +140,7 @@ def _put_back(conn, narrative_id: int, facet_of_claim: dict[str, int]) -> None:
     existing = set(members.facets_of(conn, narrative_id))
     for facet, claims in by_facet.items():
         if facet in existing:
-            conn.executemany("UPDATE narrative_claims SET narrative_id = ?, facet_id = ? WHERE claim_id = ?",
-                             [(narrative_id, facet, c) for c in claims])
+            reviews.return_to_facet(conn, narrative_id, facet, claims)
         else:
             members.new_facet(conn, narrative_id, claims, pinned=True)
 
@@ -170,12 +157,7 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
         Nothing to undo.
     """
     with review_transaction(store.db, store.data_dir) as conn:
-        row = conn.execute(
-            "SELECT id, at, actor, action, subject, detail FROM audit"
-            " WHERE action IN ('status', 'notes', 'merge', 'split', 'factcheck-match')"
-            " AND id NOT IN (SELECT CAST(json_extract(detail, '$.undid') AS INTEGER) FROM audit WHERE action = 'undo')"
-            " ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        row = reviews.last_undoable(conn)
         if row is None:
             raise ReviewError("Nothing to undo.")
         entry = AuditEntry(*row)
@@ -184,22 +166,20 @@ def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | Non
         # A fact-check decision on a claim of no narrative is audited on the claim.
         narrative_id = int(number) if kind == "narrative" else None
         if entry.action == "factcheck-match":
-            conn.executemany(
-                "UPDATE factcheck_matches SET status = ? WHERE claim_id = ? AND factcheck_id = ?",
-                [(old, int(claim), int(detail["factcheck_id"])) for claim, old in detail["from"].items()])
+            reviews.set_match_statuses(conn, detail["factcheck_id"], {int(c): old for c, old in detail["from"].items()})
             if narrative_id is not None:
                 _recompute(store, settings, [narrative_id])
         elif entry.action == "status":
-            conn.execute("UPDATE narratives SET status = ? WHERE id = ?", (detail["from"], narrative_id))
+            reviews.set_status(conn, narrative_id, detail["from"], reviewed=False)
         elif entry.action == "notes":
-            conn.execute("UPDATE narratives SET notes = ? WHERE id = ?", (detail["from"], narrative_id))
+            reviews.set_notes(conn, narrative_id, detail["from"], reviewed=False)
         elif entry.action == "merge":
             members.move_facets(conn, detail["facets"], detail["from"])
-            conn.execute("UPDATE narratives SET merged_into = NULL WHERE id = ?", (detail["from"],))
+            reviews.unmerge(conn, detail["from"])
             _recompute(store, settings, [narrative_id, detail["from"]])
         else:
             _put_back(conn, narrative_id, detail["facets"])
-            conn.execute("DELETE FROM narratives WHERE id = ?", (detail["into"],))
+            reviews.delete_narrative(conn, detail["into"])
             _recompute(store, settings, [narrative_id])
         _audit(conn, actor, "undo", narrative_id, {"undid": entry.id, "action": entry.action},
                subject=entry.subject)
@@ -215,13 +195,9 @@ def audit_trail(store: Store, narrative_id: int) -> list[AuditEntry]:
         There is no such narrative, and never was one with a review action.
     """
     with store_errors():
-        rows = store.db.conn.execute(
-            "SELECT id, at, actor, action, subject, detail FROM audit WHERE subject = ? ORDER BY id DESC",
-            (_subject(narrative_id),),
-        ).fetchall()
+        rows = reviews.trail(store.db.conn, _subject(narrative_id))
         # An empty trail must not read as "not reviewed yet" for a number that names no narrative.
-        if not rows and store.db.conn.execute("SELECT 1 FROM narratives WHERE id = ?",
-                                              (narrative_id,)).fetchone() is None:
+        if not rows and not reviews.narrative_exists(store.db.conn, narrative_id):
             raise ReviewError(f"No narrative {narrative_id}.")
     return [AuditEntry(*r) for r in rows]
 

@@ -319,3 +319,13 @@ def vector_dim(conn: sqlite3.Connection, narrative_id: int) -> int | None:
     """How many dimensions the narrative's centroid has (its model's), or None if it is gone."""
     row = conn.execute("SELECT length(centroid) FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
     return None if row is None else row[0] // 4
+
+
+def drop_unreviewed(conn: sqlite3.Connection) -> list[int]:
+    """Delete every narrative no reviewer touched (a re-cluster rebuilds them); return the kept ones."""
+    conn.execute("DELETE FROM narratives WHERE reviewed = 0")
+    return [r[0] for r in conn.execute("SELECT id FROM narratives WHERE merged_into IS NULL")]
+
+
+def set_model(conn: sqlite3.Connection, narrative_id: int, model: str) -> None:
+    conn.execute("UPDATE narratives SET model = ? WHERE id = ?", (model, narrative_id))

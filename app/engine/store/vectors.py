@@ -170,3 +170,8 @@ def stored_models(db: sqlite_utils.Database) -> list[str]:
     """Return the models that have vectors in the database."""
     with store_errors():
         return [r[0] for r in db.conn.execute("SELECT DISTINCT model FROM vectors")]
+
+
+def delete_models(conn: sqlite3.Connection, models: Sequence[str]) -> None:
+    """Drop the vectors of models no longer used (after a switch has re-embedded every claim)."""
+    conn.executemany("DELETE FROM vectors WHERE model = ?", [(m,) for m in models])
