@@ -384,9 +384,7 @@ class NarrativeView(QWidget):
         self._say(f"Reading the claims failed: {message}")
 
     def _is_merged(self, narrative_id: int) -> bool:
-        row = self._context.store.db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?",
-                                                  (narrative_id,)).fetchone()
-        return bool(row and row[0])
+        return narrative_store.merged_into(self._context.store.db, narrative_id) is not None
 
     def _show_history(self, narrative_id: int) -> None:
         self.history.clear()

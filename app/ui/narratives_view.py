@@ -418,10 +418,8 @@ class NarrativesView(QWidget):
             return None
 
         def work(store) -> None:
-            for narrative_id in ids:
-                row = store.db.conn.execute("SELECT status FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
-                if row is not None and row[0] != status:  # no empty "confirmed → confirmed" in the history
-                    review.set_status(store, narrative_id, status)
+            for narrative_id in ids:  # one already in that status is left as it is (the engine's rule)
+                review.set_status(store, narrative_id, status)
 
         self.last_task = run_review(self._context, self, "Setting the status", work, presenter=self._presenter)
         return self.last_task

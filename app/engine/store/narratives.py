@@ -85,6 +85,13 @@ def get_narrative(db: sqlite_utils.Database, narrative_id: int, *, members: bool
     return Narrative(summary=summary, notes=row[10], members=tuple(Member(*m) for m in rows))
 
 
+def merged_into(db: sqlite_utils.Database, narrative_id: int) -> int | None:
+    """The narrative this one was merged into, or None (not merged, or no such narrative)."""
+    with store_errors():
+        row = db.conn.execute("SELECT merged_into FROM narratives WHERE id = ?", (narrative_id,)).fetchone()
+    return row[0] if row else None
+
+
 # --- Read-only queries for the window's list: filters, server-side sort, keyset pages. ---
 
 SORT_COLUMNS: dict[str, str] = {
