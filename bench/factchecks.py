@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.engine.embedding import load_embedder  # noqa: E402
-from app.engine.factcheck_import import import_factchecks  # noqa: E402
-from app.engine.factcheck_match import FactCheckMatcher, fused_score  # noqa: E402
-from app.engine.factchecks import (FALLBACK_THRESHOLDS as FALLBACK, MODEL_THRESHOLDS, fold_text,  # noqa: E402
+from app.engine.factchecks.importer import import_factchecks  # noqa: E402
+from app.engine.factchecks.match import FactCheckMatcher, fused_score  # noqa: E402
+from app.engine.factchecks.library import (FALLBACK_THRESHOLDS as FALLBACK, MODEL_THRESHOLDS, fold_text,  # noqa: E402
                                    thresholds_for)
 from app.engine.store import Store  # noqa: E402
 

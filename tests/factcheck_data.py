@@ -3,9 +3,10 @@ the hashing fake model needs: shared by the engine, command-line and window test
 
 from __future__ import annotations
 
-from app.engine import clustering, factchecks
+from app.engine import clustering
+from app.engine.factchecks import library as factchecks
 from app.engine.clustering import Thresholds
-from app.engine.factchecks import MatchThresholds
+from app.engine.factchecks.library import MatchThresholds
 
 FACTCHECKS = [
     {"id": "fc-1", "claim": "The Corvax flu vaccine contains TraceLume microchips that track people",

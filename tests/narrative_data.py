@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.factchecks import factcheck_flags
+from app.engine.factchecks.library import factcheck_flags
 from app.engine.narrative_state import refresh_stored
 from app.engine.settings import Settings
 from app.engine.store import Store, write_transaction

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from app.engine.briefs import FORMATS, BriefFilter, format_for_path
-from app.engine.brief_formats import check_output
+from app.engine.briefs.export import FORMATS, BriefFilter, format_for_path
+from app.engine.briefs.formats import check_output
 from app.engine.review import STATUSES
 from app.render.brief_export import export_brief
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 
 from app.engine.errors import AppError, Cancelled
-from app.engine.factcheck_library import import_and_match, rematch
-from app.engine.factcheck_library import remove as remove_from_library
-from app.engine.factcheck_match import FactCheckMatcher
-from app.engine.factchecks import (factcheck_claims, get_factcheck, list_factchecks, set_claim_match_status,
+from app.engine.factchecks.updates import import_and_match, rematch
+from app.engine.factchecks.updates import remove as remove_from_library
+from app.engine.factchecks.match import FactCheckMatcher
+from app.engine.factchecks.library import (factcheck_claims, get_factcheck, list_factchecks, set_claim_match_status,
                                    set_match_status)
-from app.engine.factcheck_values import VERDICTS
+from app.engine.factchecks.values import VERDICTS
 from app.engine.pipeline import Pipeline
 
 from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from app.engine.errors import AppError
-from app.engine.factchecks import narrative_factchecks
+from app.engine.factchecks.library import narrative_factchecks
 from app.engine.narrative_json import narrative_json, summary_json
 from app.engine.pipeline import Pipeline
 from app.engine.search import QueryError, keyword_search, search_text, semantic_search

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from app.engine.errors import AppError
-from app.engine.factcheck_values import parse_moment
+from app.engine.factchecks.values import parse_moment
 from app.engine.paths import default_data_dir
 from app.engine.settings import Settings, load_settings
 from app.engine.spreadsheet import spreadsheet_text

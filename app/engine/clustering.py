@@ -37,7 +37,7 @@ import numpy as np
 
 from .boilerplate import template_key
 from .errors import Cancelled
-from .factchecks import factcheck_flags
+from .factchecks.library import factcheck_flags
 from .domain import Flag
 from .flags import language_name
 from .narrative_state import ORIGIN_DOUBT, NarrativeState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .domain import Feed
-from .factcheck_import import ImportReport, import_factchecks
+from .factchecks.importer import ImportReport, import_factchecks
 from .feeds.opml import read_opml
 from .ingest import add_sources
 from .paths import demo_dir

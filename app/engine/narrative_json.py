@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .domain import Narrative, NarrativeSummary
-from .factchecks import NarrativeFactCheck
+from .factchecks.library import NarrativeFactCheck
 
 
 def summary_json(summary: NarrativeSummary) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def factcheck_match_json(match: NarrativeFactCheck) -> dict[str, Any]:
 def narrative_json(narrative: Narrative, factchecks: Sequence[NarrativeFactCheck] | None = None) -> dict[str, Any]:
     """A narrative with every member claim and where it came from.
 
-    With ``factchecks`` (:func:`app.engine.factchecks.narrative_factchecks`), the
+    With ``factchecks`` (:func:`app.engine.factchecks.library.narrative_factchecks`), the
     key ``factchecks`` lists them, flagging ones first.
     """
     data = summary_json(narrative.summary)

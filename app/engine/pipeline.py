@@ -20,7 +20,7 @@ from .domain import Feed
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .embedding_queue import EmbeddedBatch, EmbeddingQueue
 from .errors import Cancelled, VectorIndexError
-from .factcheck_claims import match_new_claims
+from .factchecks.claims import match_new_claims
 from .index import VectorIndex
 from .ingest import IngestReport, ingest
 from .memory import release_freed_memory

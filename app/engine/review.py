@@ -13,7 +13,7 @@ from .domain import AuditEntry
 from .errors import ReviewError
 from .settings import Settings
 from .store import Store, review_transaction, store_errors
-from .factchecks import describe_match_action, factcheck_flags
+from .factchecks.library import describe_match_action, factcheck_flags
 from .narrative_state import refresh_stored
 from .store import audit
 from .store import memberships as members

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app.engine.brief_data import BriefFilter, gather_brief
-from app.engine.brief_formats import check_output
-from app.engine.briefs import BriefResult
-from app.engine.briefs import export_brief as export_engine_format
+from app.engine.briefs.data import BriefFilter, gather_brief
+from app.engine.briefs.formats import check_output
+from app.engine.briefs.export import BriefResult
+from app.engine.briefs.export import export_brief as export_engine_format
 from app.engine.errors import AppError
 from app.engine.progress import Progress, part
 from app.engine.store import Store

@@ -1,6 +1,6 @@
 """Briefs as PDF: the brief's HTML laid out by Qt (QTextDocument) onto A4 pages (QPdfWriter), no browser.
 
-The engine gathers the brief and writes its HTML (``app.engine.brief_html``); this
+The engine gathers the brief and writes its HTML (``app.engine.briefs.html``); this
 module adds what needs Qt: the print stylesheet, the spread charts rasterised from
 their SVG (QSvgRenderer), and pages with a running header and "page N of M".
 
@@ -25,11 +25,11 @@ from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QGuiAppli
 from PySide6.QtSvg import QSvgRenderer
 
 from app.engine.atomic_file import replacing
-from app.engine.brief_chart import spread_svg
-from app.engine.brief_data import Brief, BriefNarrative, format_time
-from app.engine.brief_formats import check_output
-from app.engine.brief_html import render_html
-from app.engine.briefs import BriefResult, write_companion_csv
+from app.engine.briefs.chart import spread_svg
+from app.engine.briefs.data import Brief, BriefNarrative, format_time
+from app.engine.briefs.formats import check_output
+from app.engine.briefs.html import render_html
+from app.engine.briefs.export import BriefResult, write_companion_csv
 from app.engine.errors import AppError, Cancelled
 from app.engine.progress import Progress
 

@@ -17,7 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from app.engine.briefs import BriefFilter, BriefResult
+from app.engine.briefs.export import BriefFilter, BriefResult
 from app.engine.errors import AppError
 from app.engine.store import Store
 from app.render.brief_export import export_brief

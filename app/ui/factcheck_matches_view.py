@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
                                QVBoxLayout, QWidget)
 
 from app.engine.errors import AppError
-from app.engine.factchecks import narrative_factchecks, set_match_status
+from app.engine.factchecks.library import narrative_factchecks, set_match_status
 
 from .review_dialogs import run_review
 

@@ -1,6 +1,6 @@
 """The fact-check library: import files, search and list what is known, match every claim again.
 
-Import and matching run as background tasks (``app.engine.factcheck_library``, in a child process
+Import and matching run as background tasks (``app.engine.factchecks.updates``, in a child process
 like the window's other long work) with progress and cancel; the list
 reads the library on the GUI thread, a page at a time. Problems of an import (a
 malformed item, a CSV row without a claim) are listed with their file and line.
@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.engine.domain import site_host
-from app.engine.factcheck_values import VERDICTS
-from app.engine.factchecks import FactCheck, count_factchecks, list_factchecks
+from app.engine.factchecks.values import VERDICTS
+from app.engine.factchecks.library import FactCheck, count_factchecks, list_factchecks
 
 from .context import AppContext
 from .error_presenter import plain_message
-from app.engine.factcheck_library import LibraryUpdate, import_and_match, rematch, remove
+from app.engine.factchecks.updates import LibraryUpdate, import_and_match, rematch, remove
 
 log = logging.getLogger(__name__)
 

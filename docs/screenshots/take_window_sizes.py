@@ -53,7 +53,7 @@ def first_page_with(pdf: Path, word: str) -> int:
 def main(demo: Path) -> None:
     from PySide6.QtCore import QSettings
 
-    from app.engine.briefs import BriefFilter, gather_brief
+    from app.engine.briefs.export import BriefFilter, gather_brief
     from app.ui.app import create_application, open_window
     from app.render.brief_pdf import write_pdf
     from app.ui.factchecks_dialog import FactChecksDialog

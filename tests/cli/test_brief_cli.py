@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.engine.briefs import CSV_COLUMNS
+from app.engine.briefs.export import CSV_COLUMNS
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def test_bad_usage_exits_2_and_bad_paths_exit_1(brief, tmp_path):
 
 
 def test_suggested_factchecks_only_with_the_flag(brief, sample, data_dir, tmp_path):
-    from app.engine.factcheck_items import FactCheckDraft
-    from app.engine.factchecks import save_draft
+    from app.engine.factchecks.items import FactCheckDraft
+    from app.engine.factchecks.library import save_draft
     from app.engine.store import Store, write_transaction
 
     store = Store.open(data_dir)

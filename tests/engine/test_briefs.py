@@ -13,12 +13,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.engine import brief_data, review
-from app.engine.brief_chart import MAX_LANES, spread_svg
-from app.engine.brief_data import SHOWN_CLAIM_ROWS
-from app.engine.brief_formats import render_markdown
-from app.engine.brief_html import flag_name, flag_reason
-from app.engine.briefs import (CSV_COLUMNS, BriefFilter, export_brief, format_for_path, gather_brief, render_html,
+from app.engine import review
+from app.engine.briefs import data as brief_data
+from app.engine.briefs.chart import MAX_LANES, spread_svg
+from app.engine.briefs.data import SHOWN_CLAIM_ROWS
+from app.engine.briefs.formats import render_markdown
+from app.engine.briefs.html import flag_name, flag_reason
+from app.engine.briefs.export import (CSV_COLUMNS, BriefFilter, export_brief, format_for_path, gather_brief, render_html,
                                write_brief)
 from app.engine.errors import AppError, Cancelled
 from app.engine.narrative_json import narrative_json
@@ -173,8 +174,8 @@ def test_factchecks_are_shown_when_the_library_provides_them(memory_store, sampl
 
 
 def test_factchecks_come_from_the_library_and_rejected_ones_are_left_out(memory_store, sample, tmp_path):
-    from app.engine.factcheck_items import FactCheckDraft
-    from app.engine.factchecks import save_draft
+    from app.engine.factchecks.items import FactCheckDraft
+    from app.engine.factchecks.library import save_draft
     from app.engine.store import write_transaction
 
     with write_transaction(memory_store.db) as conn:
@@ -204,8 +205,8 @@ def test_factchecks_come_from_the_library_and_rejected_ones_are_left_out(memory_
 
 def test_matches_that_do_not_flag_are_listed_only_when_asked_and_marked_as_suggestions(memory_store, sample,
                                                                                         tmp_path):
-    from app.engine.factcheck_items import FactCheckDraft
-    from app.engine.factchecks import save_draft
+    from app.engine.factchecks.items import FactCheckDraft
+    from app.engine.factchecks.library import save_draft
     from app.engine.store import write_transaction
 
     with write_transaction(memory_store.db) as conn:
@@ -341,7 +342,7 @@ def test_markdown_uses_png_charts_when_given_a_renderer(memory_store, sample, tm
 
 
 def test_markdown_neutralises_markup_in_feed_text(memory_store):
-    from app.engine.brief_formats import md, md_link
+    from app.engine.briefs.formats import md, md_link
 
     assert md("<img src=x onerror=alert(1)> *bold* | pipe") == \
         "&lt;img src=x onerror=alert\\(1\\)&gt; \\*bold\\* \\| pipe"

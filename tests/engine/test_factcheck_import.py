@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from app.engine.errors import ImportFileError
-from app.engine.factcheck_formats import read_factcheck_file
-from app.engine.factcheck_import import import_factchecks
-from app.engine.factcheck_values import parse_date, verdict_of
-from app.engine.factchecks import count_factchecks, list_factchecks
+from app.engine.factchecks.formats import read_factcheck_file
+from app.engine.factchecks.importer import import_factchecks
+from app.engine.factchecks.values import parse_date, verdict_of
+from app.engine.factchecks.library import count_factchecks, list_factchecks
 from app.engine.paths import demo_dir
 
 CLAIMREVIEW = {
@@ -238,7 +238,7 @@ def test_large_file_is_streamed_with_progress(memory_store, tmp_path):
 
 
 def test_json_split_across_read_chunks(monkeypatch, tmp_path):
-    from app.engine import factcheck_formats
+    from app.engine.factchecks import formats as factcheck_formats
 
     monkeypatch.setattr(factcheck_formats, "CHUNK", 7)  # every value straddles reads
     items = [{"id": str(i), "claim": f"Claim {i} with “quotes” and ünïcode", "score": 12345.678} for i in range(20)]
@@ -270,7 +270,7 @@ def test_dates_in_odd_formats(text, day):
 
 def test_import_then_match_moves_its_progress_forward_once(sample, data_dir):
     # The command line's progress went from 100% back to 0% between importing and matching.
-    from app.engine.factcheck_library import import_and_match
+    from app.engine.factchecks.updates import import_and_match
     from app.engine.pipeline import Pipeline
     from app.engine.settings import Settings
     from app.engine.store import Store

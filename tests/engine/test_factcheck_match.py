@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from app.engine import factchecks
-from app.engine.factcheck_import import import_factchecks, sync_feed_factchecks
-from app.engine.factcheck_claims import match_all, match_claims, match_library_changes
-from app.engine.factcheck_match import FactCheckMatcher, numbers_clash
-from app.engine.factchecks import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
+from app.engine.factchecks import library as factchecks
+from app.engine.factchecks.importer import import_factchecks, sync_feed_factchecks
+from app.engine.factchecks.claims import match_all, match_claims, match_library_changes
+from app.engine.factchecks.match import FactCheckMatcher, numbers_clash
+from app.engine.factchecks.library import (FactCheckError, MatchThresholds, list_factchecks, narrative_factchecks,
                                    set_claim_match_status, set_match_status)
 from app.engine.ingest import add_source, ingest
 from app.engine.paths import demo_dir

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from app.engine.embedding import DEFAULT_MODEL, load_embedder
-from app.engine.factcheck_import import import_factchecks
-from app.engine.factcheck_match import FactCheckMatcher
-from app.engine.factchecks import list_factchecks, narrative_factchecks, thresholds_for
+from app.engine.factchecks.importer import import_factchecks
+from app.engine.factchecks.match import FactCheckMatcher
+from app.engine.factchecks.library import list_factchecks, narrative_factchecks, thresholds_for
 from app.engine.ingest import add_sources
 from app.engine.paths import demo_dir
 from app.engine.pipeline import Pipeline

@@ -504,7 +504,7 @@ def test_a_close_claim_published_before_the_first_member_puts_the_first_source_i
     [doubt] = [f for f in summary.flags if f.kind == "origin"]
     assert "first-teller" in doubt.reason and "2026-11-10 01:00 UTC" in doubt.reason and doubt.weight == 0
     # a reviewer's action refreshes the narrative without the index: the doubt stays
-    from app.engine.factchecks import factcheck_flags
+    from app.engine.factchecks.library import factcheck_flags
     from app.engine.narrative_state import refresh_stored
     from app.engine.store import write_transaction
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from app.engine.claims import extract_claims
 from app.engine.errors import FeedError, ImportFileError
-from app.engine.factcheck_formats import read_factcheck_file
+from app.engine.factchecks.formats import read_factcheck_file
 from app.engine.feeds.opml import read_opml
 from app.engine.feeds.parsing import parse_feed
 from app.engine.text import html_to_text, split_sentences

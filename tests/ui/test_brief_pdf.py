@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QFontDatabase, QImage
 
-from app.engine.brief_data import FactCheckMatch
-from app.engine.briefs import BriefFilter, gather_brief
+from app.engine.briefs.data import FactCheckMatch
+from app.engine.briefs.export import BriefFilter, gather_brief
 from app.engine.errors import AppError, Cancelled
 from app.engine.store import Store
 from app.ui import brief_dialog
@@ -137,7 +137,7 @@ def test_pdf_bad_path_and_cancel(qapp, store, sample, out):
 
 
 def test_chart_rasterises(qapp, store, sample):
-    from app.engine.brief_chart import spread_svg
+    from app.engine.briefs.chart import spread_svg
 
     brief = gather_brief(store, BriefFilter(ids=(sample[0].vaccine,)))
     image = svg_image(spread_svg(brief.narratives[0].claims))

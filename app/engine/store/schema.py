@@ -186,7 +186,7 @@ MIGRATIONS.append(
     # 3: the library of known fact-checks, their vectors, and their matches with claims.
     # A fact-check is found again on re-import by its external id, else its URL, else
     # its normalised claim text and publisher (``text_key``); none of them is unique on
-    # its own, so the lookup order lives in code (app/engine/factchecks.py).
+    # its own, so the lookup order lives in code (app/engine/factchecks/library.py).
     """
     CREATE TABLE factchecks (
         id INTEGER PRIMARY KEY,

@@ -4,7 +4,7 @@ One item may be a schema.org ``ClaimReview`` (alone, in a list, in an ``@graph``
 or nested in a ``WebPage``), a claim of the Google Fact Check Tools API with its
 reviews, or a flat record (our demo format, most tools' exports, a CSV row) whose
 field names are any of :data:`FIELD_ALIASES`. The readers of whole files are in
-:mod:`.factcheck_formats`.
+:mod:`.formats`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .factcheck_values import language_code, parse_date, text_of
+from .values import language_code, parse_date, text_of
 
 # Canonical field -> accepted names, compared without case, spaces, dashes or underscores.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .brief_data import (MAX_CLAIM_ROWS, Brief, BriefFilter, BriefNarrative, ClaimRow, Evidence, FactCheckMatch,
+from .data import (MAX_CLAIM_ROWS, Brief, BriefFilter, BriefNarrative, ClaimRow, Evidence, FactCheckMatch,
                          SourceCount, gather_brief)
-from .brief_formats import (CSV_COLUMNS, write_brief_file, brief_json, check_output, companion_csv_path, csv_bytes,
+from .formats import (CSV_COLUMNS, write_brief_file, brief_json, check_output, companion_csv_path, csv_bytes,
                             json_bytes, write_markdown)
-from .brief_html import render_html
-from .errors import Cancelled
-from .store import Store
-from .progress import Progress, part
+from .html import render_html
+from ..errors import Cancelled
+from ..store import Store
+from ..progress import Progress, part
 
 __all__ = [
     "CSV_COLUMNS", "ENGINE_FORMATS", "FORMATS", "MAX_CLAIM_ROWS", "Brief", "BriefFilter", "BriefNarrative",

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from html import escape
 
-from .brief_data import ClaimRow, clean_text, format_time
-from .flags import language_name
+from .data import ClaimRow, clean_text, format_time
+from ..flags import language_name
 
 MAX_LANES = 10
 # Tableau 10: distinct hues that read on white and in greyscale print.

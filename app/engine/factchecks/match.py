@@ -16,7 +16,7 @@ languages. So candidates come from both, then are re-ranked:
    land on the same suggest and flag thresholds. Claims stating different numbers (2.3% and 4%)
    lose a penalty.
 
-Weights and thresholds per model are in :data:`app.engine.factchecks.MODEL_THRESHOLDS`,
+Weights and thresholds per model are in :data:`app.engine.factchecks.library.MODEL_THRESHOLDS`,
 tuned on the CLEF-2020 CheckThat! train tweets and reported on its dev tweets by
 ``bench/factchecks.py``.
 
@@ -39,12 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 import sqlite_utils
 
-from .errors import Cancelled
-from .factchecks import (COLUMNS, FactCheck, MatchThresholds, count_factchecks,
+from ..errors import Cancelled
+from .library import (COLUMNS, FactCheck, MatchThresholds, count_factchecks,
                          thresholds_for)
-from .lexical import idf, numbers, tokens, weighted_cosine
-from .store import Store, store_errors, write_transaction
-from .progress import Progress
+from ..lexical import idf, numbers, tokens, weighted_cosine
+from ..store import Store, store_errors, write_transaction
+from ..progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class FactCheckMatcher:
         ModelError, StoreError
             The model or the database failed.
         """
-        from .index import VectorIndex
+        from ..index import VectorIndex
 
         model, db = self.embedder.name, self.store.db
         jobs = [(model, "f.claim", ""), (model + TITLE, "f.title", " AND f.title IS NOT NULL AND f.title != ''")]
@@ -349,7 +349,7 @@ class FactCheckMatcher:
         ModelError, StoreError
             The model or the database failed.
         """
-        from .text import detect_language
+        from ..text import detect_language
 
         if languages is None:
             languages = [detect_language(t) for t in texts]

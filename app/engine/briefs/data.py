@@ -1,7 +1,7 @@
 """What a brief holds: the narratives a filter selects, with claims, sources, fact-checks and evidence.
 
-:func:`gather_brief` reads everything once; the writers in :mod:`.brief_formats`,
-:mod:`.brief_html` (and the window's PDF writer) only lay it out, so every format
+:func:`gather_brief` reads everything once; the writers in :mod:`.formats`,
+:mod:`.html` (and the window's PDF writer) only lay it out, so every format
 shows the same facts.
 """
 
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import __version__
-from .domain import Narrative
-from .errors import AppError, Cancelled
-from .narrative_json import narrative_json
-from .store import Store, store_errors
-from .store import narratives as narrative_store
-from .progress import Progress
+from ... import __version__
+from ..domain import Narrative
+from ..errors import AppError, Cancelled
+from ..narrative_json import narrative_json
+from ..store import Store, store_errors
+from ..store import narratives as narrative_store
+from ..progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -251,13 +251,13 @@ def _evidence(claims: Sequence[ClaimRow], kept: dict[int, tuple]) -> tuple[Evide
 
 
 def _library_factchecks(store: Store, narrative: Narrative, suggestions: bool) -> list | None:
-    """The fact-check library's matches of a narrative (:mod:`.factchecks`) a brief lists, or None when it cannot say.
+    """The fact-check library's matches of a narrative (:mod:`app.engine.factchecks.library`) a brief lists, or None when it cannot say.
 
     A brief is forwarded as true line by line: it lists confirmed and flagging
     matches, and the weaker ones only when ``suggestions`` is asked for.
     """
     try:
-        from .factchecks import narrative_factchecks
+        from ..factchecks.library import narrative_factchecks
     except ImportError:
         return None
     try:

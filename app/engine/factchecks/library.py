@@ -2,8 +2,8 @@
 
 A fact-checker's first question about a spreading claim is "has anyone checked
 this already?". The library holds published fact-checks, imported from files
-(:mod:`.factcheck_import`) or read from feeds tagged ``fact-checker``; every claim
-is matched against it (:mod:`.factcheck_match`). A narrative whose claims match a
+(:mod:`.importer`) or read from feeds tagged ``fact-checker``; every claim
+is matched against it (:mod:`.match`). A narrative whose claims match a
 fact-check above the model's calibrated threshold is flagged ``fact-checked``,
 with the fact-check's rating, publisher, date and link as the reason. A reviewer
 confirms or rejects a match; a rejected match stops flagging, and each decision
@@ -11,7 +11,7 @@ is kept in the audit trail next to the narrative's other review actions.
 
 Examples
 --------
->>> from app.engine.factcheck_import import import_factchecks
+>>> from app.engine.factchecks.importer import import_factchecks
 >>> report = import_factchecks(store, ["factchecks.json"])
 >>> [fc.rating for fc in list_factchecks(store.db, limit=3)]
 ['False', 'False', 'Altered']
@@ -29,14 +29,14 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .domain import Flag
-from .errors import FactCheckError
-from .factcheck_items import FactCheckDraft
-from .factcheck_values import verdict_of
-from .narrative_state import refresh_stored
-from .settings import Settings
-from .store import Store, review_transaction, store_errors, utc_now, write_transaction
-from .store import audit, reviews
+from ..domain import Flag
+from ..errors import FactCheckError
+from .items import FactCheckDraft
+from .values import verdict_of
+from ..narrative_state import refresh_stored
+from ..settings import Settings
+from ..store import Store, review_transaction, store_errors, utc_now, write_transaction
+from ..store import audit, reviews
 
 MATCH_STATUSES = ("new", "confirmed", "rejected")
 
@@ -252,7 +252,7 @@ def list_factchecks(db: sqlite_utils.Database, *, search: str | None = None, ver
     StoreError
         The database cannot be read.
     """
-    from .search import fts_query  # the same safe quoting as the claim search
+    from ..search import fts_query  # the same safe quoting as the claim search
 
     where, params = ["1"], []
     if search and fts_query(search):

@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import Cancelled, ImportFileError
-from .factcheck_formats import read_factcheck_file
-from .factcheck_items import FactCheckDraft
-from .factcheck_values import verdict_of
-from .factchecks import save_draft
-from .store import Store, write_transaction
-from .progress import Progress
+from ..errors import Cancelled, ImportFileError
+from .formats import read_factcheck_file
+from .items import FactCheckDraft
+from .values import verdict_of
+from .library import save_draft
+from ..store import Store, write_transaction
+from ..progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class _Tally:
 
 
 def _save_batch(store: Store, batch: list[FactCheckDraft], source: str, tally: _Tally, touched: set[int]) -> None:
-    from .text import detect_language
+    from ..text import detect_language
 
     # The language decides whether a match must cross languages; guess it where the file is silent.
     batch[:] = [d if d.language else replace(d, language=detect_language(d.claim)) for d in batch]
@@ -134,7 +134,7 @@ def import_factchecks(store: Store, paths: Iterable[str | Path], *, progress: Pr
     paths
         ClaimReview JSON-LD (``.json``, ``.jsonld``), fact-check tools' JSON or JSON
         Lines, CSV with a header row, or HTML pages with ClaimReview JSON-LD; see
-        :mod:`app.engine.factcheck_formats`.
+        :mod:`app.engine.factchecks.formats`.
 
     Returns
     -------

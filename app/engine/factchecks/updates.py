@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .factcheck_claims import MatchReport, match_all, match_library_changes
-from .factcheck_import import ImportReport, import_factchecks
-from .factchecks import refresh_narratives, remove_factchecks
-from .pipeline import Pipeline
-from .progress import Progress, part
+from .claims import MatchReport, match_all, match_library_changes
+from .importer import ImportReport, import_factchecks
+from .library import refresh_narratives, remove_factchecks
+from ..pipeline import Pipeline
+from ..progress import Progress, part
 
 __all__ = ["LibraryUpdate", "import_and_match", "rematch", "remove"]
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from itertools import groupby
 from html import escape
 
-from .brief_chart import spread_svg
-from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
+from .chart import spread_svg
+from .data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
                          is_rtl, safe_link)
-from .flags import language_name
+from ..flags import language_name
 
 FLAG_NAMES = {
     "spread": "Spreading", "cross-language": "Across languages", "watchlist": "Watchlist source",
@@ -252,7 +252,7 @@ def render_html(brief: Brief, *, chart: Callable[[BriefNarrative], str] | None =
     Parameters
     ----------
     chart
-        Markup for a narrative's chart; the default inlines :func:`~.brief_chart.spread_svg`.
+        Markup for a narrative's chart; the default inlines :func:`~.chart.spread_svg`.
     for_print
         Use the print stylesheet (page breaks) for Qt's PDF writer.
     companion_csv

@@ -20,7 +20,7 @@ Formats (chosen by extension, else by the first bytes):
 - **Flat JSON** (our demo format and most tools' exports): objects with ``claim``,
   ``claimant``, ``rating``, ``publisher``, ``url``, ``date``, ``language``, ``id``
   (and the aliases in
-  :data:`app.engine.factcheck_items.FIELD_ALIASES`), as a list, a wrapper, or JSON Lines.
+  :data:`app.engine.factchecks.items.FIELD_ALIASES`), as a list, a wrapper, or JSON Lines.
 - **CSV** with a header row naming the same fields (comma, semicolon or tab).
 - **HTML** pages: every ``<script type="application/ld+json">`` block.
 """
@@ -35,8 +35,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import ImportFileError
-from .factcheck_items import FactCheckDraft, ReadItem, claim_reviews, field_of, read_item
+from ..errors import ImportFileError
+from .items import FactCheckDraft, ReadItem, claim_reviews, field_of, read_item
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_ITEM = 8 << 20  # one JSON item larger than this is broken, not big
@@ -230,7 +230,7 @@ def read_json_lines(handle: TextIO, path: str) -> Iterator[ReadItem]:
 
 
 def read_csv(handle: TextIO, path: str) -> Iterator[ReadItem]:
-    """Rows of a CSV file with a header row naming the fields (see :data:`.factcheck_items.FIELD_ALIASES`).
+    """Rows of a CSV file with a header row naming the fields (see :data:`.items.FIELD_ALIASES`).
 
     Raises
     ------

@@ -15,8 +15,8 @@ from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .flags import LANGUAGE_NAMES
-from .store.database import to_utc_text
+from ..flags import LANGUAGE_NAMES
+from ..store.database import to_utc_text
 
 VERDICTS = ("false", "misleading", "mixed", "true", "unproven", "other")
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .brief_data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
+from .data import (MAX_CLAIM_ROWS, MAX_EVIDENCE_ROWS, Brief, BriefNarrative, clean_text, format_time,
                          safe_link)
-from .brief_html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
-from .atomic_file import atomic_write
-from .errors import AppError, Cancelled
-from .flags import language_name
-from .spreadsheet import spreadsheet_text
+from .html import EVIDENCE_NOTE, FLAG_NAMES, MATCH_NAMES, flag_name, flag_reason
+from ..atomic_file import atomic_write
+from ..errors import AppError, Cancelled
+from ..flags import language_name
+from ..spreadsheet import spreadsheet_text
 
 CSV_COLUMNS = (
     "narrative_id", "narrative_label", "narrative_status", "narrative_flags", "claim_id", "published_at",
@@ -261,7 +261,7 @@ def write_markdown(brief: Brief, path: Path, *, png: Callable[[str], bytes] | No
     Cancelled
         ``cancel`` was set.
     """
-    from .brief_chart import spread_svg
+    from .chart import spread_svg
 
     folder = path.with_name(f"{path.stem}_files")
     written: list[Path] = []

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import sqlite_utils
 
-from .errors import Cancelled
-from .factcheck_import import sync_feed_factchecks
-from .factcheck_match import FactCheckMatcher
-from .factchecks import count_factchecks, refresh_narratives
-from .progress import Progress, part
-from .store import Store, store_errors, utc_now, write_transaction
+from ..errors import Cancelled
+from .importer import sync_feed_factchecks
+from .match import FactCheckMatcher
+from .library import count_factchecks, refresh_narratives
+from ..progress import Progress, part
+from ..store import Store, store_errors, utc_now, write_transaction
 
 
 BATCH = 256
@@ -160,7 +160,7 @@ def claims_near(store: Store, embedder, factcheck_ids: Sequence[int], *, index=N
     StoreError, ModelError
         The database or the model failed.
     """
-    from .search import fts_query
+    from ..search import fts_query
 
     db = store.db
     found: set[int] = set()
