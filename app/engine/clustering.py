@@ -153,7 +153,7 @@ class Link:
 
 
 def _claim_infos(conn, ids: Sequence[int]) -> dict[int, ClaimInfo]:
-    return {r[0]: ClaimInfo(*r[:7], outlet=r[8]) for r in members.claim_rows(conn, ids)}
+    return {r[0]: ClaimInfo(*r[:7], outlet=r[7]) for r in members.claim_rows(conn, ids)}
 
 
 def _time(text: str) -> datetime:
@@ -328,11 +328,15 @@ class Clusterer:
             bar = share_same * min(t.same_language_cosine, 1.0) + (1 - share_same) * t.cross_language
             target = members.narrative_of_facet(conn, other)
             if mean >= bar and target != narrative_id and not members.any_reviewed(conn, [narrative_id, target]):
-                keep, gone = min(narrative_id, target), max(narrative_id, target)
-                members.absorb(conn, keep, gone)
-                members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
-                narrative_id = keep
+                narrative_id = self._merge(narrative_id, target)
         return narrative_id
+
+    def _merge(self, one: int, other: int) -> int:
+        """Move the younger narrative's facets into the older one (ids stay stable); return the older."""
+        keep, gone = min(one, other), max(one, other)
+        members.absorb(self.store.db.conn, keep, gone)
+        members.recompute(self.store.db.conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
+        return keep
 
     def _join_storyline(self, claim: ClaimInfo, narrative_id: int) -> int:
         """Merge narratives that are one storyline told by the same articles; return the survivor.
@@ -370,10 +374,7 @@ class Clusterer:
             # feed's habit, not a storyline that outlets tell.
             if (shared >= STORY_MIN_SHARED and shared >= STORY_OVERLAP * max(len(mine), len(theirs))
                     and members.outlet_count(conn, mine & theirs) >= STORY_MIN_OUTLETS):
-                keep, gone = min(narrative_id, other), max(narrative_id, other)
-                members.absorb(conn, keep, gone)
-                members.recompute(conn, keep, self.dim, lambda ids: load_vectors(self.store.db, ids, self.dim))
-                narrative_id, mine = keep, mine | theirs
+                narrative_id, mine = self._merge(narrative_id, other), mine | theirs
         return narrative_id
 
     def _links(self, claim: ClaimInfo, vector: np.ndarray) -> list[Link]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from app.engine.briefs.data import BriefFilter, gather_brief
-from app.engine.briefs.formats import check_output
+from app.engine.briefs.data import BriefFilter
 from app.engine.briefs.export import BriefResult
 from app.engine.briefs.export import export_brief as export_engine_format
 from app.engine.errors import AppError
-from app.engine.progress import Progress, part
+from app.engine.progress import Progress
 from app.engine.store import Store
 
 
@@ -32,19 +31,19 @@ def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt:
     Cancelled
         ``cancel`` was set.
     """
-    if fmt != "pdf":
-        return export_engine_format(store, brief_filter, path, fmt, title=title, author=author,
-                                    allow_empty=allow_empty, suggestions=suggestions,
-                                    png=_png_renderer() if fmt == "md" else None, progress=progress, cancel=cancel)
+    return export_engine_format(store, brief_filter, path, fmt, title=title, author=author,
+                                allow_empty=allow_empty, suggestions=suggestions,
+                                png=_png_renderer() if fmt == "md" else None,
+                                writer=_pdf_writer() if fmt == "pdf" else None, progress=progress, cancel=cancel)
+
+
+def _pdf_writer():
     try:
         from .brief_pdf import write_pdf
     except ImportError as exc:
         raise AppError(f"PDF briefs need PySide6, which cannot be loaded here ({exc}). "
                        "Export HTML instead.") from exc
-    path = check_output(Path(path))  # fail before reading anything
-    brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
-                         suggestions=suggestions, progress=part(progress, 0.0, 0.5), cancel=cancel)
-    return write_pdf(brief, path, progress=part(progress, 0.5, 1.0), cancel=cancel)
+    return write_pdf
 
 
 def _png_renderer():

@@ -131,13 +131,17 @@ def write_brief(brief: Brief, path: Path | str, fmt: str, *, png: Callable[[str]
 def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt: str, *, title: str = "",
                  author: str = "", allow_empty: bool = False, suggestions: bool = False,
                  png: Callable[[str], bytes] | None = None, now: datetime | None = None,
-                 progress: Progress | None = None, cancel: threading.Event | None = None) -> BriefResult:
+                 writer: Callable[..., BriefResult] | None = None, progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> BriefResult:
     """Gather the narratives ``brief_filter`` selects and write them to ``path`` as ``fmt``.
 
     Parameters
     ----------
     fmt
-        ``html``, ``md``, ``csv`` or ``json`` (:data:`ENGINE_FORMATS`).
+        ``html``, ``md``, ``csv`` or ``json`` (:data:`ENGINE_FORMATS`), or the format ``writer`` writes.
+    writer
+        Writes the gathered brief instead of the engine, as ``writer(brief, path, progress=,
+        cancel=)``: the PDF writer of ``app.render``, which needs Qt.
     allow_empty
         Write a brief saying nothing matched instead of failing.
     suggestions
@@ -157,4 +161,6 @@ def export_brief(store: Store, brief_filter: BriefFilter, path: Path | str, fmt:
     path = check_output(Path(path))  # fail before reading anything
     brief = gather_brief(store, brief_filter, title=title, author=author, allow_empty=allow_empty,
                          suggestions=suggestions, now=now, progress=part(progress, 0.0, 0.7), cancel=cancel)
+    if writer is not None:
+        return writer(brief, path, progress=part(progress, 0.7, 1.0), cancel=cancel)
     return write_brief(brief, path, fmt, png=png, progress=part(progress, 0.7, 1.0), cancel=cancel)

@@ -246,12 +246,12 @@ def save_state(conn: sqlite3.Connection, narrative_id: int, *, label_claim_id: i
 # --- What clustering reads about claims and narratives. ---
 
 def claim_rows(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> list[tuple]:
-    """``(id, text, language, article_id, feed_id, published_at, is_title, link, outlet)`` of each claim."""
+    """``(id, text, language, article_id, feed_id, published_at, is_title, outlet)`` of each claim."""
     found = []
     ids = [int(i) for i in claim_ids]
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        found.extend((*r[:8], outlet(r[7], r[8], r[4])) for r in conn.execute(
+        found.extend((*r[:7], outlet(r[7], r[8], r[4])) for r in conn.execute(
             "SELECT c.id, c.text, c.language, c.article_id, a.feed_id, a.published_at, c.is_title = 1, a.link, f.url"
             " FROM claims c JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id"
             f" WHERE c.id IN ({_marks(chunk)})", chunk))
