@@ -24,7 +24,8 @@ from .output import Progress, data_dir_option, date_option, emit_json, emit_tabl
 @click.option("--flag", "flag_kind", default=None, metavar="KIND",
               help="Only narratives with this flag: spread, cross-language, watchlist, growth, fact-checked, origin.")
 @click.option("--language", default=None, metavar="CODE", help="Only narratives told in this language (en, de…).")
-@click.option("--tag", default=None, help="Only narratives told by a source with this tag.")
+@click.option("--tag", default=None, callback=lambda ctx, param, value: _tag(value),
+              help="Only narratives told by a source with this tag.")
 @click.option("--feed", "feed_id", type=int, default=None, metavar="ID", help="Only narratives told by this feed.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
               help="List at most this many (stderr says how many more there are).")
@@ -40,7 +41,7 @@ def narratives(flagged: bool, since: str | None, until: str | None, status: str 
     """
     filters = narrative_store.NarrativeFilter(
         status=status, flagged_only=flagged, flag_kind=flag_kind, language=language and language.lower(),
-        feed_id=feed_id, tag=tag and normalise_tags([tag])[0], since=since, until=until)
+        feed_id=feed_id, tag=tag, since=since, until=until)
     rows = narrative_store.list_narratives(store.db, filters, limit=limit, offset=offset)
     if fmt == "json":
         emit_json([summary_json(r) for r in rows])
@@ -94,6 +95,15 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
     emit_table(["claim", "published", "source", "lang", "sim", "text", "link", "why linked"],
                [[m.claim_id, m.published_at[:16], m.feed_title, m.language, f"{m.similarity:.2f}", m.text,
                  m.article_link, m.evidence] for m in found.members], max_width=70)
+
+
+def _tag(value: str | None) -> str | None:
+    """A tag as feeds keep it ("State media" is state-media); a blank one is a usage error."""
+    if value is None:
+        return None
+    for tag in normalise_tags([value]):
+        return tag
+    raise click.BadParameter("a tag needs a letter or a digit.", param_hint="'--tag'")
 
 
 def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:

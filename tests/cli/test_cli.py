@@ -257,3 +257,4 @@ def test_the_list_filters_as_the_window_does(run, sample):
     assert ids("--until", "2026-11-09") == {sample.bridge}  # first seen before then
     assert ids("--since", "2026-11-12", "--until", "16/11/2026") == {sample.ballots}
     assert "No narratives" in run("narratives", "--all", "--language", "ja").stderr
+    assert "a tag needs a letter or a digit" in run("narratives", "--tag", "  ", code=2).stderr
