@@ -44,6 +44,7 @@ from app.engine.factchecks.match import FactCheckMatcher, fused_score  # noqa: E
 from app.engine.factchecks.library import (FALLBACK_THRESHOLDS as FALLBACK, MODEL_THRESHOLDS, fold_text,  # noqa: E402
                                    thresholds_for)
 from app.engine.store import Store  # noqa: E402
+from app.engine.store import factchecks as factchecks_store  # noqa: E402
 
 CLEF = ROOT.parent / "shared" / "data" / "clef2020-checkthat-task2-en"
 RESULTS = ROOT / "bench" / "results" / "factchecks.md"
@@ -176,7 +177,7 @@ def bench_model(name: str, threads: int, folder: Path) -> dict:
     matcher.prepare()
     embed_seconds = time.perf_counter() - started
     external = dict(store.db.conn.execute("SELECT id, external_id FROM factchecks").fetchall())
-    ids, vectors = matcher._stored_vectors()
+    ids, vectors = factchecks_store.stored_vectors(store.db, embedder.name, embedder.dim)
     library_ids = [external[int(i)] for i in ids]
     train = Split(matcher, vectors, library_ids, external, load_tweets("train"))
     dev = Split(matcher, vectors, library_ids, external, load_tweets("dev"))

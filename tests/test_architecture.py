@@ -33,3 +33,27 @@ def test_the_engine_has_no_import_cycle():
     cycles = sorted({tuple(sorted((a, b))) for a in engine for b in graph.find_modules_directly_imported_by(a)
                      if b.startswith("app.engine") and graph.chain_exists(importer=b, imported=a)})
     assert cycles == []
+
+
+SQL_CALLS = {"execute", "executemany", "executescript"}
+
+
+def test_all_sql_is_in_the_store():
+    """Issue 12: every SQL statement lives in app/engine/store/, so that a second database (a
+    PostgreSQL dialect beside store/fulltext.py's FTS5 queries) changes the store only. No
+    module elsewhere under app/ calls execute, executemany or executescript on anything: the
+    names are SQLite's (and sqlite_utils') and nothing else in the app uses them, so there is
+    no exception to allow."""
+    import ast
+
+    app_dir = REPO / "app"
+    store_dir = app_dir / "engine" / "store"
+    found = []
+    for path in sorted(app_dir.rglob("*.py")):
+        if store_dir in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in SQL_CALLS):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} .{node.func.attr}(")
+    assert found == [], "SQL outside app/engine/store/:\n" + "\n".join(found)

@@ -14,10 +14,11 @@ from app.engine.errors import AppError, Cancelled
 from app.engine.factchecks.updates import import_and_match, rematch
 from app.engine.factchecks.updates import remove as remove_from_library
 from app.engine.factchecks.match import FactCheckMatcher
-from app.engine.factchecks.library import (factcheck_claims, get_factcheck, list_factchecks, set_claim_match_status,
-                                   set_match_status)
+from app.engine.factchecks.library import list_factchecks, set_claim_match_status, set_match_status
 from app.engine.factchecks.values import VERDICTS
 from app.engine.pipeline import Pipeline
+from app.engine.store.factcheck_matches import matching_claims
+from app.engine.store.factchecks import get_factcheck
 
 from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
 
@@ -119,7 +120,7 @@ def show(factcheck_id: int, fmt: str, store, settings, quiet) -> None:
     fc = get_factcheck(store.db, factcheck_id)
     if fc is None:
         raise AppError(f"No fact-check {factcheck_id}. 'factchecks list' lists them.")
-    claims = factcheck_claims(store.db, factcheck_id)
+    claims = matching_claims(store.db, factcheck_id)
     if fmt == "json":
         emit_json({**to_jsonable(fc), "claims": claims})
         return

@@ -210,3 +210,45 @@ class AuditEntry:
     action: str
     subject: str
     detail: str
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """A published fact-check of a claim."""
+
+    id: int
+    external_id: str | None
+    claim: str
+    title: str | None
+    claimant: str | None
+    claim_date: str | None
+    rating: str | None  # as the publisher wrote it
+    verdict: str  # false, misleading, mixed, true, unproven or other
+    publisher: str | None
+    publisher_site: str | None
+    url: str | None
+    review_date: str | None
+    language: str | None
+    source: str  # the file it was imported from, or "feed:<id>"
+    article_id: int | None
+    imported_at: str
+    updated_at: str
+
+    def describe(self) -> str:
+        """``rated False by ClaimCheck Desk (2026-11-12): https://...`` in plain words."""
+        rated = f"rated {self.rating}" if self.rating else "rating unknown"
+        by = f" by {self.publisher}" if self.publisher else ""
+        when = f" ({self.review_date})" if self.review_date else ""
+        link = f": {self.url}" if self.url else ""
+        return f"{rated}{by}{when}{link}"
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A claim that matched a fact-check, with its narrative (if any)."""
+
+    claim_id: int
+    text: str
+    narrative_id: int | None
+    score: float
+    status: str

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 import sqlite_utils
 
+from .store.fulltext import claim_frequencies
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A thousands separator is a dot, comma, apostrophe, (narrow) space or Arabic thousands
 # separator followed by exactly three digits.
@@ -107,14 +109,12 @@ def store_frequencies(db: sqlite_utils.Database) -> DocumentFrequencies:
     returned function (one clustering run): a lookup per word costs more than the
     read, and IDF barely moves within a run.
     """
-    cache: dict[str, int] = {}
-    total: list[int] = []
+    read: list[tuple[dict[str, int], int]] = []
 
     def frequencies(words: Iterable[str]) -> tuple[Mapping[str, int], int]:
-        if not total:
-            total.append(db.conn.execute("SELECT count(*) FROM claims").fetchone()[0])
-            cache.update(db.conn.execute("SELECT term, doc FROM claims_vocab"))
-        return cache, total[0]
+        if not read:
+            read.append(claim_frequencies(db))
+        return read[0]
 
     return frequencies
 

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .domain import SearchHit
 from .errors import AppError
 from .lexical import tokens
-from .store import Store, store_errors
-
-HIT_COLUMNS = """
-    c.id, c.text, c.language, a.id, a.title, a.link, coalesce(f.title, f.url), a.published_at, nc.narrative_id
-"""
-HIT_JOINS = """
-    JOIN articles a ON a.id = c.article_id JOIN feeds f ON f.id = a.feed_id
-    LEFT JOIN narrative_claims nc ON nc.claim_id = c.id
-"""
+from .store import Store
+from .store.fulltext import search_claims
+from .store.search_hits import hits_for
 
 
 class QueryError(AppError):
@@ -66,20 +59,10 @@ def keyword_search(store: Store, text: str, *, limit: int = 20) -> list[SearchHi
     query = fts_query(search_text(text))
     if not query:
         return []
-    hits = _fts(store, query, limit)
+    hits = search_claims(store.db, query, limit)
     if not hits and " " in query:
-        hits = _fts(store, " OR ".join(query.split(" ")), limit)
+        hits = search_claims(store.db, " OR ".join(query.split(" ")), limit)
     return hits
-
-
-def _fts(store: Store, query: str, limit: int) -> list[SearchHit]:
-    with store_errors():
-        rows = store.db.conn.execute(
-            f"SELECT {HIT_COLUMNS}, bm25(claims_fts) AS rank FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid"
-            f" {HIT_JOINS} WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit),
-        ).fetchall()
-    return [_hit(r[:9], -float(r[9])) for r in rows]
 
 
 # The cosine from which a claim answers a search, per model: the one that only 2% of unrelated
@@ -134,28 +117,8 @@ def semantic_search(store: Store, index, embedder, text: str, *, limit: int = 20
     scores, ids = index.search(vector, min(limit, len(index)))
     found = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
     passing = [(i, s) for i, s in found if s >= bar]
-    return MeaningSearch(tuple(hits_for(store, passing)), len(found) - len(passing), len(found), bar)
+    return MeaningSearch(tuple(hits_for(store.db, passing)), len(found) - len(passing), len(found), bar)
 
 
-def hits_for(store: Store, scored: Sequence[tuple[int, float]]) -> list[SearchHit]:
-    """Return search hits for ``(claim_id, score)`` pairs, in the given order."""
-    if not scored:
-        return []
-    ids = [claim_id for claim_id, _ in scored]
-    with store_errors():
-        rows = store.db.conn.execute(
-            f"SELECT {HIT_COLUMNS} FROM claims c {HIT_JOINS} WHERE c.id IN ({','.join('?' * len(ids))})", ids
-        ).fetchall()
-    by_id = {r[0]: r for r in rows}
-    return [_hit(by_id[i], score) for i, score in scored if i in by_id]
-
-
-def _hit(row: Sequence, score: float) -> SearchHit:
-    return SearchHit(
-        claim_id=row[0], text=row[1], language=row[2], score=round(score, 4), article_id=row[3],
-        article_title=row[4], article_link=row[5], feed_title=row[6], published_at=row[7], narrative_id=row[8],
-    )
-
-
-__all__ = ["FALLBACK_SEARCH_BAR", "MeaningSearch", "QueryError", "SEARCH_BARS", "fts_query", "hits_for",
-           "keyword_search", "search_bar", "search_text", "semantic_search"]
+__all__ = ["FALLBACK_SEARCH_BAR", "MeaningSearch", "QueryError", "SEARCH_BARS", "fts_query", "keyword_search",
+           "search_bar", "search_text", "semantic_search"]

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from app.engine.domain import site_host
 from app.engine.factchecks.values import VERDICTS
-from app.engine.factchecks.library import FactCheck, count_factchecks, list_factchecks
+from app.engine.domain import FactCheck
+from app.engine.factchecks.library import list_factchecks
+from app.engine.store.factchecks import count_factchecks
 
 from .context import AppContext
 from .error_presenter import plain_message

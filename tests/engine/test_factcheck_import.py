@@ -11,7 +11,8 @@ from app.engine.errors import ImportFileError
 from app.engine.factchecks.formats import read_factcheck_file
 from app.engine.factchecks.importer import import_factchecks
 from app.engine.factchecks.values import parse_date, verdict_of
-from app.engine.factchecks.library import count_factchecks, list_factchecks
+from app.engine.factchecks.library import list_factchecks
+from app.engine.store.factchecks import count_factchecks
 from app.engine.paths import demo_dir
 
 CLAIMREVIEW = {

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.engine.factchecks.library import count_factchecks
+from app.engine.store.factchecks import count_factchecks
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
 from tests.factcheck_data import FACTCHECKS, VACCINE, use_fake_thresholds

@@ -7,7 +7,6 @@ shows the same facts.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import unicodedata
@@ -20,7 +19,8 @@ from ... import __version__
 from ..domain import Narrative
 from ..errors import AppError, Cancelled
 from ..narrative_json import narrative_json
-from ..store import Store, store_errors
+from ..store import Store
+from ..store import articles as article_store
 from ..store import narratives as narrative_store
 from ..progress import Progress
 
@@ -216,18 +216,6 @@ def select_narratives(store: Store, brief_filter: BriefFilter) -> list[int]:
         after = page.after
 
 
-def _article_evidence(store: Store, article_ids: Sequence[int]) -> dict[int, tuple]:
-    """``{article_id: (fetched_at, document_sha256, content_sha256, document kept)}``."""
-    with store_errors():
-        rows = store.db.conn.execute(
-            "SELECT a.id, a.fetched_at, a.document_sha256, a.content_sha256, d.path IS NOT NULL"
-            " FROM articles a LEFT JOIN documents d ON d.sha256 = a.document_sha256"
-            " WHERE a.id IN (SELECT value FROM json_each(?))",
-            (json.dumps([int(i) for i in article_ids]),),
-        ).fetchall()
-    return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in rows}
-
-
 def _sources(claims: Sequence[ClaimRow]) -> tuple[SourceCount, ...]:
     grouped: dict[int, list[ClaimRow]] = {}
     for claim in claims:
@@ -322,7 +310,7 @@ def brief_narrative(store: Store, narrative: Narrative, *, suggestions: bool = F
         The database cannot be read.
     """
     members = narrative.members
-    kept = _article_evidence(store, sorted({m.article_id for m in members}))
+    kept = article_store.article_evidence(store.db, sorted({m.article_id for m in members}))
     claims = tuple(
         ClaimRow(m.claim_id, m.feed_title, m.feed_id, m.language, m.published_at, m.text, m.article_link,
                  m.article_id, m.article_title, m.similarity, *kept.get(m.article_id, (None, None, None, False))[:3])

@@ -15,14 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import sqlite_utils
 
 from ..errors import Cancelled
 from .importer import sync_feed_factchecks
 from .match import FactCheckMatcher
-from .library import count_factchecks, refresh_narratives
+from .library import refresh_narratives
 from ..progress import Progress, part
 from ..store import Store, store_errors, utc_now, write_transaction
+from ..store import factcheck_matches, memberships
+from ..store import factchecks as library_store
+from ..store.fulltext import claims_by_words
+from ..store.vectors import model_vectors
 
 
 BATCH = 256
@@ -38,20 +41,6 @@ class MatchReport:
     flagging: int  # of which score at least the flag threshold
     narratives_touched: frozenset[int]
     seconds: float
-
-
-def _unchecked_claims(db: sqlite_utils.Database, model: str, limit: int) -> list[tuple]:
-    return db.conn.execute(
-        "SELECT c.id, c.text, c.language, c.article_id FROM claims c LEFT JOIN factcheck_checked k"
-        " ON k.claim_id = c.id AND k.model = ? WHERE k.claim_id IS NULL ORDER BY c.id LIMIT ?",
-        (model, limit)).fetchall()
-
-
-def _claim_vectors(db: sqlite_utils.Database, model: str, dim: int, ids: Sequence[int]) -> dict[int, np.ndarray]:
-    rows = db.conn.execute(
-        "SELECT claim_id, vector FROM vectors WHERE model = ? AND claim_id IN (SELECT value FROM json_each(?))",
-        (model, "[" + ",".join(str(int(i)) for i in ids) + "]")).fetchall()
-    return {r[0]: np.frombuffer(r[1], np.float32, count=dim) for r in rows}
 
 
 def match_claims(store: Store, embedder, *, settings=None, progress: Progress | None = None,
@@ -73,12 +62,9 @@ def match_claims(store: Store, embedder, *, settings=None, progress: Progress | 
     """
     started = time.perf_counter()
     db = store.db
-    if not count_factchecks(db):
+    if not library_store.count_factchecks(db):
         return MatchReport(0, 0, 0, frozenset(), 0.0)
-    with store_errors():
-        total = db.conn.execute(
-            "SELECT count(*) FROM claims c LEFT JOIN factcheck_checked k ON k.claim_id = c.id AND k.model = ?"
-            " WHERE k.claim_id IS NULL", (embedder.name,)).fetchone()[0]
+    total = factcheck_matches.count_unchecked(db, embedder.name)
     if not total:
         return MatchReport(0, 0, 0, frozenset(), round(time.perf_counter() - started, 3))
     matcher = matcher or FactCheckMatcher(store, embedder)
@@ -90,12 +76,11 @@ def match_claims(store: Store, embedder, *, settings=None, progress: Progress | 
     while True:
         if cancel is not None and cancel.is_set():
             raise Cancelled("Stopped; the claims matched so far are kept.")
-        with store_errors():
-            batch = _unchecked_claims(db, embedder.name, BATCH)
+        batch = factcheck_matches.unchecked_claims(db, embedder.name, BATCH)
         if not batch:
             break
         ids = [r[0] for r in batch]
-        known = _claim_vectors(db, embedder.name, embedder.dim, ids)
+        known = model_vectors(db, embedder.name, ids, embedder.dim)
         missing = [r for r in batch if r[0] not in known]
         if missing:
             known.update(zip((r[0] for r in missing), embedder.encode([r[1] for r in missing], cancel=cancel)))
@@ -103,27 +88,18 @@ def match_claims(store: Store, embedder, *, settings=None, progress: Progress | 
         found = matcher.candidates([r[1] for r in batch], vectors, [r[2] for r in batch], [r[3] for r in batch])
         now = utc_now()
         with write_transaction(db) as conn:
-            before = {r[0] for r in conn.execute(
-                "SELECT DISTINCT claim_id FROM factcheck_matches WHERE claim_id IN (SELECT value FROM json_each(?))",
-                ("[" + ",".join(map(str, ids)) + "]",))}
+            before = factcheck_matches.claims_with_matches(conn, ids)
             for claim_id, candidates in zip(ids, found):
                 kept = [(c, s) for c, s in matcher.rank(candidates) if s >= thresholds.suggest][:KEEP_PER_CLAIM]
-                conn.execute("DELETE FROM factcheck_matches WHERE claim_id = ? AND status = 'new'", (claim_id,))
-                conn.executemany(
-                    "INSERT INTO factcheck_matches (claim_id, factcheck_id, model, score, status, matched_at)"
-                    " VALUES (?, ?, ?, ?, 'new', ?) ON CONFLICT (claim_id, factcheck_id) DO UPDATE SET"
-                    " score = excluded.score, model = excluded.model, matched_at = excluded.matched_at",
-                    [(claim_id, c.factcheck_id, embedder.name, s, now) for c, s in kept])
+                factcheck_matches.replace_new_matches(conn, claim_id, embedder.name,
+                                                      [(c.factcheck_id, s) for c, s in kept], now)
                 stored += len(kept)
                 flagging += sum(s >= thresholds.flag for _, s in kept)
                 if kept:
                     before.add(claim_id)
-            conn.executemany("INSERT OR REPLACE INTO factcheck_checked (claim_id, model, checked_at) VALUES (?, ?, ?)",
-                             [(i, embedder.name, now) for i in ids])
+            factcheck_matches.mark_checked(conn, embedder.name, ids, now)
             if before:
-                touched |= {r[0] for r in conn.execute(
-                    "SELECT DISTINCT narrative_id FROM narrative_claims WHERE claim_id IN (SELECT value FROM json_each(?))",
-                    ("[" + ",".join(map(str, sorted(before))) + "]",))}
+                touched |= memberships.narratives_of_claims(conn, before)
         checked += len(batch)
         if progress:
             progress(0.2 + 0.75 * checked / max(total, 1), f"matching claims with fact-checks: {checked}/{total}")
@@ -145,7 +121,7 @@ def match_all(store: Store, embedder, *, settings=None, progress: Progress | Non
         The model or the database failed.
     """
     with write_transaction(store.db) as conn:
-        conn.execute("DELETE FROM factcheck_checked")
+        factcheck_matches.forget_checked(conn)
     return match_claims(store, embedder, settings=settings, progress=progress, cancel=cancel)
 
 
@@ -165,15 +141,11 @@ def claims_near(store: Store, embedder, factcheck_ids: Sequence[int], *, index=N
     db = store.db
     found: set[int] = set()
     with store_errors():
-        rows = db.conn.execute(
-            "SELECT id, claim, coalesce(title, '') FROM factchecks WHERE id IN (SELECT value FROM json_each(?))",
-            ("[" + ",".join(str(int(i)) for i in factcheck_ids) + "]",)).fetchall()
+        rows = library_store.texts(db, factcheck_ids)
         for _, claim, title in rows:
             words = fts_query(f"{claim} {title}")
             if words:
-                found.update(r[0] for r in db.conn.execute(
-                    "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY bm25(claims_fts) LIMIT ?",
-                    (" OR ".join(words.split(" ")), NEAR_CLAIMS)))
+                found.update(claims_by_words(db, " OR ".join(words.split(" ")), NEAR_CLAIMS))
     if index is not None and len(index) and rows:
         vectors = embedder.encode([r[1] for r in rows])
         _, ids = index.search(vectors, min(NEAR_CLAIMS, len(index)))
@@ -199,8 +171,7 @@ def match_library_changes(store: Store, embedder, factcheck_ids: Sequence[int], 
     near = claims_near(store, embedder, factcheck_ids, index=index) if factcheck_ids else set()
     if near:
         with write_transaction(store.db) as conn:
-            conn.execute("DELETE FROM factcheck_checked WHERE claim_id IN (SELECT value FROM json_each(?))",
-                         ("[" + ",".join(map(str, sorted(near))) + "]",))
+            factcheck_matches.forget_checked(conn, near)
     return match_claims(store, embedder, settings=settings, progress=progress, cancel=cancel)
 
 

@@ -21,6 +21,7 @@ from .items import FactCheckDraft
 from .values import verdict_of
 from .library import save_draft
 from ..store import Store, write_transaction
+from ..store import factchecks as library_store
 from ..progress import Progress
 
 log = logging.getLogger(__name__)
@@ -234,13 +235,7 @@ def sync_feed_factchecks(store: Store, *, tag: str = FACT_CHECKER_TAG) -> list[i
     StoreError
         The database could not be written.
     """
-    conn = store.db.conn
-    rows = conn.execute(
-        "SELECT a.id, a.title, a.text, a.link, coalesce(f.title, f.url), a.published_at, a.language, f.id,"
-        " (SELECT c.text FROM claims c WHERE c.article_id = a.id AND c.is_title = 0 ORDER BY c.position LIMIT 1)"
-        " FROM articles a JOIN feeds f ON f.id = a.feed_id JOIN feed_tags t ON t.feed_id = f.id AND t.tag = ?"
-        " WHERE NOT EXISTS (SELECT 1 FROM factchecks fc WHERE fc.article_id = a.id) ORDER BY a.id",
-        (tag,)).fetchall()
+    rows = library_store.feed_articles(store.db.conn, tag)
     if not rows:
         return []
     added: list[int] = []

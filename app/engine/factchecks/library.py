@@ -29,14 +29,15 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from ..domain import Flag
+from ..domain import FactCheck, Flag
 from ..errors import FactCheckError
 from .items import FactCheckDraft
 from .values import verdict_of
 from ..narrative_state import refresh_stored
 from ..settings import Settings
-from ..store import Store, review_transaction, store_errors, utc_now, write_transaction
-from ..store import audit, reviews
+from ..store import Store, review_transaction, utc_now, write_transaction
+from ..store import audit, factcheck_matches, memberships, reviews
+from ..store import factchecks as library_store
 
 MATCH_STATUSES = ("new", "confirmed", "rejected")
 
@@ -96,37 +97,6 @@ def thresholds_for(model: str) -> MatchThresholds:
 
 
 @dataclass(frozen=True)
-class FactCheck:
-    """A published fact-check of a claim."""
-
-    id: int
-    external_id: str | None
-    claim: str
-    title: str | None
-    claimant: str | None
-    claim_date: str | None
-    rating: str | None  # as the publisher wrote it
-    verdict: str  # false, misleading, mixed, true, unproven or other
-    publisher: str | None
-    publisher_site: str | None
-    url: str | None
-    review_date: str | None
-    language: str | None
-    source: str  # the file it was imported from, or "feed:<id>"
-    article_id: int | None
-    imported_at: str
-    updated_at: str
-
-    def describe(self) -> str:
-        """``rated False by ClaimCheck Desk (2026-11-12): https://...`` in plain words."""
-        rated = f"rated {self.rating}" if self.rating else "rating unknown"
-        by = f" by {self.publisher}" if self.publisher else ""
-        when = f" ({self.review_date})" if self.review_date else ""
-        link = f": {self.url}" if self.url else ""
-        return f"{rated}{by}{when}{link}"
-
-
-@dataclass(frozen=True)
 class NarrativeFactCheck:
     """A fact-check matched by claims of a narrative.
 
@@ -140,16 +110,6 @@ class NarrativeFactCheck:
     status: str
     flagging: bool
     claim_ids: tuple[int, ...]
-
-
-COLUMNS = ("id, external_id, claim, title, claimant, claim_date, rating, verdict, publisher, publisher_site, url,"
-           " review_date, language, source, article_id, imported_at, updated_at")
-_WRITABLE = ("external_id", "url", "claim", "title", "claimant", "claim_date", "rating", "publisher",
-             "publisher_site", "review_date", "language")
-
-
-def _prefixed(prefix: str) -> str:
-    return ", ".join(f"{prefix}.{c.strip()}" for c in COLUMNS.split(","))
 
 
 def fold_text(text: str) -> str:
@@ -167,13 +127,11 @@ def text_key(claim: str, publisher: str | None) -> str:
 def _find(conn: sqlite3.Connection, draft: FactCheckDraft, key: str, touched: set[int]) -> int | None:
     """The stored fact-check a draft is a new version of: same external id, else same URL, else same text."""
     if draft.external_id:
-        row = conn.execute("SELECT id FROM factchecks WHERE external_id = ? ORDER BY id LIMIT 1",
-                           (draft.external_id,)).fetchone()
-        if row:
-            return row[0]
+        found = library_store.id_by_external_id(conn, draft.external_id)
+        if found is not None:
+            return found
     if draft.url:
-        rows = conn.execute("SELECT id, text_key, external_id FROM factchecks WHERE url = ? ORDER BY id",
-                            (draft.url,)).fetchall()
+        rows = library_store.at_url(conn, draft.url)
         rows = [r for r in rows if not (draft.external_id and r[2] and r[2] != draft.external_id)]
         same_text = [r[0] for r in rows if r[1] == key]
         if same_text:
@@ -184,9 +142,7 @@ def _find(conn: sqlite3.Connection, draft: FactCheckDraft, key: str, touched: se
             return rows[0][0]
         return None
     # Two items with their own ids are two fact-checks, even when they say the same.
-    row = conn.execute("SELECT id FROM factchecks WHERE text_key = ? AND (? IS NULL OR external_id IS NULL)"
-                       " ORDER BY id LIMIT 1", (key, draft.external_id)).fetchone()
-    return row[0] if row else None
+    return library_store.id_by_text_key(conn, key, draft.external_id)
 
 
 def save_draft(conn: sqlite3.Connection, draft: FactCheckDraft, *, source: str, article_id: int | None = None,
@@ -202,43 +158,24 @@ def save_draft(conn: sqlite3.Connection, draft: FactCheckDraft, *, source: str, 
     key = text_key(draft.claim, draft.publisher)
     found = _find(conn, draft, key, touched)
     now = utc_now()
-    new = {name: getattr(draft, name) for name in _WRITABLE}
+    writable = library_store.WRITABLE
+    new = {name: getattr(draft, name) for name in writable}
     if found is None:
-        factcheck_id = conn.execute(
-            f"INSERT INTO factchecks ({', '.join(_WRITABLE)}, text_key, verdict, source, article_id, imported_at,"
-            f" updated_at) VALUES ({', '.join('?' * len(_WRITABLE))}, ?, ?, ?, ?, ?, ?)",
-            [*new.values(), key, verdict_of(draft.rating), source, article_id, now, now],
-        ).lastrowid
+        factcheck_id = library_store.insert_factcheck(conn, new, key=key, verdict=verdict_of(draft.rating),
+                                                      source=source, article_id=article_id, now=now)
         touched.add(factcheck_id)
         return factcheck_id, "added"
     touched.add(found)
-    row = conn.execute(f"SELECT {', '.join(_WRITABLE)}, article_id FROM factchecks WHERE id = ?",
-                       (found,)).fetchone()
-    old = dict(zip(_WRITABLE, row[:-1]))
-    merged = {name: (old[name] if keep_existing and old[name] else new[name] or old[name]) for name in _WRITABLE}
-    changed = merged != old or (article_id is not None and row[-1] != article_id)
+    old, old_article = library_store.writable_values(conn, found)
+    merged = {name: (old[name] if keep_existing and old[name] else new[name] or old[name]) for name in writable}
+    changed = merged != old or (article_id is not None and old_article != article_id)
     if not changed:
         return found, "unchanged"
-    conn.execute(
-        f"UPDATE factchecks SET {', '.join(f'{n} = ?' for n in _WRITABLE)}, text_key = ?, verdict = ?,"
-        " article_id = coalesce(?, article_id), updated_at = ? WHERE id = ?",
-        [*merged.values(), text_key(merged["claim"], merged["publisher"]), verdict_of(merged["rating"]),
-         article_id, now, found],
-    )
+    library_store.update_factcheck(conn, found, merged, key=text_key(merged["claim"], merged["publisher"]),
+                                   verdict=verdict_of(merged["rating"]), article_id=article_id, now=now)
     if (merged["claim"], merged["title"]) != (old["claim"], old["title"]):
-        conn.execute("DELETE FROM factcheck_vectors WHERE factcheck_id = ?", (found,))
+        library_store.delete_vectors(conn, found)
     return found, "updated"
-
-
-def _factcheck(row: Sequence) -> FactCheck:
-    return FactCheck(*row)
-
-
-def get_factcheck(db: sqlite_utils.Database, factcheck_id: int) -> FactCheck | None:
-    """Return one fact-check, or None."""
-    with store_errors():
-        row = db.conn.execute(f"SELECT {COLUMNS} FROM factchecks WHERE id = ?", (int(factcheck_id),)).fetchone()
-    return _factcheck(row) if row else None
 
 
 def list_factchecks(db: sqlite_utils.Database, *, search: str | None = None, verdict: str | None = None,
@@ -254,42 +191,17 @@ def list_factchecks(db: sqlite_utils.Database, *, search: str | None = None, ver
     """
     from ..search import fts_query  # the same safe quoting as the claim search
 
-    where, params = ["1"], []
-    if search and fts_query(search):
-        where.append("f.id IN (SELECT rowid FROM factchecks_fts WHERE factchecks_fts MATCH ?)")
-        params.append(fts_query(search))
-    if verdict:
-        where.append("f.verdict = ?")
-        params.append(verdict)
-    if after is not None:
-        where.append("f.id < ?")
-        params.append(int(after))
-    sql = f"SELECT {_prefixed('f')} FROM factchecks f WHERE {' AND '.join(where)} ORDER BY f.id DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    with store_errors():
-        return [_factcheck(r) for r in db.conn.execute(sql, params)]
-
-
-def count_factchecks(db: sqlite_utils.Database) -> int:
-    with store_errors():
-        return db.conn.execute("SELECT count(*) FROM factchecks").fetchone()[0]
+    return library_store.list_factchecks(db, words=fts_query(search) if search else None, verdict=verdict,
+                                         after=after, limit=limit)
 
 
 def remove_factchecks(store: Store, ids: Sequence[int]) -> set[int]:
     """Delete fact-checks (and their matches); return the narratives whose flags must be refreshed."""
     ids = [int(i) for i in ids]
     with write_transaction(store.db) as conn:
-        narratives = _narratives_matching(conn, ids)
-        conn.executemany("DELETE FROM factchecks WHERE id = ?", [(i,) for i in ids])
+        narratives = factcheck_matches.narratives_matching(conn, ids)
+        library_store.delete_factchecks(conn, ids)
     return narratives
-
-
-def _narratives_matching(conn: sqlite3.Connection, factcheck_ids: Sequence[int]) -> set[int]:
-    rows = conn.execute(
-        "SELECT DISTINCT nc.narrative_id FROM factcheck_matches m JOIN narrative_claims nc ON nc.claim_id = m.claim_id"
-        " WHERE m.factcheck_id IN (SELECT value FROM json_each(?))", (json.dumps(list(factcheck_ids)),))
-    return {r[0] for r in rows}
 
 
 # --------------------------------------------------------------------------- matches of narratives
@@ -304,24 +216,18 @@ def narrative_factchecks(db: sqlite_utils.Database | sqlite3.Connection, narrati
         The database cannot be read.
     """
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
-    with store_errors():
-        rows = conn.execute(
-            f"SELECT {_prefixed('f')}, m.claim_id, m.score, m.status, m.model FROM factcheck_matches m"
-            " JOIN narrative_claims nc ON nc.claim_id = m.claim_id JOIN factchecks f ON f.id = m.factcheck_id"
-            " WHERE nc.narrative_id = ? ORDER BY m.score DESC", (int(narrative_id),)).fetchall()
-    width = len(COLUMNS.split(","))
     grouped: dict[int, list] = {}
-    for row in rows:
-        grouped.setdefault(row[0], []).append(row)
+    for match in factcheck_matches.narrative_matches(conn, narrative_id):
+        grouped.setdefault(match[0].id, []).append(match)
     found = []
     for group in grouped.values():
-        statuses = {r[width + 2] for r in group}
+        statuses = {status for _, _, _, status, _ in group}
         status = "confirmed" if "confirmed" in statuses else "rejected" if "rejected" in statuses else "new"
-        best = max(r[width + 1] for r in group)
+        best = max(score for _, _, score, _, _ in group)
         flagging = status == "confirmed" or (
-            status == "new" and any(r[width + 1] >= thresholds_for(r[width + 3]).flag for r in group))
-        found.append(NarrativeFactCheck(_factcheck(group[0][:width]), round(best, 4), status, flagging,
-                                        tuple(sorted({r[width] for r in group}))))
+            status == "new" and any(score >= thresholds_for(model).flag for _, _, score, _, model in group))
+        found.append(NarrativeFactCheck(group[0][0], round(best, 4), status, flagging,
+                                        tuple(sorted({claim_id for _, claim_id, _, _, _ in group}))))
     found.sort(key=lambda m: (not m.flagging, m.status == "rejected", -m.score))
     return found
 
@@ -345,42 +251,6 @@ def factcheck_flags(conn: sqlite3.Connection, narrative_id: int) -> list[Flag]:
     weight = max(VERDICT_WEIGHTS.get(m.factcheck.verdict, 2.0) for m in flagging)
     return [Flag("fact-checked", reason, weight)]
 
-
-def claim_factchecks(db: sqlite_utils.Database, claim_id: int) -> list[tuple[FactCheck, float, str]]:
-    """The fact-checks one claim matched, best first, with score and status."""
-    with store_errors():
-        rows = db.conn.execute(
-            f"SELECT {_prefixed('f')}, m.score, m.status FROM factcheck_matches m JOIN factchecks f"
-            " ON f.id = m.factcheck_id WHERE m.claim_id = ? ORDER BY m.score DESC", (int(claim_id),)).fetchall()
-    return [(_factcheck(r[:-2]), r[-2], r[-1]) for r in rows]
-
-
-@dataclass(frozen=True)
-class ClaimMatch:
-    """A claim that matched a fact-check, with its narrative (if any)."""
-
-    claim_id: int
-    text: str
-    narrative_id: int | None
-    score: float
-    status: str
-
-
-def factcheck_claims(db: sqlite_utils.Database, factcheck_id: int, *, limit: int = 200) -> list[ClaimMatch]:
-    """The claims that matched one fact-check, best first.
-
-    Raises
-    ------
-    StoreError
-        The database cannot be read.
-    """
-    with store_errors():
-        rows = db.conn.execute(
-            "SELECT m.claim_id, c.text, nc.narrative_id, m.score, m.status FROM factcheck_matches m"
-            " JOIN claims c ON c.id = m.claim_id LEFT JOIN narrative_claims nc ON nc.claim_id = m.claim_id"
-            " WHERE m.factcheck_id = ? ORDER BY m.score DESC, m.claim_id LIMIT ?",
-            (int(factcheck_id), int(limit))).fetchall()
-    return [ClaimMatch(*r) for r in rows]
 
 
 # --------------------------------------------------------------------------- review of matches
@@ -414,9 +284,7 @@ def set_match_status(store: Store, narrative_id: int, factcheck_id: int, status:
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
     with review_transaction(store.db, store.data_dir) as conn:
-        rows = conn.execute(
-            "SELECT m.claim_id, m.status FROM factcheck_matches m JOIN narrative_claims nc ON nc.claim_id = m.claim_id"
-            " WHERE nc.narrative_id = ? AND m.factcheck_id = ?", (int(narrative_id), int(factcheck_id))).fetchall()
+        rows = factcheck_matches.narrative_statuses(conn, narrative_id, factcheck_id)
         if not rows:
             raise FactCheckError(f"Narrative {narrative_id} has no match with fact-check {factcheck_id}.")
         reviews.set_match_statuses(conn, factcheck_id, {r[0]: status for r in rows})
@@ -440,17 +308,16 @@ def set_claim_match_status(store: Store, claim_id: int, factcheck_id: int, statu
     if status not in MATCH_STATUSES:
         raise FactCheckError(f"A match's status must be one of {', '.join(MATCH_STATUSES)}, not {status!r}.")
     with review_transaction(store.db, store.data_dir) as conn:
-        row = conn.execute("SELECT status FROM factcheck_matches WHERE claim_id = ? AND factcheck_id = ?",
-                           (int(claim_id), int(factcheck_id))).fetchone()
-        if row is None:
+        previous = factcheck_matches.match_status(conn, claim_id, factcheck_id)
+        if previous is None:
             raise FactCheckError(f"Claim {claim_id} has no match with fact-check {factcheck_id}.")
         reviews.set_match_statuses(conn, factcheck_id, {int(claim_id): status})
-        owner = conn.execute("SELECT narrative_id FROM narrative_claims WHERE claim_id = ?", (int(claim_id),)).fetchone()
-        subject = f"narrative:{owner[0]}" if owner else f"claim:{int(claim_id)}"
-        detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(int(claim_id)): row[0]}}
+        owner = memberships.narrative_of_claim(conn, claim_id)
+        subject = f"narrative:{owner}" if owner is not None else f"claim:{int(claim_id)}"
+        detail = {"factcheck_id": int(factcheck_id), "to": status, "from": {str(int(claim_id)): previous}}
         audit.record(conn, actor=actor, action="factcheck-match", subject=subject, detail=detail)
-        if owner:
-            refresh_stored(store, [owner[0]], settings or Settings(), factcheck_flags)
+        if owner is not None:
+            refresh_stored(store, [owner], settings or Settings(), factcheck_flags)
 
 
 def describe_match_action(detail_json: str) -> str:
@@ -460,8 +327,7 @@ def describe_match_action(detail_json: str) -> str:
     return f"{verb} the match with fact-check {detail.get('factcheck_id')} ({len(detail.get('from', {}))} claims)"
 
 
-__all__ = ["ClaimMatch", "FactCheck", "FactCheckError", "MATCH_STATUSES", "MODEL_THRESHOLDS", "MatchThresholds",
-           "NarrativeFactCheck", "claim_factchecks", "count_factchecks", "describe_match_action", "factcheck_claims",
-           "factcheck_flags", "fold_text", "get_factcheck", "list_factchecks", "narrative_factchecks",
+__all__ = ["FactCheckError", "MATCH_STATUSES", "MODEL_THRESHOLDS", "MatchThresholds", "NarrativeFactCheck",
+           "describe_match_action", "factcheck_flags", "fold_text", "list_factchecks", "narrative_factchecks",
            "refresh_narratives", "remove_factchecks", "save_draft", "set_claim_match_status", "set_match_status",
            "text_key", "thresholds_for"]

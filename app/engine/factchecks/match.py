@@ -39,11 +39,13 @@ from dataclasses import dataclass
 import numpy as np
 import sqlite_utils
 
+from ..domain import FactCheck
 from ..errors import Cancelled
-from .library import (COLUMNS, FactCheck, MatchThresholds, count_factchecks,
-                         thresholds_for)
+from .library import MatchThresholds, thresholds_for
 from ..lexical import idf, numbers, tokens, weighted_cosine
-from ..store import Store, store_errors, write_transaction
+from ..store import Store, write_transaction
+from ..store import factchecks as library_store
+from ..store.fulltext import best_factchecks, factcheck_frequencies
 from ..progress import Progress
 
 log = logging.getLogger(__name__)
@@ -146,13 +148,10 @@ def library_frequencies(db: sqlite_utils.Database):
 
     def frequencies(words):
         if not size:
-            size.append(db.conn.execute("SELECT count(*) FROM factchecks").fetchone()[0])
+            size.append(library_store.count_factchecks(db))
         missing = [w for w in words if w not in known]
-        for start in range(0, len(missing), 900):
-            chunk = missing[start:start + 900]
-            known.update(dict.fromkeys(chunk, 0))
-            known.update(db.conn.execute(
-                f"SELECT term, doc FROM factchecks_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk))
+        known.update(dict.fromkeys(missing, 0))
+        known.update(factcheck_frequencies(db, missing))
         return known, size[0]
 
     return frequencies
@@ -191,53 +190,30 @@ class FactCheckMatcher:
         from ..index import VectorIndex
 
         model, db = self.embedder.name, self.store.db
-        jobs = [(model, "f.claim", ""), (model + TITLE, "f.title", " AND f.title IS NOT NULL AND f.title != ''")]
-        missing = ("SELECT {what} FROM factchecks f WHERE NOT EXISTS (SELECT 1 FROM factcheck_vectors v"
-                   " WHERE v.factcheck_id = f.id AND v.model = ?){where}")
-        with store_errors():
-            total = sum(db.conn.execute(missing.format(what="count(*)", where=where), (key,)).fetchone()[0]
-                        for key, _, where in jobs)
+        jobs = [(model, False), (model + TITLE, True)]  # (vectors stored under, of the titles)
+        total = sum(library_store.count_unembedded(db, key, titles=of_titles) for key, of_titles in jobs)
         done = 0
-        for key, column, where in jobs:
+        for key, of_titles in jobs:
             while True:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled("Stopped; the fact-checks embedded so far are kept.")
-                with store_errors():
-                    rows = db.conn.execute(missing.format(what=f"f.id, {column}", where=where)
-                                           + " ORDER BY f.id LIMIT ?", (key, BATCH)).fetchall()
+                rows = library_store.unembedded(db, key, BATCH, titles=of_titles)
                 if not rows:
                     break
                 vectors = self.embedder.encode([r[1] for r in rows], cancel=cancel)
                 with write_transaction(db) as conn:
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO factcheck_vectors (factcheck_id, model, vector) VALUES (?, ?, ?)",
-                        [(r[0], key, v.astype(np.float32).tobytes()) for r, v in zip(rows, vectors)])
+                    library_store.save_vectors(conn, key, [r[0] for r in rows], vectors)
                 done += len(rows)
                 if progress:
                     progress(done / max(total, 1), f"embedding fact-checks: {done}/{total}")
         self._frequencies = library_frequencies(db)  # the library may have changed since
-        claims_ids, claims = self._stored_vectors()
-        title_ids, titles = self._stored_vectors(kind=TITLE)
+        claims_ids, claims = library_store.stored_vectors(db, model, self.embedder.dim)
+        title_ids, titles = library_store.stored_vectors(db, model + TITLE, self.embedder.dim)
         # Both kinds in one index: claim i is 2i, its title 2i + 1.
         ids = np.concatenate([claims_ids * 2, title_ids * 2 + 1])
         self._index = (VectorIndex.build(ids, np.concatenate([claims, titles]), model=model, dim=self.embedder.dim)
                        if len(ids) else None)
         return done
-
-    def _stored_vectors(self, ids: Sequence[int] | None = None, *, kind: str = "") -> tuple[np.ndarray, np.ndarray]:
-        """Stored vectors of the fact-checks' claims (or, with ``kind=TITLE``, titles)."""
-        dim = self.embedder.dim
-        sql = "SELECT factcheck_id, vector FROM factcheck_vectors WHERE model = ?"
-        params: list = [self.embedder.name + kind]
-        if ids is not None:
-            sql += " AND factcheck_id IN (SELECT value FROM json_each(?))"
-            params.append("[" + ",".join(str(int(i)) for i in ids) + "]")
-        with store_errors():
-            rows = self.store.db.conn.execute(sql + " ORDER BY factcheck_id", params).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros((0, dim), np.float32)
-        return (np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-                np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), dim))
 
     # ------------------------------------------------------------------ candidates
 
@@ -250,12 +226,7 @@ class FactCheckMatcher:
         known = sorted((w for w in words if df.get(w)), key=lambda w: (df[w], w))[:MAX_QUERY_WORDS]
         if not known:
             return []
-        query = " OR ".join(f'"{w}"' for w in known)
-        with store_errors():
-            rows = self.store.db.conn.execute(
-                "SELECT rowid, -bm25(factchecks_stem, 1.0, 1.0) AS score FROM factchecks_stem"
-                " WHERE factchecks_stem MATCH ? ORDER BY score DESC LIMIT ?", (query, self.pool)).fetchall()
-        return [(r[0], float(r[1])) for r in rows]
+        return best_factchecks(self.store.db, " OR ".join(f'"{w}"' for w in known), self.pool)
 
     def candidates(self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None],
                    exclude_articles: Sequence[int | None] | None = None) -> list[list[Candidate]]:
@@ -264,9 +235,9 @@ class FactCheckMatcher:
         ``exclude_articles`` gives, per text, the article it comes from: a fact-check made
         from that very article (a fact-checker's own feed) is not a match.
         """
-        if self._index is None and count_factchecks(self.store.db):
+        if self._index is None and library_store.count_factchecks(self.store.db):
             self.prepare()
-        if not count_factchecks(self.store.db) or not len(texts):
+        if not library_store.count_factchecks(self.store.db) or not len(texts):
             return [[] for _ in texts]
         vectors = np.asarray(vectors, np.float32)
         by_vector: list[list[int]] = [[] for _ in texts]
@@ -277,7 +248,7 @@ class FactCheckMatcher:
         words = [query_words(text) for text in texts]
         by_words = [self._bm25(w) for w in words]
         wanted = sorted({i for ids in by_vector for i in ids} | {i for hits in by_words for i, _ in hits})
-        info = self._library_rows(wanted)
+        info = library_store.match_fields(self.store.db, wanted)
         closest = self._closest(wanted, vectors)
         all_tokens = {i: tokens(f"{row[1]} {row[2] or ''}") for i, row in info.items()}
         result = []
@@ -309,19 +280,13 @@ class FactCheckMatcher:
 
     def _closest(self, ids: Sequence[int], vectors: np.ndarray) -> dict[int, np.ndarray]:
         """Per fact-check, the cosine of each query with its claim or its title, whichever is closer."""
-        claim_ids, claims = self._stored_vectors(ids)
-        title_ids, titles = self._stored_vectors(ids, kind=TITLE)
+        model, dim = self.embedder.name, self.embedder.dim
+        claim_ids, claims = library_store.stored_vectors(self.store.db, model, dim, ids)
+        title_ids, titles = library_store.stored_vectors(self.store.db, model + TITLE, dim, ids)
         best = dict(zip(claim_ids.tolist(), (claims @ vectors.T) if len(claim_ids) else []))
         for i, row in zip(title_ids.tolist(), (titles @ vectors.T) if len(title_ids) else []):
             best[i] = np.maximum(best[i], row) if i in best else row
         return best
-
-    def _library_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
-        with store_errors():
-            rows = self.store.db.conn.execute(
-                "SELECT id, claim, title, language, article_id FROM factchecks WHERE id IN (SELECT value FROM json_each(?))",
-                ("[" + ",".join(str(int(i)) for i in ids) + "]",)).fetchall()
-        return {r[0]: r for r in rows}
 
     # ------------------------------------------------------------------ ranking
 
@@ -358,19 +323,10 @@ class FactCheckMatcher:
         results = []
         for found in self.candidates(texts, vectors, languages):
             ranked = [(c, s) for c, s in self.rank(found) if s >= min_score][:top]
-            factchecks = _factchecks_by_id(self.store.db, [c.factcheck_id for c, _ in ranked])
+            factchecks = library_store.factchecks_by_id(self.store.db, [c.factcheck_id for c, _ in ranked])
             results.append([FactCheckMatch(factchecks[c.factcheck_id], round(s, 4), round(c.cosine, 4),
                                            round(c.lexical, 4)) for c, s in ranked])
         return results
-
-
-def _factchecks_by_id(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, FactCheck]:
-    if not ids:
-        return {}
-    with store_errors():
-        rows = db.conn.execute(f"SELECT {COLUMNS} FROM factchecks WHERE id IN (SELECT value FROM json_each(?))",
-                               ("[" + ",".join(str(int(i)) for i in ids) + "]",)).fetchall()
-    return {r[0]: FactCheck(*r) for r in rows}
 
 
 __all__ = ["Candidate", "FactCheckMatch", "FactCheckMatcher", "fused_score", "library_frequencies", "numbers_clash",

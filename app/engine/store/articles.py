@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -247,6 +248,18 @@ def claims_of(db: sqlite_utils.Database, article_id: int) -> list[Claim]:
             (article_id,),
         ).fetchall()
     return [Claim(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+
+def article_evidence(db: sqlite_utils.Database, article_ids: Sequence[int]) -> dict[int, tuple]:
+    """``{article_id: (fetched_at, document_sha256, content_sha256, document kept)}`` of these articles."""
+    with store_errors():
+        rows = db.conn.execute(
+            "SELECT a.id, a.fetched_at, a.document_sha256, a.content_sha256, d.path IS NOT NULL"
+            " FROM articles a LEFT JOIN documents d ON d.sha256 = a.document_sha256"
+            " WHERE a.id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in article_ids]),),
+        ).fetchall()
+    return {r[0]: (r[1], r[2], r[3], bool(r[4])) for r in rows}
 
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:

@@ -119,6 +119,19 @@ def memberships(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> dict[int,
     return {claim_id: (narrative_id, facet_id) for claim_id, narrative_id, facet_id in rows}
 
 
+def narrative_of_claim(conn: sqlite3.Connection, claim_id: int) -> int | None:
+    """The narrative a claim belongs to, or None."""
+    row = conn.execute("SELECT narrative_id FROM narrative_claims WHERE claim_id = ?", (int(claim_id),)).fetchone()
+    return row[0] if row else None
+
+
+def narratives_of_claims(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> set[int]:
+    """The narratives these claims belong to."""
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT narrative_id FROM narrative_claims WHERE claim_id IN (SELECT value FROM json_each(?))",
+        ("[" + ",".join(map(str, sorted(claim_ids))) + "]",))}
+
+
 def articles_of(conn: sqlite3.Connection, narrative_id: int) -> set[int]:
     return {r[0] for r in conn.execute(
         "SELECT DISTINCT c.article_id FROM narrative_claims nc JOIN claims c ON c.id = nc.claim_id"

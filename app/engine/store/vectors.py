@@ -72,6 +72,14 @@ def load_vectors(db: sqlite_utils.Database, ids: Sequence[int], dim: int) -> dic
     return found
 
 
+def model_vectors(db: sqlite_utils.Database, model: str, ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+    """Return the stored vectors of ``model`` of these claims (missing ones are left out)."""
+    rows = db.conn.execute(
+        "SELECT claim_id, vector FROM vectors WHERE model = ? AND claim_id IN (SELECT value FROM json_each(?))",
+        (model, "[" + ",".join(str(int(i)) for i in ids) + "]")).fetchall()
+    return {r[0]: np.frombuffer(r[1], np.float32, count=dim) for r in rows}
+
+
 def iter_vectors(db: sqlite_utils.Database, model: str, dim: int,
                  batch: int = BATCH) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(ids, vectors)`` batches of every stored vector of a model, by claim id."""
