@@ -19,7 +19,8 @@ from app.engine.factchecks.library import (factcheck_claims, get_factcheck, list
 from app.engine.factchecks.values import VERDICTS
 from app.engine.pipeline import Pipeline
 
-from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
+from .output import (Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, reviewer, say,
+                     to_jsonable)
 
 EXIT_SOME_ITEMS_FAILED = 3
 MATCH_BATCH = 256
@@ -220,10 +221,11 @@ def match_all_(store, settings, quiet) -> None:
 
 def _review(status: str, narrative_id: int, factcheck_id: int, claim: bool, store, settings, quiet) -> None:
     if claim:
-        set_claim_match_status(store, narrative_id, factcheck_id, status, settings=settings)
+        set_claim_match_status(store, narrative_id, factcheck_id, status, settings=settings, actor=reviewer(settings))
         say(quiet, f"Match of claim {narrative_id} with fact-check {factcheck_id}: {status}.")
     else:
-        count = set_match_status(store, narrative_id, factcheck_id, status, settings=settings)
+        count = set_match_status(store, narrative_id, factcheck_id, status, settings=settings,
+                                 actor=reviewer(settings))
         say(quiet, f"Match of narrative {narrative_id} with fact-check {factcheck_id} ({count} claims): {status}.")
 
 
