@@ -65,10 +65,10 @@ def _bump(conn, narrative_id: int, expected: int | None, current: int) -> None:
         raise _conflict(conn, narrative_id)
 
 
-def _conflict(conn, narrative_id: int) -> ReviewError:
+def _conflict(conn, narrative_id: int) -> ReviewConflict:
     _, _, version = _require(conn, narrative_id)
-    change = next((e for e in map(AuditEntry._make, reviews.trail(conn, _subject(narrative_id))) if _versioned(e)),
-                  None)
+    entries = (AuditEntry(*row) for row in reviews.trail(conn, _subject(narrative_id)))
+    change = next((e for e in entries if _versioned(e)), None)
     who = (f"by {change.actor} at {_moment(change.at)} ({describe(change)})" if change
            else "by another reviewer")
     return ReviewConflict(f"Narrative {narrative_id} was changed {who} after you opened it; reload to see the "
