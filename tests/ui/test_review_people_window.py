@@ -84,3 +84,18 @@ def test_notes_typed_over_another_reviewers_notes_are_kept_in_the_message(qtbot,
     assert box.text().endswith("Your notes, not saved:\nLooks true to me.")
     assert detail.notes.toPlainText() == "Denied by the ministry."  # reloaded: hers are shown
     assert narrative_store.get_narrative(detail._context.store.db, sample.vaccine).notes == "Denied by the ministry."
+
+
+def test_quick_changes_of_one_reviewer_are_not_taken_for_someone_else_s(qtbot, detail, sample):
+    # The second key is pressed before the first change is saved and the narrative re-read.
+    first = detail.set_status("reviewing")
+    detail.notes.setPlainText("Checking.")
+    notes = detail.save_notes()
+    last = detail.set_status("dismissed")
+    for task in (first, notes, last):
+        wait(qtbot, detail, task)
+    assert boxes() == []
+    assert history(detail) == [("ana", "status reviewing → dismissed"), ("ana", "notes edited"),
+                               ("ana", "status new → reviewing")]
+    assert detail.save_notes() is None  # nothing typed since: no write, no version
+    assert detail.narrative.summary.version == 3
