@@ -10,10 +10,10 @@ from pathlib import Path
 from app.cli import main as commands
 
 
-def open_window(data_dir: Path | None) -> int:
+def open_window(data_dir: Path | None, user: str | None = None) -> int:
     from app.ui.app import run_window  # Qt only when the window is wanted
 
-    return run_window(data_dir)
+    return run_window(data_dir, user=user)
 
 
 def run(args: list[str] | None = None) -> None:

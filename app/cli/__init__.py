@@ -28,8 +28,11 @@ from .review import REVIEW_COMMANDS
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="NARRATIVE_RADAR_DATA_DIR",
               help="Data folder for the window (and the default for every command).")
+@click.option("--user", metavar="NAME", default=None,
+              help="Reviewer name kept in the audit trail for review actions, in the window and every command "
+                   "(default: env NARRATIVE_RADAR_USER, else the 'reviewer' setting, else the system's user name).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
+def main(ctx: click.Context, verbose: bool, data_dir: Path | None, user: str | None) -> None:
     """Narrative Radar: watch news feeds and flag near-duplicate narratives, offline.
 
     With no command, the desktop window opens.
@@ -42,7 +45,7 @@ def main(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
         open_window = (ctx.obj or {}).get("open_window")
         if open_window is None:
             raise click.UsageError("Give a command (see --help).")
-        ctx.exit(open_window(data_dir))
+        ctx.exit(open_window(data_dir, user))
     if data_dir is not None:
         ctx.default_map = _data_dir_defaults(ctx.command, data_dir)
 

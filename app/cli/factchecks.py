@@ -20,7 +20,8 @@ from app.engine.pipeline import Pipeline
 from app.engine.store.factcheck_matches import matching_claims
 from app.engine.store.factchecks import get_factcheck
 
-from .output import Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, say, to_jsonable
+from .output import (Progress, data_dir_option, emit_csv, emit_json, emit_table, format_option, reviewer, say,
+                     to_jsonable)
 
 EXIT_SOME_ITEMS_FAILED = 3
 MATCH_BATCH = 256
@@ -221,10 +222,11 @@ def match_all_(store, settings, quiet) -> None:
 
 def _review(status: str, narrative_id: int, factcheck_id: int, claim: bool, store, settings, quiet) -> None:
     if claim:
-        set_claim_match_status(store, narrative_id, factcheck_id, status, settings=settings)
+        set_claim_match_status(store, narrative_id, factcheck_id, status, settings=settings, actor=reviewer(settings))
         say(quiet, f"Match of claim {narrative_id} with fact-check {factcheck_id}: {status}.")
     else:
-        count = set_match_status(store, narrative_id, factcheck_id, status, settings=settings)
+        count = set_match_status(store, narrative_id, factcheck_id, status, settings=settings,
+                                 actor=reviewer(settings))
         say(quiet, f"Match of narrative {narrative_id} with fact-check {factcheck_id} ({count} claims): {status}.")
 
 

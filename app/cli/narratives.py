@@ -81,8 +81,8 @@ def show(narrative_id: int, fmt: str, store, settings, quiet) -> None:
         return
     s = found.summary
     click.echo(f"Narrative {s.id}: {s.label}")
-    click.echo(f"status {s.status} · score {s.score:.1f} · {s.size} claims · {s.sources} sources · "
-               f"languages {', '.join(s.languages) or '-'} · {s.first_seen} → {s.last_seen}")
+    click.echo(f"status {s.status} (version {s.version}) · score {s.score:.1f} · {s.size} claims · "
+               f"{s.sources} sources · languages {', '.join(s.languages) or '-'} · {s.first_seen} → {s.last_seen}")
     for flag in s.flags:
         click.echo(f"  ⚑ {flag.kind}: {flag.reason}")
     for match in matches:

@@ -17,7 +17,7 @@ import click
 from app.engine.errors import AppError
 from app.engine.factchecks.values import parse_moment
 from app.engine.paths import default_data_dir
-from app.engine.settings import Settings, load_settings
+from app.engine.settings import Settings, load_settings, reviewer_name
 from app.engine.spreadsheet import spreadsheet_text
 from app.engine.store import Store
 
@@ -47,6 +47,20 @@ def data_dir_option(func: Callable) -> Callable:
             store.close()
 
     return wrapper
+
+
+def reviewer(settings: Settings) -> str:
+    """The name review actions are kept under: the program's ``--user``, else as
+    :func:`~app.engine.settings.reviewer_name` says."""
+    return reviewer_name(settings, click.get_current_context().find_root().params.get("user"))
+
+
+def expect_version_option(func: Callable) -> Callable:
+    """Add ``--expect-version``: act only if the narrative is still at the version shown."""
+    return click.option("--expect-version", "expected_version", type=int, default=None, metavar="N",
+                        help="Refuse (exit 1, nothing changed) if the narrative is no longer at version N, as "
+                             "'narrative show' gave it: another reviewer changed it meanwhile. "
+                             "Default: act on the current version.")(func)
 
 
 def format_option(*choices: str) -> Callable:

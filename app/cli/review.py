@@ -11,16 +11,18 @@ import click
 
 from app.engine import review
 
-from .output import data_dir_option, emit_json, emit_table, format_option, say
+from .output import data_dir_option, emit_json, emit_table, expect_version_option, format_option, reviewer, say
 
 
 @click.command("status")
 @click.argument("narrative_id", type=int)
 @click.argument("status", type=click.Choice(review.STATUSES), metavar="STATUS")
+@expect_version_option
 @data_dir_option
-def status(narrative_id: int, status: str, store, settings, quiet) -> None:
+def status(narrative_id: int, status: str, expected_version: int | None, store, settings, quiet) -> None:
     """Set a narrative's review status: new, reviewing, confirmed or dismissed."""
-    if review.set_status(store, narrative_id, status) == status:
+    if review.set_status(store, narrative_id, status, actor=reviewer(settings),
+                         expected_version=expected_version) == status:
         say(quiet, f"Narrative {narrative_id} is already {status}; nothing changed.")
     else:
         say(quiet, f"Narrative {narrative_id} is now {status}.")
@@ -31,12 +33,14 @@ def status(narrative_id: int, status: str, store, settings, quiet) -> None:
 @click.argument("text", required=False)
 @click.option("--file", "path", type=click.File("r", encoding="utf-8"), default=None,
               help="Read the notes from this file ('-' for standard input).")
+@expect_version_option
 @data_dir_option
-def notes(narrative_id: int, text: str | None, path, store, settings, quiet) -> None:
+def notes(narrative_id: int, text: str | None, path, expected_version: int | None, store, settings, quiet) -> None:
     """Replace a narrative's notes with TEXT (or the text of --file; empty text clears them)."""
     if (text is None) == (path is None):
         raise click.UsageError("Give the notes as TEXT or with --file, not both.")
-    review.set_notes(store, narrative_id, path.read() if path is not None else text)
+    review.set_notes(store, narrative_id, path.read() if path is not None else text, actor=reviewer(settings),
+                     expected_version=expected_version)
     say(quiet, f"Notes of narrative {narrative_id} saved.")
 
 
@@ -46,17 +50,19 @@ def notes(narrative_id: int, text: str | None, path, store, settings, quiet) -> 
 @data_dir_option
 def merge(keep_id: int, other_id: int, store, settings, quiet) -> None:
     """Merge narrative OTHER_ID into KEEP_ID (its old id then leads to KEEP_ID)."""
-    review.merge(store, keep_id, other_id, settings=settings)
+    review.merge(store, keep_id, other_id, settings=settings, actor=reviewer(settings))
     say(quiet, f"Narrative {other_id} merged into {keep_id}.")
 
 
 @click.command("split")
 @click.argument("narrative_id", type=int)
 @click.argument("claim_ids", type=int, nargs=-1, required=True)
+@expect_version_option
 @data_dir_option
-def split(narrative_id: int, claim_ids: tuple[int, ...], store, settings, quiet) -> None:
+def split(narrative_id: int, claim_ids: tuple[int, ...], expected_version: int | None, store, settings, quiet) -> None:
     """Move claims (ids from 'narrative show') out of a narrative into a new one; print its id."""
-    new_id = review.split(store, narrative_id, list(claim_ids), settings=settings)
+    new_id = review.split(store, narrative_id, list(claim_ids), settings=settings, actor=reviewer(settings),
+                          expected_version=expected_version)
     say(quiet, f"{len(claim_ids)} claim(s) split out of narrative {narrative_id} into narrative:")
     click.echo(new_id)
 
@@ -65,7 +71,7 @@ def split(narrative_id: int, claim_ids: tuple[int, ...], store, settings, quiet)
 @data_dir_option
 def undo(store, settings, quiet) -> None:
     """Take back the last review action, on whichever narrative it was."""
-    entry = review.undo_last(store, settings=settings)
+    entry = review.undo_last(store, settings=settings, actor=reviewer(settings))
     say(quiet, f"Undone: {review.describe(entry)} ({entry.subject}, by {entry.actor} at {entry.at}).")
 
 

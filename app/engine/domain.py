@@ -156,6 +156,7 @@ class NarrativeSummary:
     score: float
     flagged: bool
     flags: tuple[Flag, ...]
+    version: int = 0  # bumped by every reviewer's change (see app.engine.review); a write names the one it saw
 
 
 @dataclass(frozen=True)

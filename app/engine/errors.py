@@ -5,6 +5,8 @@ message is written for the person using the app (plain words, no traceback).
 Entry points (the window, the command line) catch ``AppError`` and show it.
 
     AppError
+    ├── ReviewError        a review action that cannot be done
+    │   └── ReviewConflict another reviewer changed the narrative first
     ├── FeedError          a feed could not be fetched (network, HTTP, size)
     │   └── FeedParseError the bytes are not a feed we can read
     ├── StoreError         the database is locked, full, or unreadable
@@ -65,6 +67,19 @@ class FactCheckError(AppError):
 
 class ReviewError(AppError):
     """A review action that cannot be done (unknown narrative, bad status, nothing to undo)."""
+
+
+class ReviewConflict(ReviewError):
+    """Another reviewer changed the narrative after this one's face showed it: nothing was written.
+
+    ``narrative_id`` names the narrative and ``version`` is its stored version now; the
+    message says who changed it, when and how, and that reloading lets the change be made again.
+    """
+
+    def __init__(self, message: str, *, narrative_id: int, version: int) -> None:
+        super().__init__(message)
+        self.narrative_id = narrative_id
+        self.version = version
 
 
 class StoreError(AppError):

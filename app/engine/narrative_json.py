@@ -18,6 +18,7 @@ def summary_json(summary: NarrativeSummary) -> dict[str, Any]:
         "id": summary.id,
         "label": summary.label,
         "status": summary.status,
+        "version": summary.version,
         "score": summary.score,
         "flagged": summary.flagged,
         "flags": [{"kind": f.kind, "reason": f.reason} for f in summary.flags],

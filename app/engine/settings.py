@@ -9,6 +9,7 @@ silently replacing what the user chose.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -19,6 +20,10 @@ from .atomic_file import atomic_write
 from .embedding import MODELS
 from .errors import ImportFileError
 from .paths import SETTINGS_NAME
+from .store.audit import current_user
+
+# Names the reviewer for this run, over the settings file (the command line's --user is above it).
+USER_ENV = "NARRATIVE_RADAR_USER"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ class Settings:
     # (cosine scales differ between models, so a number set for one model suits no other).
     same_language_threshold: float = 0.0
     cross_language_threshold: float = 0.0
+    # Review: the name kept in the audit trail for this reviewer's actions (empty: the
+    # system's user name); several fact-checkers on one shared store tell themselves apart by it.
+    reviewer: str = ""
 
     def replace(self, **changes: object) -> "Settings":
         """Return a copy with some values changed."""
@@ -144,6 +152,8 @@ def _unusable(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("user_agent", "The User-Agent cannot be empty: some sites refuse requests without one."))
     elif any(ch in agent for ch in "\r\n") or not agent.isprintable():
         problems.append(("user_agent", "The User-Agent must be one line of printable text."))
+    if len(settings.reviewer) > 80 or not settings.reviewer.isprintable():
+        problems.append(("reviewer", "The reviewer's name must be one line of printable text, at most 80 characters."))
     if settings.flag_hours > settings.window_days * 24:
         problems.append(("flag_hours", f"The flag period ({settings.flag_hours} hours) is longer than the time window "
                                        f"({settings.window_days} days): claims older than the window are never compared."))
@@ -153,6 +163,21 @@ def _unusable(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("claim_min_chars", f"The shortest claim ({settings.claim_min_chars} characters) must be "
                                             f"shorter than the longest ({settings.claim_max_chars})."))
     return problems
+
+
+def reviewer_name(settings: Settings, given: str | None = None) -> str:
+    """Who is reviewing: ``given`` (the command line's ``--user``), else the environment's
+    ``NARRATIVE_RADAR_USER``, else the ``reviewer`` setting, else the system's user name.
+
+    Examples
+    --------
+    >>> reviewer_name(Settings(reviewer="maria"), "ana")
+    'ana'
+    """
+    for name in (given, os.environ.get(USER_ENV), settings.reviewer):
+        if name and name.strip():
+            return name.strip()
+    return current_user()
 
 
 def settings_path(data_dir: Path) -> Path:

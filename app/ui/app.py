@@ -80,15 +80,15 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def open_window(data_dir: Path, *, schedule: bool = True) -> MainWindow:
-    """Open the window on a data folder (created if missing).
+def open_window(data_dir: Path, *, schedule: bool = True, user: str | None = None) -> MainWindow:
+    """Open the window on a data folder (created if missing), for reviewer ``user`` if named.
 
     Raises
     ------
     AppError
         The folder's database or settings file cannot be opened (StoreError, ImportFileError).
     """
-    context = AppContext(Path(data_dir))
+    context = AppContext(Path(data_dir), user=user)
     window = MainWindow(context, schedule=schedule)
     window.reopen_requested.connect(lambda folder, w=window: _reopen(w, folder))
     window.destroyed.connect(lambda _=None, w=window: _windows.remove(w) if w in _windows else None)
@@ -96,7 +96,7 @@ def open_window(data_dir: Path, *, schedule: bool = True) -> MainWindow:
     return window
 
 
-def open_or_recover(folder: Path, parent: QWidget | None = None) -> MainWindow:
+def open_or_recover(folder: Path, parent: QWidget | None = None, user: str | None = None) -> MainWindow:
     """Open the window on ``folder``; a damaged database is offered recovery first.
 
     Raises
@@ -105,16 +105,16 @@ def open_or_recover(folder: Path, parent: QWidget | None = None) -> MainWindow:
         As :func:`open_window`, and a damaged database the person chose not to recover.
     """
     try:
-        return open_window(folder)
+        return open_window(folder, user=user)
     except DatabaseDamagedError as exc:
         if not ask_to_recover(parent, folder, exc) or recover_folder(parent, folder) is None:
             raise
-    return open_window(folder)
+    return open_window(folder, user=user)
 
 
 def _reopen(window: MainWindow, folder: Path) -> None:
     try:
-        new = open_or_recover(folder, window)
+        new = open_or_recover(folder, window, window.context.user)
     except (AppError, OSError) as exc:
         window.presenter.present(exc, f"opening {folder}")
         return
@@ -124,17 +124,18 @@ def _reopen(window: MainWindow, folder: Path) -> None:
     window.deleteLater()
 
 
-def run_window(data_dir: Path | None = None) -> int:
+def run_window(data_dir: Path | None = None, *, user: str | None = None) -> int:
     """Run the window until it is closed; return the exit code.
 
     ``data_dir`` None means the folder last chosen in Settings, else
-    ``NARRATIVE_RADAR_DATA_DIR``, else the per-user data folder.
+    ``NARRATIVE_RADAR_DATA_DIR``, else the per-user data folder. ``user`` names the
+    reviewer (``--user``) over the environment and the settings.
     """
     app = create_application()
     folder = Path(data_dir).expanduser() if data_dir else (remembered_data_dir() or default_data_dir())
     _log_to_file(folder)
     try:
-        window = open_or_recover(folder)
+        window = open_or_recover(folder, user=user)
     except (AppError, OSError) as exc:  # OSError: the folder cannot even be created
         QMessageBox.critical(None, "Narrative Radar cannot start", plain_message(exc, f"opening {folder}"))
         return 1

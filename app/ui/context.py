@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from app.engine.child_process import Job, run_in_child
 from app.engine.paths import LOG_NAME
 from app.engine.pipeline import Pipeline
-from app.engine.settings import Settings, load_settings, save_settings
+from app.engine.settings import Settings, load_settings, reviewer_name, save_settings
 from app.engine.store import Store
 
 from .workers import EngineTask, TaskRunner
@@ -25,19 +25,26 @@ class AppContext(QObject):
     used by tasks off the GUI thread (searches, short writes). Long engine work
     (fetching, embedding, clustering) runs in a child process when ``isolate`` is
     true, as in the real window; tests that give ``pipeline`` a fake model set it false.
+    ``user`` is the reviewer named on the command line (``--user``), if any.
     """
 
     data_changed = Signal()        # articles, claims or narratives changed: views re-read
     settings_changed = Signal(object)
 
-    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QObject | None = None, *, user: str | None = None) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
+        self.user = user
         self.settings: Settings = load_settings(self.data_dir)
         self.store = Store.open(self.data_dir)
         self.pipeline = Pipeline(Store.open(self.data_dir), self.settings)
         self.tasks = TaskRunner(self)
         self.isolate = True
+
+    @property
+    def reviewer(self) -> str:
+        """The name this window's review actions are kept under in the audit trail."""
+        return reviewer_name(self.settings, self.user)
 
     def run(self, title: str, work: Callable[..., Any], *, writes: bool = True) -> EngineTask:
         """Run ``work(progress=, cancel=)`` in the background; connect to the task's signals."""

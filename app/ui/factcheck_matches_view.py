@@ -192,10 +192,10 @@ class FactCheckMatchesView(QWidget):
         if item is None or self._narrative_id is None:
             return None
         narrative_id, factcheck_id = self._narrative_id, int(item.data(0, Qt.UserRole))
-        settings = self._context.settings
+        settings, actor = self._context.settings, self._context.reviewer
         titles = {"confirmed": "Confirming the match", "rejected": "Rejecting the match",
                   "new": "Resetting the match"}
         return run_review(self._context, self, titles[status],
                           lambda store: set_match_status(store, narrative_id, factcheck_id, status,
-                                                         settings=settings),
+                                                         settings=settings, actor=actor),
                           presenter=self._presenter)

@@ -12,6 +12,7 @@ is counted in SQL and drawn only when its tab is open, and after each background
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.engine import review
 from app.engine.domain import Member, Narrative
-from app.engine.errors import AppError
+from app.engine.errors import AppError, ReviewConflict
 from app.engine.store import articles as article_store
 from app.engine.store import narrative_claims
 from app.engine.store import narratives as narrative_store
@@ -103,6 +104,11 @@ class NarrativeView(QWidget):
         self._presenter = presenter
         self._narrative: Narrative | None = None  # without its members: the claims model pages them
         self._stamp: NarrativeStamp | None = None
+        # The version this view's next write is made on: the one shown, plus the writes this view
+        # made since (they run one after another, and the narrative is re-read only once one has
+        # finished, so a second status key pressed quickly is not taken for another reviewer's change).
+        self._version = 0
+        self._notes_saved = ""  # the notes as shown or last saved from here: saving them again is no change
         self._timeline_stale = False
         self._notes_dirty = False
         self.last_task: EngineTask | None = None
@@ -357,6 +363,8 @@ class NarrativeView(QWidget):
                 self._show_timeline()
             elif not same:
                 self.timeline.clear()  # not another narrative's spread, even unseen
+        if not same or narrative.summary.version > self._version:
+            self._version = narrative.summary.version
         if not same:
             self._set_notes(narrative.notes)
         elif not self._notes_dirty and self.notes.toPlainText() != narrative.notes:
@@ -450,8 +458,10 @@ class NarrativeView(QWidget):
                 on_done(result)
             self.narratives_changed.emit()
 
-        def failed() -> None:
+        def failed(_error) -> None:
             self._say("")
+            if self._narrative is not None:
+                self._version = self._narrative.summary.version  # a conflict re-reads it (run_review)
             self._update_actions()  # the status buttons show the stored status again
 
         self.last_task = run_review(self._context, self, title, work, done, presenter=self._presenter,
@@ -470,13 +480,15 @@ class NarrativeView(QWidget):
             show_error(self, "Setting the status failed",
                        review.ReviewError(f"There is no status {status!r}."), self._presenter)
             return None
-        narrative_id = self._narrative.summary.id
+        narrative_id, actor = self._narrative.summary.id, self._context.reviewer
         old = self._narrative.summary.status
         if status == old:
             self._update_actions()
             return None
+        version = self._next_version()
         return self._review(
-            "Setting the status", lambda store: review.set_status(store, narrative_id, status),
+            "Setting the status",
+            lambda store: review.set_status(store, narrative_id, status, actor=actor, expected_version=version),
             lambda _r: self._say(
                 f"#{narrative_id} is now {STATUS_TITLES[status].lower()} (was {old}). Ctrl+Z undoes it."),
         )
@@ -485,11 +497,23 @@ class NarrativeView(QWidget):
         """Save the notes now (they are also saved when the editor loses focus)."""
         if self._narrative is None or not self._notes_dirty:
             return None
-        narrative_id, notes = self._narrative.summary.id, self.notes.toPlainText()
+        narrative_id, notes, actor = self._narrative.summary.id, self.notes.toPlainText(), self._context.reviewer
         self._notes_dirty = False
+        if notes == self._notes_saved:
+            self.notes_state.setText("")
+            return None
+        self._notes_saved, version = notes, self._next_version()
         self.notes_state.setText("Saving…")
-        return self._review("Saving the notes", lambda store: review.set_notes(store, narrative_id, notes),
-                            lambda _r: self.notes_state.setText("Notes saved."))
+
+        def save(store) -> None:
+            try:
+                review.set_notes(store, narrative_id, notes, actor=actor, expected_version=version)
+            except ReviewConflict as exc:
+                # The editor then shows the stored notes: the text typed here must not be lost.
+                raise ReviewConflict(f"{exc}\n\nYour notes, not saved:\n{notes}", narrative_id=exc.narrative_id,
+                                     version=exc.version) from exc
+
+        return self._review("Saving the notes", save, lambda _r: self.notes_state.setText("Notes saved."))
 
     def merge(self, other_id: int | None = None) -> EngineTask | None:
         """Ask which narrative to merge with the shown one (and which to keep), then merge."""
@@ -499,14 +523,20 @@ class NarrativeView(QWidget):
         if other_id is not None:
             found = narrative_store.list_narratives(self._context.store.db, narrative_store.NarrativeFilter(ids=(other_id,)))
             other = found[0] if found else None
-        dialog = MergeDialog(self._context.store, self._narrative.summary, other, self)
+        shown = dataclasses.replace(self._narrative.summary, version=self._version)
+        dialog = MergeDialog(self._context.store, shown, other, self)
         if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:
             return None
-        return self.merge_narratives(dialog.keep_id(), dialog.other_id())
+        return self.merge_narratives(dialog.keep_id(), dialog.other_id(), dialog.versions())
 
-    def merge_narratives(self, keep_id: int, other_id: int) -> EngineTask:
-        """Move every claim of ``other_id`` into ``keep_id`` (no questions asked)."""
-        settings = self._context.settings
+    def merge_narratives(self, keep_id: int, other_id: int,
+                         versions: tuple[int, int] | None = None) -> EngineTask:
+        """Move every claim of ``other_id`` into ``keep_id`` (no questions asked), if the two
+        are still at ``versions`` (kept, other) when given."""
+        settings, actor = self._context.settings, self._context.reviewer
+        keep_version, other_version = versions or (None, None)
+        if self.narrative_id in (keep_id, other_id):
+            self._version += 1
 
         def done(_r) -> None:
             self._say(f"Merged #{other_id} into #{keep_id}. Ctrl+Z undoes it.")
@@ -514,7 +544,9 @@ class NarrativeView(QWidget):
                 self._load(keep_id)
 
         return self._review("Merging narratives",
-                            lambda store: review.merge(store, keep_id, other_id, settings=settings), done)
+                            lambda store: review.merge(store, keep_id, other_id, settings=settings, actor=actor,
+                                                       expected_version=keep_version, other_version=other_version),
+                            done)
 
     def split_selected(self) -> EngineTask | None:
         """Ask, then move the selected claims into a new narrative."""
@@ -533,28 +565,36 @@ class NarrativeView(QWidget):
         """Move these claims of the shown narrative into a new narrative (no questions asked)."""
         if self._narrative is None:
             return None
-        narrative_id, settings = self._narrative.summary.id, self._context.settings
+        narrative_id, settings, actor = self._narrative.summary.id, self._context.settings, self._context.reviewer
+        version = self._next_version()
         return self._review(
             "Splitting the narrative",
-            lambda store: review.split(store, narrative_id, claim_ids, settings=settings),
+            lambda store: review.split(store, narrative_id, claim_ids, settings=settings, actor=actor,
+                                       expected_version=version),
             lambda new_id: self._say(
                 f"Moved {len(claim_ids)} claim(s) into the new narrative #{new_id}. Ctrl+Z undoes it."),
         )
 
     def undo(self) -> EngineTask:
         """Take back the last review action (on any narrative)."""
-        settings = self._context.settings
+        settings, actor = self._context.settings, self._context.reviewer
 
         def done(entry) -> None:
             self._say(f"Undone: {review.describe(entry)} ({entry.subject.replace('narrative:', '#')}).")
             if entry.action == "split" and self.narrative_id == json_int(entry.detail, "into"):
                 self._load(int(entry.subject.split(":")[1]))
 
-        return self._review("Undoing", lambda store: review.undo_last(store, settings=settings), done)
+        return self._review("Undoing", lambda store: review.undo_last(store, settings=settings, actor=actor), done)
 
     # --- notes ----------------------------------------------------------------------
 
+    def _next_version(self) -> int:
+        """The version to make a write on; the writes after it expect the one it makes."""
+        self._version += 1
+        return self._version - 1
+
     def _set_notes(self, text: str) -> None:
+        self._notes_saved = text
         self.notes.blockSignals(True)
         self.notes.setPlainText(text)
         self.notes.blockSignals(False)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.engine.domain import NarrativeSummary
 from app.engine.errors import AppError
 from app.engine.flags import language_name
 from app.engine.store import Store
@@ -139,8 +140,12 @@ class NarrativesModel(PagedTableModel):
     # --- lookups --------------------------------------------------------------------
 
     def narrative_id(self, row: int) -> int | None:
+        found = self.summary(row)
+        return found.id if found is not None else None
+
+    def summary(self, row: int) -> NarrativeSummary | None:
         found = self.row_at(row)
-        return found.summary.id if found is not None else None
+        return found.summary if found is not None else None
 
     def total_count(self) -> int:
         """How many narratives pass the filter (loaded or not)."""

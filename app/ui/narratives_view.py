@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import review
+from app.engine.domain import NarrativeSummary
 from app.engine.store import narratives as narrative_store
 from app.engine.store.narratives import NarrativeFilter
 
@@ -277,8 +278,12 @@ class NarrativesView(QWidget):
     # --- selection ------------------------------------------------------------------
 
     def selected_ids(self) -> list[int]:
+        return [summary.id for summary in self.selected_summaries()]
+
+    def selected_summaries(self) -> list[NarrativeSummary]:
+        """The selected narratives as the list shows them (with the version shown)."""
         rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.model.narrative_id(row) for row in rows]
+        return [s for s in map(self.model.summary, rows) if s is not None]
 
     def current_id(self) -> int:
         return self._current_id
@@ -406,20 +411,24 @@ class NarrativesView(QWidget):
         if dialog.exec() != MergeDialog.Accepted or dialog.keep_id() is None:
             return None
         keep_id, other_id, settings = dialog.keep_id(), dialog.other_id(), self._context.settings
+        (keep_version, other_version), actor = dialog.versions(), self._context.reviewer
         self.last_task = run_review(self._context, self, "Merging narratives",
-                                    lambda store: review.merge(store, keep_id, other_id, settings=settings),
+                                    lambda store: review.merge(store, keep_id, other_id, settings=settings,
+                                                               actor=actor, expected_version=keep_version,
+                                                               other_version=other_version),
                                     presenter=self._presenter)
         return self.last_task
 
     def set_status_of_selected(self, status: str) -> EngineTask | None:
         """Give every selected narrative this review status, in one background task."""
-        ids = self.selected_ids()
-        if not ids:
+        shown = self.selected_summaries()
+        if not shown:
             return None
+        actor = self._context.reviewer
 
         def work(store) -> None:
-            for narrative_id in ids:  # one already in that status is left as it is (the engine's rule)
-                review.set_status(store, narrative_id, status)
+            for summary in shown:  # one already in that status is left as it is (the engine's rule)
+                review.set_status(store, summary.id, status, actor=actor, expected_version=summary.version)
 
         self.last_task = run_review(self._context, self, "Setting the status", work, presenter=self._presenter)
         return self.last_task

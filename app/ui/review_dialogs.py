@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.domain import NarrativeSummary
-from app.engine.errors import AppError
+from app.engine.errors import AppError, ReviewConflict
 from app.engine.store import narratives as narrative_store
 
 from .error_presenter import ErrorPresenter, plain_message
@@ -66,13 +66,14 @@ class _Callbacks(QObject):
 def run_review(context, parent: QWidget, title: str, work: Callable[[Any], Any],
                on_done: Callable[[Any], None] | None = None, *,
                presenter: ErrorPresenter | None = None,
-               on_failed: Callable[[], None] | None = None) -> EngineTask:
+               on_failed: Callable[[object], None] | None = None) -> EngineTask:
     """Run ``work(store)`` on the writer thread with the pipeline's store, then tell every
     view that data changed. Reviews are short transactions: one is saved while a long
     fetch runs in its child process, between the fetch's own transactions.
 
     Returns the task; it is already running, so wait for its end through
     ``context.tasks`` (``finished``) rather than connecting to its signals late.
+    ``on_failed`` gets the error before it is shown.
     """
     def job(progress=None, cancel=None):
         return work(context.pipeline.store)
@@ -84,8 +85,10 @@ def run_review(context, parent: QWidget, title: str, work: Callable[[Any], Any],
 
     def failed(error: object) -> None:
         if on_failed is not None:
-            on_failed()
+            on_failed(error)
         show_error(parent, f"{title} failed", error, presenter, doing=title[:1].lower() + title[1:])
+        if isinstance(error, ReviewConflict):
+            context.data_changed.emit()  # another reviewer's change came first: every view shows it
 
     # Connect before starting: a quick task can finish before a later connect() would run.
     task = EngineTask(title, job)
@@ -153,15 +156,24 @@ class MergeDialog(QDialog):
             self._search()
         self._update()
 
-    def keep_id(self) -> int | None:
+    def _pair(self) -> tuple[NarrativeSummary, NarrativeSummary] | None:
+        """The narrative to keep and the one merged into it, as shown, once chosen."""
         if self._other is None:
             return None
-        return self._current.id if self.keep_current.isChecked() else self._other.id
+        return (self._current, self._other) if self.keep_current.isChecked() else (self._other, self._current)
+
+    def keep_id(self) -> int | None:
+        pair = self._pair()
+        return pair[0].id if pair else None
 
     def other_id(self) -> int | None:
-        if self._other is None:
-            return None
-        return self._other.id if self.keep_current.isChecked() else self._current.id
+        pair = self._pair()
+        return pair[1].id if pair else None
+
+    def versions(self) -> tuple[int, int] | None:
+        """The versions shown of the narrative kept and of the other (a merge on older ones is refused)."""
+        pair = self._pair()
+        return (pair[0].version, pair[1].version) if pair else None
 
     def _search(self) -> None:
         try:

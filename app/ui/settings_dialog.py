@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.clustering import thresholds_for
 from app.engine.embedding import DEFAULT_MODEL, MODELS
-from app.engine.settings import Settings, settings_problems
+from app.engine.settings import Settings, reviewer_name, settings_problems
 
 def _spin(minimum: int, maximum: int, value: int, suffix: str = "", special: str | None = None) -> QSpinBox:
     box = QSpinBox()
@@ -63,9 +63,16 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(self.data_dir_edit, 1)
         folder_row.addWidget(change)
         self.retention = _spin(0, 36500, settings.evidence_retention_days, " days", "forever")
+        self.reviewer = QLineEdit(settings.reviewer)
+        self.reviewer.setPlaceholderText(reviewer_name(settings.replace(reviewer="")))
+        self.reviewer.setToolTip(
+            "The name your review actions are kept under in each narrative's history, so that fact-checkers "
+            "sharing one data folder tell who did what. Empty: the system's user name. The --user option and "
+            "the NARRATIVE_RADAR_USER environment variable go before it.")
         data = QFormLayout()
         data.addRow("Data folder:", folder_row)
         data.addRow("Keep fetched documents:", self.retention)
+        data.addRow("Reviewer name:", self.reviewer)
 
         self.interval = _spin(0, 7 * 24 * 60, settings.fetch_interval_minutes, " min", "only when asked")
         self.timeout = QDoubleSpinBox()
@@ -133,7 +140,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
 
-        for edit in (self.proxy, self.user_agent):
+        for edit in (self.proxy, self.user_agent, self.reviewer):
             edit.textChanged.connect(self._validate)
         for spin in (self.interval, self.min_sources, self.flag_hours, self.window_days):
             spin.valueChanged.connect(self._validate)
@@ -151,6 +158,7 @@ class SettingsDialog(QDialog):
             fetch_timeout=float(self.timeout.value()),
             proxy=self.proxy.text().strip(),
             user_agent=self.user_agent.text().strip(),
+            reviewer=self.reviewer.text().strip(),
             model="" if model == DEFAULT_MODEL and not self._original.model else model,
             threads=self.threads.value(),
             flag_min_sources=self.min_sources.value(),

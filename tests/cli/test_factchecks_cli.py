@@ -140,9 +140,13 @@ def test_narrative_show_lists_its_factchecks_and_review_commands(run, tmp_path, 
     run("factchecks", "reject", str(top["id"]), str(match["factcheck_id"]))
     [after] = json.loads(run("narratives", "--all", "--format", "json").stdout)
     assert "fact-checked" not in {f["kind"] for f in after["flags"]}
-    run("factchecks", "confirm", str(top["id"]), str(match["factcheck_id"]))
+    run("--user", "lena", "factchecks", "confirm", str(top["id"]), str(match["factcheck_id"]))
     shown = json.loads(run("narrative", "show", str(top["id"]), "--format", "json").stdout)
     assert shown["factchecks"][0]["status"] == "confirmed"
+    assert shown["version"] == 0  # a decision on matches changes no status, notes or claims of the narrative
+    trail = json.loads(run("narrative", "history", str(top["id"]), "--format", "json").stdout)
+    assert (trail[0]["actor"], trail[0]["what"]) == ("lena", "confirmed the match with fact-check "
+                                                             f"{match['factcheck_id']} (3 claims)")
     detail = json.loads(run("factchecks", "show", str(match["factcheck_id"]), "--format", "json").stdout)
     assert len(detail["claims"]) == 3 and detail["claims"][0]["narrative_id"] == top["id"]
     run("factchecks", "reject", "999", str(match["factcheck_id"]), code=1)

@@ -108,3 +108,43 @@ def test_a_review_waits_for_a_fetch_holding_the_write_lock(run, sample, data_dir
         release.join()
         writer.close()
     assert stored(data_dir, sample.vaccine).summary.status == "reviewing"
+
+
+def test_the_reviewer_is_named_by_user_option_over_environment_over_setting(sample, data_dir, monkeypatch):
+    from app.engine.settings import USER_ENV, Settings, save_settings
+
+    save_settings(data_dir, Settings(reviewer="maria"))
+    monkeypatch.delenv(USER_ENV, raising=False)
+    runner = CliRunner()
+
+    def act(*args):
+        result = runner.invoke(main, [*args, "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+
+    act("narrative", "notes", str(sample.vaccine), "one")
+    monkeypatch.setenv(USER_ENV, "jonas")
+    act("narrative", "status", str(sample.vaccine), "reviewing")
+    act("--user", "ana", "narrative", "status", str(sample.vaccine), "confirmed")
+    act("--user", "ana", "narrative", "undo")
+    trail = json.loads(runner.invoke(main, ["narrative", "history", str(sample.vaccine), "--format", "json",
+                                            "--data-dir", str(data_dir)]).stdout)
+    assert [(e["actor"], e["action"]) for e in trail] == [
+        ("ana", "undo"), ("ana", "status"), ("jonas", "status"), ("maria", "notes")]
+    table = runner.invoke(main, ["narrative", "history", str(sample.vaccine), "--data-dir", str(data_dir)]).stdout
+    assert "who" in table.splitlines()[0] and "jonas" in table and "status new → reviewing" in table
+
+
+def test_expect_version_refuses_a_stale_write_and_show_gives_the_version(run, sample, data_dir):
+    shown = json.loads(run("show", str(sample.vaccine), "--format", "json").stdout)
+    assert shown["version"] == 0 and "(version 0)" in run("show", str(sample.vaccine)).stdout
+    run("status", str(sample.vaccine), "confirmed", "--expect-version", "0")
+    refused = run("notes", str(sample.vaccine), "Mine.", "--expect-version", "0", code=1)
+    assert f"Narrative {sample.vaccine} was changed by " in refused.stderr
+    assert "(status new → confirmed) after you opened it; reload" in refused.stderr
+    refused = run("status", str(sample.vaccine), "dismissed", "--expect-version", "0", code=1)
+    assert "after you opened it" in refused.stderr
+    found = stored(data_dir, sample.vaccine)
+    assert (found.summary.status, found.notes, found.summary.version) == ("confirmed", "", 1)
+    run("notes", str(sample.vaccine), "Mine.", "--expect-version", "1")
+    run("status", str(sample.vaccine), "dismissed")  # without it: the current version, as one user expects
+    assert json.loads(run("show", str(sample.vaccine), "--format", "json").stdout)["version"] == 3

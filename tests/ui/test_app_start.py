@@ -14,7 +14,7 @@ WINDOW = {"open_window": open_window}
 @pytest.fixture
 def opened(monkeypatch):
     calls: list = []
-    monkeypatch.setattr("app.ui.app.run_window", lambda data_dir=None: calls.append(data_dir) or 0)
+    monkeypatch.setattr("app.ui.app.run_window", lambda data_dir=None, user=None: calls.append(data_dir) or 0)
     return calls
 
 

@@ -106,3 +106,23 @@ def test_choosing_another_data_folder_reopens_the_window(make_window, qtbot, tmp
     with qtbot.waitSignal(window.reopen_requested, timeout=2000) as asked:
         window.apply_settings(window.context.settings, tmp_path / "two")
     assert asked.args == [tmp_path / "two"]
+
+
+def test_the_reviewer_name_is_set_here_and_names_the_window_s_actions(qtbot, tmp_path, monkeypatch):
+    from app.engine.settings import USER_ENV
+    from app.ui.context import AppContext
+
+    monkeypatch.delenv(USER_ENV, raising=False)
+    dialog = SettingsDialog(Settings(), tmp_path)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.reviewer.setText("x" * 81)
+    assert not ok.isEnabled() and "reviewer" in dialog.problem_label.text()
+    dialog.reviewer.setText("  Maria Lopez ")
+    assert ok.isEnabled() and dialog.settings().reviewer == "Maria Lopez"
+    context = AppContext(tmp_path / "data")
+    try:
+        context.update_settings(dialog.settings())
+        assert context.reviewer == "Maria Lopez" and load_settings(context.data_dir).reviewer == "Maria Lopez"
+    finally:
+        context.close()

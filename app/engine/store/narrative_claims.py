@@ -128,7 +128,7 @@ def narrative_stamp(db: sqlite_utils.Database, narrative_id: int) -> NarrativeSt
         row = db.conn.execute(
             "SELECT n.updated_at, (SELECT count(*) FROM narrative_claims WHERE narrative_id = n.id),"
             " (SELECT max(claim_id) FROM narrative_claims WHERE narrative_id = n.id),"
-            " n.status, n.notes, n.merged_into, n.size, n.score, n.flagged, n.label_claim_id,"
+            " n.status, n.notes, n.version, n.merged_into, n.size, n.score, n.flagged, n.label_claim_id,"
             " (SELECT max(id) FROM audit WHERE subject = 'narrative:' || n.id),"
             " (SELECT group_concat(kind || ':' || reason, '|') FROM flags WHERE narrative_id = n.id),"
             " (SELECT max(rowid) FROM factcheck_matches)"

@@ -18,7 +18,7 @@ from .narrative_claims import MEMBER_COLUMNS, MEMBER_JOINS
 
 SUMMARY_COLUMNS = """
     n.id, coalesce(c.text, ''), n.status, n.size, n.sources, n.languages, n.first_seen, n.last_seen,
-    n.score, n.flagged
+    n.score, n.flagged, n.version
 """
 
 
@@ -41,7 +41,7 @@ def _summaries(db: sqlite_utils.Database, rows: list[tuple]) -> list[NarrativeSu
         NarrativeSummary(
             id=r[0], label=r[1], status=r[2], size=r[3], sources=r[4],
             languages=tuple(x for x in r[5].split(",") if x), first_seen=r[6], last_seen=r[7],
-            score=r[8], flagged=bool(r[9]), flags=flags.get(r[0], ()),
+            score=r[8], flagged=bool(r[9]), flags=flags.get(r[0], ()), version=r[10],
         )
         for r in rows
     ]
@@ -76,13 +76,13 @@ def get_narrative(db: sqlite_utils.Database, narrative_id: int, *, members: bool
         if row is None:
             return None
         if not members:
-            return Narrative(summary=_summaries(db, [row[:10]])[0], notes=row[10], members=())
+            return Narrative(summary=_summaries(db, [row[:11]])[0], notes=row[11], members=())
         rows = db.conn.execute(
             f"SELECT {MEMBER_COLUMNS} FROM {MEMBER_JOINS} WHERE nc.narrative_id = ? ORDER BY a.published_at, c.id",
             (narrative_id,),
         ).fetchall()
-    summary = _summaries(db, [row[:10]])[0]
-    return Narrative(summary=summary, notes=row[10], members=tuple(Member(*m) for m in rows))
+    summary = _summaries(db, [row[:11]])[0]
+    return Narrative(summary=summary, notes=row[11], members=tuple(Member(*m) for m in rows))
 
 
 def merged_into(db: sqlite_utils.Database, narrative_id: int) -> int | None:

@@ -17,10 +17,25 @@ from .database import utc_now
 UNDOABLE = ("status", "notes", "merge", "split", "factcheck-match")
 
 
-def review_fields(conn: sqlite3.Connection, narrative_id: int) -> tuple[str, str] | None:
-    """``(status, notes)`` of a narrative that exists and was not merged away, else None."""
-    return conn.execute("SELECT status, notes FROM narratives WHERE id = ? AND merged_into IS NULL",
+def review_fields(conn: sqlite3.Connection, narrative_id: int) -> tuple[str, str, int] | None:
+    """``(status, notes, version)`` of a narrative that exists and was not merged away, else None."""
+    return conn.execute("SELECT status, notes, version FROM narratives WHERE id = ? AND merged_into IS NULL",
                         (narrative_id,)).fetchone()
+
+
+def bump_version(conn: sqlite3.Connection, narrative_id: int, seen: int | None = None) -> bool:
+    """Add one to a narrative's review version; False (and nothing changed) when ``seen`` is
+    given and is no longer the stored version.
+
+    The comparison is in the UPDATE itself, so that of two writers that read the same
+    version, only the first one's update matches: the other waits for its row lock, then
+    finds the new version (on every database, whatever its isolation level).
+    """
+    if seen is None:
+        return conn.execute("UPDATE narratives SET version = version + 1 WHERE id = ?",
+                            (narrative_id,)).rowcount == 1
+    return conn.execute("UPDATE narratives SET version = version + 1 WHERE id = ? AND version = ?",
+                        (narrative_id, seen)).rowcount == 1
 
 
 def set_status(conn: sqlite3.Connection, narrative_id: int, status: str, *, reviewed: bool = True) -> None:

@@ -342,3 +342,13 @@ MIGRATIONS.append(
     CREATE INDEX feed_templates_common ON feed_templates (articles);
     """
 )
+
+MIGRATIONS.append(
+    # 10: a narrative's review version, for reviewers working on one store at once: every
+    # reviewer's change of what a reviewer sees (status, notes, which claims a reviewer put in
+    # or took out) adds one, and a review write made on an older version than the stored one
+    # is refused instead of overwriting the other reviewer's change (see app/engine/review.py).
+    """
+    ALTER TABLE narratives ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    """
+)
