@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -22,11 +23,49 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL cluster for the whole run (tests/pg_server.py), with a migrated
+    template database each test's own database is copied from."""
+    from tests.pg_server import PgServer, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed (initdb and pg_ctl not found): the newsroom store is not tested")
+    pytest.importorskip("psycopg")
+    server = PgServer(binaries).start()
+    from app.engine.store.postgres import open_postgres
+
+    open_postgres(server.create_database("radar_template")).conn.close()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def memory_store():
+def pg_url(pg_server, request) -> str:
+    """A new, migrated PostgreSQL database of the throwaway cluster for this test."""
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    return pg_server.create_database(name, template="radar_template")
+
+
+# Tests that take ``store`` or ``memory_store`` run on both backends, so the two never drift.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def memory_store(backend, request):
     from app.engine.store import Store
 
-    store = Store.open_memory()
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        store = Store.open(request.getfixturevalue("tmp_path") / "pg-cache", url=url)
+    else:
+        store = Store.open_memory()
     yield store
     store.close()
 
@@ -39,10 +78,11 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path):
+def store(data_dir: Path, backend, request):
     from app.engine.store import Store
 
-    store = Store.open(data_dir)
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    store = Store.open(data_dir, url=url)
     yield store
     store.close()
 

@@ -16,7 +16,7 @@ import numpy as np
 from app.engine.factchecks.library import factcheck_flags
 from app.engine.narrative_state import refresh_stored
 from app.engine.settings import Settings
-from app.engine.store import Store, write_transaction
+from app.engine.store import Store, is_postgres, write_transaction
 from app.engine.store import feeds as feed_store
 from app.engine.store import memberships
 from app.engine.store.vectors import save_vectors
@@ -133,7 +133,8 @@ def bulk_narratives(store: Store, count: int) -> list[int]:
     blob = np.zeros(HashingEmbedder.dim, dtype=np.float32).tobytes()
     ids = []
     with write_transaction(store.db) as conn:
-        facets = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'facets'").fetchone())
+        facets = is_postgres(store.db) or bool(
+            conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'facets'").fetchone())
         for i, claim_id in enumerate(claim_ids):
             day = 1 + i % 28
             flagged = int(i % 4 == 0)

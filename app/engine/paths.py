@@ -15,6 +15,8 @@ import platformdirs
 
 APP_NAME = "narrative-radar"
 DATA_DIR_ENV = "NARRATIVE_RADAR_DATA_DIR"
+# A newsroom store's URL (postgresql://...), over the settings file's ``store``.
+STORE_ENV = "NARRATIVE_RADAR_STORE"
 
 DATABASE_NAME = "radar.db"
 INDEX_NAME = "claims.faiss"

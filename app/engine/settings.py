@@ -21,6 +21,7 @@ from .embedding import MODELS
 from .errors import ImportFileError
 from .paths import SETTINGS_NAME
 from .store.audit import current_user
+from .store.postgres import is_postgres_url
 
 # Names the reviewer for this run, over the settings file (the command line's --user is above it).
 USER_ENV = "NARRATIVE_RADAR_USER"
@@ -67,6 +68,9 @@ class Settings:
     # Review: the name kept in the audit trail for this reviewer's actions (empty: the
     # system's user name); several fact-checkers on one shared store tell themselves apart by it.
     reviewer: str = ""
+    # The newsroom store (postgresql://...) this data folder works on; empty: its own
+    # SQLite file. The folder then keeps only the local index cache, evidence and settings.
+    store: str = ""
 
     def replace(self, **changes: object) -> "Settings":
         """Return a copy with some values changed."""
@@ -152,6 +156,9 @@ def _unusable(settings: Settings) -> list[tuple[str, str]]:
         problems.append(("user_agent", "The User-Agent cannot be empty: some sites refuse requests without one."))
     elif any(ch in agent for ch in "\r\n") or not agent.isprintable():
         problems.append(("user_agent", "The User-Agent must be one line of printable text."))
+    if settings.store and not is_postgres_url(settings.store):
+        problems.append(("store", "The store must be a PostgreSQL URL (postgresql://user@host/database), "
+                                  "or empty for the data folder's own database."))
     if len(settings.reviewer) > 80 or not settings.reviewer.isprintable():
         problems.append(("reviewer", "The reviewer's name must be one line of printable text, at most 80 characters."))
     if settings.flag_hours > settings.window_days * 24:

@@ -1,7 +1,9 @@
-"""The SQLite store: one database file per data folder, in WAL mode.
+"""The store: one SQLite file per data folder (WAL mode), or a newsroom's PostgreSQL database.
 
-Open one :class:`Store` per thread: SQLite connections are not shared between
-threads, and WAL lets readers go on while one writer writes.
+Open one :class:`Store` per thread: connections are not shared between threads. A data
+folder works on a PostgreSQL store when one is named (``--store``, the
+``NARRATIVE_RADAR_STORE`` environment variable, or ``store`` in its settings file); the
+folder then keeps the local index cache, evidence documents and settings.
 
 Examples
 --------
@@ -13,19 +15,21 @@ Examples
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import sqlite_utils
 
 from ..errors import StoreError
-from ..paths import DATABASE_NAME, EVIDENCE_DIR, INDEX_NAME
+from ..paths import DATABASE_NAME, EVIDENCE_DIR, INDEX_NAME, SETTINGS_NAME, STORE_ENV
 from . import articles as _articles
 from .backup import RestoreReport, backup_reviews, latest_backup, restore_reviews, review_transaction
 from .database import open_database, store_errors, utc_now, write_transaction
+from .postgres import is_postgres, is_postgres_url, open_postgres
 from .recovery import RecoveryReport, check_database, recover_database
 
 __all__ = [
-    "RecoveryReport", "RestoreReport", "Store", "check_database", "recover_database", "review_transaction",
+    "RecoveryReport", "RestoreReport", "Store", "is_postgres", "redact_url", "store_url", "check_database", "recover_database", "review_transaction",
     "store_errors", "utc_now", "write_transaction",
 ]
 
@@ -33,13 +37,28 @@ __all__ = [
 class Store:
     """A data folder: its database, evidence documents and index file."""
 
-    def __init__(self, db: sqlite_utils.Database, data_dir: Path | None, *, read_only: bool = False) -> None:
+    def __init__(self, db: sqlite_utils.Database, data_dir: Path | None, *, read_only: bool = False,
+                 url: str | None = None) -> None:
         self.db = db
         self.data_dir = data_dir
         self.read_only = read_only
+        self.url = url
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for a title bar or a message: the data folder, or the
+        newsroom store's URL without its password."""
+        if self.url:
+            return redact_url(self.url)
+        return str(self.data_dir) if self.data_dir else "memory"
+
+    @property
+    def shared(self) -> bool:
+        """Whether other people and workers change this store too (a newsroom store)."""
+        return self.url is not None
 
     @classmethod
-    def open(cls, data_dir: Path | str, *, read_only: bool | None = None) -> "Store":
+    def open(cls, data_dir: Path | str, *, read_only: bool | None = None, url: str | None = None) -> "Store":
         """Open (creating and migrating if needed) the store in ``data_dir``.
 
         ``read_only`` None opens read-only exactly when the folder or its database
@@ -52,6 +71,9 @@ class Store:
             The database cannot be opened or migrated, or is missing from a read-only folder.
         """
         data_dir = Path(data_dir).expanduser()
+        url = url or store_url(data_dir)
+        if url:
+            return cls(open_postgres(url), data_dir, read_only=bool(read_only), url=url)
         path = data_dir / DATABASE_NAME
         if read_only is None:
             read_only = not _writable(data_dir, path)
@@ -80,6 +102,8 @@ class Store:
         """
         if self.data_dir is None:
             raise StoreError("An in-memory store has no data folder to back up into.")
+        if self.shared:
+            raise StoreError("A newsroom store is backed up on its server (pg_dump), not into a data folder.")
         return backup_reviews(self.data_dir / DATABASE_NAME, self.data_dir)
 
     def restore_reviews(self, backup: Path | None = None) -> RestoreReport:
@@ -103,6 +127,39 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+
+def store_url(data_dir: Path) -> str | None:
+    """The newsroom store a data folder works on: the environment variable, else the
+    settings file's ``store``; None for the folder's own SQLite database.
+
+    Raises
+    ------
+    StoreError
+        The URL named is not a PostgreSQL one.
+    """
+    url = os.environ.get(STORE_ENV, "").strip()
+    if not url:
+        try:
+            url = str(tomllib.loads((data_dir / SETTINGS_NAME).read_text(encoding="utf-8")).get("store", ""))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            # A settings file that cannot be read is reported, with its line, when settings load.
+            url = ""
+    if url and not is_postgres_url(url):
+        raise StoreError(f"The store {redact_url(url)!r} is not a PostgreSQL URL (postgresql://user@host/database).")
+    return url or None
+
+
+def redact_url(url: str) -> str:
+    """``url`` without the password it may carry."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _writable(data_dir: Path, database: Path) -> bool:

@@ -176,7 +176,7 @@ def _count_templates(conn: sqlite3.Connection, feed_id: int, keys: Sequence[Sequ
             counts[key] = counts.get(key, 0) + 1
     conn.executemany(
         "INSERT INTO feed_templates (feed_id, template, articles) VALUES (?, ?, ?)"
-        " ON CONFLICT (feed_id, template) DO UPDATE SET articles = articles + excluded.articles",
+        " ON CONFLICT (feed_id, template) DO UPDATE SET articles = feed_templates.articles + excluded.articles",
         [(feed_id, key, n) for key, n in counts.items()],
     )
     return {key for _, key in boilerplate_lines(conn, [(feed_id, key) for key in counts])}

@@ -23,6 +23,7 @@ from ..atomic_file import replacing
 from ..errors import StoreError
 from ..paths import DATABASE_NAME
 from .database import REVIEW_WAIT_SECONDS, store_errors, write_transaction
+from .postgres import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ def review_transaction(db: sqlite_utils.Database, data_dir: Path | None) -> Iter
     """
     with write_transaction(db, wait=REVIEW_WAIT_SECONDS) as conn:
         yield conn
-    if data_dir is None:
+    if data_dir is None or is_postgres(db):
+        # A newsroom store is backed up on its server.
         return
     try:
         backup_reviews(data_dir / DATABASE_NAME, data_dir)

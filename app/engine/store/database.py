@@ -199,7 +199,8 @@ def write_transaction(db: sqlite_utils.Database, *, wait: float | None = None) -
     """
     conn = db.conn
     with store_errors():
-        if wait is None:
+        if wait is None or getattr(conn, "dialect", "sqlite") == "postgresql":
+            # PostgreSQL's writers wait on the rows they touch, not on the whole database.
             conn.execute("BEGIN IMMEDIATE")
         else:
             conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")

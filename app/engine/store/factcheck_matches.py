@@ -66,7 +66,8 @@ def replace_new_matches(conn: sqlite3.Connection, claim_id: int, model: str, mat
 
 def mark_checked(conn: sqlite3.Connection, model: str, claim_ids: Sequence[int], now: str) -> None:
     """Remember these claims as checked with ``model``."""
-    conn.executemany("INSERT OR REPLACE INTO factcheck_checked (claim_id, model, checked_at) VALUES (?, ?, ?)",
+    conn.executemany("INSERT INTO factcheck_checked (claim_id, model, checked_at) VALUES (?, ?, ?)"
+                     " ON CONFLICT (claim_id) DO UPDATE SET model = excluded.model, checked_at = excluded.checked_at",
                      [(i, model, now) for i in claim_ids])
 
 

@@ -140,10 +140,11 @@ def list_factchecks(db: sqlite_utils.Database, *, words: str | None = None, verd
     StoreError
         The database cannot be read.
     """
-    where, params = ["1"], []
+    where, params = ["TRUE"], []
     if words:
-        where.append(factcheck_words_condition())
-        params.append(words)
+        condition, value = factcheck_words_condition(db, words)
+        where.append(condition)
+        params.append(value)
     if verdict:
         where.append("f.verdict = ?")
         params.append(verdict)
@@ -207,7 +208,8 @@ def unembedded(db: sqlite_utils.Database, model: str, limit: int, *, titles: boo
 def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vectors: np.ndarray) -> None:
     """Store (or replace) the vectors of ``model`` of these fact-checks."""
     conn.executemany(
-        "INSERT OR REPLACE INTO factcheck_vectors (factcheck_id, model, vector) VALUES (?, ?, ?)",
+        "INSERT INTO factcheck_vectors (factcheck_id, model, vector) VALUES (?, ?, ?)"
+        " ON CONFLICT (factcheck_id, model) DO UPDATE SET vector = excluded.vector",
         [(i, model, v.astype(np.float32).tobytes()) for i, v in zip(ids, vectors)])
 
 

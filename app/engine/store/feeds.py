@@ -15,7 +15,7 @@ FEED_COLUMNS = """
     f.id, f.url, f.kind, f.title, f.enabled, f.added_at, f.last_fetch_at, f.last_success_at,
     f.last_error, f.failures, f.next_fetch_at,
     (SELECT count(*) FROM articles a WHERE a.feed_id = f.id) AS entries,
-    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM feed_tags t WHERE t.feed_id = f.id ORDER BY tag))
+    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM feed_tags t WHERE t.feed_id = f.id ORDER BY tag) AS sorted)
 """
 
 

@@ -22,6 +22,12 @@ from .database import to_utc_text, utc_now
 VectorLoader = Callable[[Sequence[int]], dict[int, np.ndarray]]
 
 
+# A claim joins its new narrative as a new member: unpinned, whatever it was before.
+_MEMBER_REPLACED = ("ON CONFLICT (claim_id) DO UPDATE SET narrative_id = excluded.narrative_id,"
+                    " facet_id = excluded.facet_id, similarity = excluded.similarity, added_at = excluded.added_at,"
+                    " evidence = excluded.evidence, pinned = 0")
+
+
 def _marks(values: Sequence) -> str:
     return ",".join("?" * len(values))
 
@@ -40,8 +46,8 @@ def create(conn: sqlite3.Connection, model: str, members: Sequence[tuple[int, fl
     facet_id = conn.execute("INSERT INTO facets (narrative_id, centroid, size) VALUES (?, ?, ?)",
                             (narrative_id, centroid, len(members))).lastrowid
     conn.executemany(
-        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
+        f" VALUES (?, ?, ?, ?, ?, ?) {_MEMBER_REPLACED}",
         [(claim_id, narrative_id, facet_id, float(sim), now, evidence[n] if n < len(evidence) else "")
          for n, (claim_id, sim) in enumerate(members)],
     )
@@ -63,8 +69,8 @@ def add_member(conn: sqlite3.Connection, facet_id: int, claim_id: int, similarit
     reviewer put it there."""
     narrative_id = conn.execute("SELECT narrative_id FROM facets WHERE id = ?", (facet_id,)).fetchone()[0]
     conn.execute(
-        "INSERT OR REPLACE INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO narrative_claims (claim_id, narrative_id, facet_id, similarity, added_at, evidence)"
+        f" VALUES (?, ?, ?, ?, ?, ?) {_MEMBER_REPLACED}",
         (claim_id, narrative_id, facet_id, float(similarity), utc_now(), evidence),
     )
     _add_to_blob(conn, "facets", facet_id, vector)

@@ -158,7 +158,7 @@ def narrative_timeline(db: sqlite_utils.Database, narrative_id: int, *,
     with store_errors():
         sources = db.conn.execute(
             "SELECT a.feed_id, coalesce(f.title, f.url), count(*), min(a.published_at), max(a.published_at)"
-            f" {_CLAIMS.replace('WHERE', 'JOIN feeds f ON f.id = a.feed_id WHERE')} GROUP BY a.feed_id",
+            f" {_CLAIMS.replace('WHERE', 'JOIN feeds f ON f.id = a.feed_id WHERE')} GROUP BY a.feed_id, f.title, f.url",
             (narrative_id,)).fetchall()
     total = sum(s[2] for s in sources)
     if total == 0:

@@ -39,7 +39,9 @@ def save_vectors(conn: sqlite3.Connection, model: str, ids: Sequence[int], vecto
     keys = keys if keys is not None else [None] * len(ids)
     rows = [(int(i), model, np.ascontiguousarray(v, dtype=np.float32).tobytes(), k)
             for i, v, k in zip(ids, vectors, keys)]
-    conn.executemany("INSERT OR REPLACE INTO vectors (claim_id, model, vector, text_key) VALUES (?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO vectors (claim_id, model, vector, text_key) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (claim_id) DO UPDATE SET model = excluded.model, vector = excluded.vector,"
+                     " text_key = excluded.text_key", rows)
 
 
 def vectors_by_text(db: sqlite_utils.Database, model: str, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
