@@ -12,6 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from app.engine.paths import STORE_ENV  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -52,6 +54,10 @@ def pg_url(pg_server, request) -> str:
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+# For a test of what only SQLite has (its pragmas, a file's full disk, its migrations' history).
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
@@ -82,6 +88,10 @@ def store(data_dir: Path, backend, request):
     from app.engine.store import Store
 
     url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    if url:
+        # The data folder works on that store for everything the test opens (the command
+        # line, the window's jobs), as a newsroom folder configured with it does.
+        request.getfixturevalue("monkeypatch").setenv(STORE_ENV, url)
     store = Store.open(data_dir, url=url)
     yield store
     store.close()

@@ -7,6 +7,7 @@ import pytest
 from app.engine.embedding_queue import EmbeddingQueue
 from app.engine.errors import Cancelled
 from app.engine.store import vectors as vector_store
+from app.engine.store import write_transaction
 from tests.engine.helpers import add_article, add_feed
 from tests.fakes import HashingEmbedder
 
@@ -82,8 +83,8 @@ def test_a_claim_deleted_after_the_order_was_read_is_left_out(store):
     kept = add_feed(store, "kept")
     add_article(store, kept, ["Tram line opens in spring", "The new tram line opens in April, the council said"])
     ids = [r[0] for r in store.db.conn.execute("SELECT id FROM claims ORDER BY id")]
-    with store.db.conn:
-        store.db.conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # as removing the feed does
+    with write_transaction(store.db) as conn:
+        conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # as removing the feed does
     embedder = Recording()
     with EmbeddingQueue(store, embedder) as queue:
         batch = queue.submit(ids)

@@ -7,6 +7,7 @@ import pytest
 from app.engine.store import narratives as ns
 from app.engine.store.narratives import NarrativeFilter
 from tests.narrative_data import bulk_narratives, sample_store
+from tests.conftest import SQLITE_ONLY
 
 
 def growth_of(db) -> dict[int, int]:
@@ -95,6 +96,7 @@ def test_recent_claims_counts_the_last_day_of_activity(memory_store):
     assert growth == {sample.vaccine: 3, sample.ballots: 3, sample.bridge: 1}
 
 
+@SQLITE_ONLY
 def test_a_database_from_before_the_stored_growth_gets_it_counted_on_upgrade(memory_store):
     from app.engine.store.database import migrate
     from app.engine.store.schema import MIGRATIONS

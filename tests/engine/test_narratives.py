@@ -11,6 +11,7 @@ from app.engine.settings import Settings
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
 from tests.fakes import HashingEmbedder, TableEmbedder
+from tests.conftest import SQLITE_ONLY
 
 FAKE = Thresholds(same_language=0.6, cross_language=0.8, centroid=0.8)
 
@@ -49,6 +50,7 @@ def test_the_same_claim_from_three_outlets_becomes_one_flagged_narrative(store):
     assert summary.first_seen == "2026-11-10T01:00:00Z" and summary.last_seen == "2026-11-10T03:00:00Z"
 
 
+@SQLITE_ONLY
 def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     claim = "Officials confirmed the dam near Varnholm was opened without warning on Monday"
     outlets = [add_feed(store, name) for name in "abc"] + [add_feed(store, "checker", tags=("fact-checker",))]

@@ -13,6 +13,7 @@ from app.engine.paths import DATABASE_NAME, INDEX_NAME
 from app.engine.store import Store, check_database, recover_database, store_errors, write_transaction
 from app.engine.store import narratives as narrative_store
 from tests.engine.helpers import add_article, add_feed
+from tests.conftest import SQLITE_ONLY
 
 
 def _reviewed(data_dir, sample):
@@ -94,6 +95,7 @@ def test_a_read_only_folder_is_browsed_not_changed(sample, data_dir, monkeypatch
         Store.open(data_dir / "elsewhere")
 
 
+@SQLITE_ONLY
 def test_a_full_disk_keeps_what_was_saved_and_says_so(store):
     feed = add_feed(store, "a")
     add_article(store, feed, ["The first article was stored before the disk filled up"])

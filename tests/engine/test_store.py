@@ -14,6 +14,7 @@ from app.engine.store import feeds as feed_store
 from app.engine.store.database import _statements, migrate
 from app.engine.store.schema import MIGRATIONS
 from tests.engine.helpers import run_in_threads
+from tests.conftest import SQLITE_ONLY
 
 
 NAMES = ("zero", "Ada", "Bela", "Cora", "Dana", "Emil", "Fern", "Gus", "Hana", "Ivo")
@@ -42,6 +43,7 @@ def save(store, feed_id, drafts, error=None):
         )
 
 
+@SQLITE_ONLY
 def test_new_database_is_migrated_with_wal_and_foreign_keys(store, data_dir):
     conn = store.db.conn
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
@@ -145,6 +147,7 @@ def test_list_articles_pages_by_keyset_and_filters(memory_store):
     assert [c.is_title for c in claims] == [True, False]
 
 
+@SQLITE_ONLY
 def test_full_text_search_over_claims_and_articles(memory_store):
     db = memory_store.db
     feed, _ = feed_store.add_feed(db, "https://a.example/rss", kind="http")

@@ -54,7 +54,7 @@ def at_url(conn: sqlite3.Connection, url: str) -> list[tuple[int, str, str | Non
 
 def id_by_text_key(conn: sqlite3.Connection, key: str, external_id: str | None) -> int | None:
     """The first fact-check with this text key, or None; given an ``external_id``, only one without its own."""
-    row = conn.execute("SELECT id FROM factchecks WHERE text_key = ? AND (? IS NULL OR external_id IS NULL)"
+    row = conn.execute("SELECT id FROM factchecks WHERE text_key = ? AND (CAST(? AS TEXT) IS NULL OR external_id IS NULL)"
                        " ORDER BY id LIMIT 1", (key, external_id)).fetchone()
     return row[0] if row else None
 

@@ -321,15 +321,43 @@ class PgConnection:
     dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
+        self.url = url
+        self._began = False
+        self._conn = self._connect()
+
+    def _connect(self) -> Any:
         import psycopg
 
-        self.url = url
         with postgres_errors():
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        _load_numbers_as_python(self._conn)
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        _load_numbers_as_python(conn)
+        return conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         text, returns_id = translate(sql)
+        word = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
+        if self._conn.broken:
+            log.warning("the connection to the newsroom store was lost; connecting again")
+            self._conn = self._connect()
+        # The first statement of new work changes nothing if the connection is found dead:
+        # it is sent again once over a new one (a server restart, a dropped network).
+        opening = word == "BEGIN" or (word == "SELECT" and not self._began)
+        if word in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self._began = word == "BEGIN"
+        try:
+            with postgres_errors():
+                return PgCursor(self._conn.execute(text, _values(params)), returns_id)
+        except StoreError:
+            if not self._conn.broken:
+                raise
+            if not opening:
+                lost, self._began = self._began, False
+                if lost:
+                    raise StoreError("The connection to the newsroom store was lost: the change under way was "
+                                     "not written; everything saved before it is kept. Try again.") from None
+                raise
+        log.warning("the connection to the newsroom store was lost; connecting again")
+        self._conn = self._connect()
         with postgres_errors():
             return PgCursor(self._conn.execute(text, _values(params)), returns_id)
 
@@ -344,7 +372,9 @@ class PgConnection:
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self._conn.info.transaction_status != TransactionStatus.IDLE
+        # A lost connection holds no transaction to end: the server rolled it back.
+        return self._conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR,
+                                                      TransactionStatus.ACTIVE)
 
     @property
     def closed(self) -> bool:
