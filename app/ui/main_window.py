@@ -50,6 +50,7 @@ CLOSE_WAIT_MS = 3000
 # While feeds are read, the views re-read what the fetch has committed so far: a first fetch of
 # hundreds of feeds shows its first narratives (the newest stories come first) long before it ends.
 LIVE_REFRESH_MS = 5000
+SHARED_REFRESH_MS = 15000
 OPML_FILTER = "OPML files (*.opml *.xml);;All files (*)"
 LOCAL_PATHS_SHOWN = 20
 SKIPPED_SHOWN = 20  # a large OPML file can leave hundreds out; a message box shows the first
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext, parent: QWidget | None = None, *, schedule: bool = True) -> None:
         super().__init__(parent)
         self.context = context
-        self.setWindowTitle(f"Narrative Radar — {context.data_dir}")
+        self.setWindowTitle(f"Narrative Radar — {context.store.location}")
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
         self.presenter = ErrorPresenter(self)
@@ -144,6 +145,14 @@ class MainWindow(QMainWindow):
         self.toolbar = build_menus_and_toolbar(self)
         if context.store.read_only:
             show_read_only(self)
+        # On a newsroom store other reviewers and workers change things too: the views
+        # read again now and then, as they do while this window fetches.
+        self.shared_refresh = QTimer(self)
+        self.shared_refresh.setInterval(SHARED_REFRESH_MS)
+        self.shared_refresh.timeout.connect(self.context.data_changed.emit)
+        if context.store.shared:
+            self.status.show_store(context.store.location)
+            self.shared_refresh.start()
         self._connect()
         self._restore_state()
         self._update_page()

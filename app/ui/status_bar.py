@@ -43,6 +43,14 @@ class TaskStatusBar(QStatusBar):
         runner.finished.connect(self._on_runner_finished)
         self._set_busy(False)
 
+    def show_store(self, location: str) -> None:
+        """Name the newsroom store this window works on, for good, at the bar's right end."""
+        label = QLabel(f"Newsroom store: {location}")
+        label.setObjectName("storeLabel")
+        label.setToolTip("Narratives, reviews and fact-checks are shared with everyone on this store; "
+                         "the lists read it again every few seconds.")
+        self.addPermanentWidget(label)
+
     def set_next_fetch(self, when: datetime | None, *, nothing_to_fetch: bool = False) -> None:
         """Show when the scheduled fetch runs next (None: fetching only on demand, or no feeds yet)."""
         if when is None:
