@@ -23,6 +23,7 @@ from .maintenance import backup, recover, restore_reviews
 from .narratives import narrative, narratives, recluster, reindex, search
 from .review import REVIEW_COMMANDS
 from .store import store
+from .worker import worker
 
 
 @click.group(invoke_without_command=True)
@@ -84,3 +85,4 @@ main.add_command(brief)
 for command in (recover, backup, restore_reviews):
     main.add_command(command)
 main.add_command(store)
+main.add_command(worker)

@@ -86,3 +86,44 @@ def test_store_migrate_table_output_and_missing_folder(sample, data_dir, pg_url,
 def test_store_migrate_needs_a_postgres_url(data_dir):
     result = invoke("store", "migrate", "--from", data_dir, "--to", "sqlite:///x.db", code=2)
     assert "not a PostgreSQL URL" in result.stderr
+
+
+def test_worker_once_fetches_local_feeds_into_the_newsroom_store(pg_url, tmp_path, monkeypatch):
+    from app.engine import pipeline
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
+    feed_file = tmp_path / "outlet.xml"
+    feed_file.write_bytes(RSS)
+    data = tmp_path / "data"
+    invoke("--store", pg_url, "feeds", "add", feed_file, "--data-dir", data)
+    result = invoke("--store", pg_url, "worker", "--once", "--data-dir", data)
+    assert "1 feed(s) taken" in result.stderr and "1 new article(s)" in result.stderr
+    db = open_postgres(pg_url)
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] > 0
+        assert db.execute("SELECT lease_owner, lease_until FROM feeds").fetchall() == [(None, None)]
+    finally:
+        db.conn.close()
+    # Nothing is due any more: a second round takes no feed.
+    assert "0 feed(s) taken" in invoke("--store", pg_url, "worker", "--once", "--data-dir", data).stderr
+
+
+def test_worker_once_on_real_world_feed_files(pg_url, tmp_path, monkeypatch, shared_data):
+    from app.engine import pipeline
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
+    feeds = sorted((shared_data / "feeds" / "fastfeedparser-realworld" / "integration").glob("*.xml"))[:3]
+    if not feeds:
+        pytest.skip("no real-world feed files in the shared data")
+    data = tmp_path / "data"
+    invoke("--store", pg_url, "feeds", "add", *feeds, "--data-dir", data)
+    result = invoke("--store", pg_url, "worker", "--once", "--data-dir", data)
+    assert f"{len(feeds)} feed(s) taken" in result.stderr
+    db = open_postgres(pg_url)
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+    finally:
+        db.conn.close()
