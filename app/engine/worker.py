@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from .domain import Feed
 from .errors import AppError, Cancelled
@@ -28,16 +28,17 @@ from .ingest import IngestReport, ingest
 from .pipeline import Pipeline
 from .progress import Progress
 from .settings import Settings
-from .store import Store, is_postgres, store_errors, write_transaction
+from .store import Store
 from .store import feeds as feed_store
-from .store.database import to_utc_text
+from .store import leases
+from .store.leases import CLUSTER_LOCK, release_lease
+
+__all__ = ["CLUSTER_LOCK", "LEASE_MINUTES", "RoundReport", "due_feeds", "release_lease", "run_round", "run_worker",
+           "take_lease", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 LEASE_MINUTES = 10
-# The advisory lock of the clustering step (any constant every worker agrees on; the
-# migrations use 7418001).
-CLUSTER_LOCK = 7418002
 
 
 def worker_name() -> str:
@@ -47,37 +48,14 @@ def worker_name() -> str:
 
 def take_lease(db, feed_id: int, owner: str, *, now: datetime | None = None,
                minutes: float = LEASE_MINUTES) -> bool:
-    """Take (or renew) the lease of feed ``feed_id`` for ``owner``; return whether it is ours.
-
-    One conditional UPDATE, atomic on both databases: it changes the row only when no
-    other worker's lease is running, so of two workers asking at once exactly one wins.
-    """
-    now = now or datetime.now(timezone.utc)
-    now_text = to_utc_text(now)
-    until = to_utc_text(now + timedelta(minutes=minutes))
-    with write_transaction(db) as conn:
-        cursor = conn.execute(
-            "UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id = ? "
-            "AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)",
-            (owner, until, feed_id, now_text, owner))
-    return cursor.rowcount == 1
-
-
-def release_lease(db, feed_id: int, owner: str) -> None:
-    """Let go of ``owner``'s lease of a feed (nothing if another worker has taken it since)."""
-    with write_transaction(db) as conn:
-        conn.execute("UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                     (feed_id, owner))
+    """Take (or renew) the lease of feed ``feed_id`` for ``owner``; return whether it is ours
+    (of two workers asking at once exactly one wins)."""
+    return leases.take_lease(db, feed_id, owner, now=now or datetime.now(timezone.utc), minutes=minutes)
 
 
 def due_feeds(db, *, now: datetime | None = None) -> list[Feed]:
-    """Enabled feeds whose next fetch time has come (or that were never fetched) and that no
-    worker's running lease holds."""
-    now_text = to_utc_text(now or datetime.now(timezone.utc))
-    with store_errors():
-        free = {row[0] for row in db.execute(
-            "SELECT id FROM feeds WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) "
-            "AND (lease_until IS NULL OR lease_until < ?)", (now_text, now_text)).fetchall()}
+    """Enabled feeds whose next fetch time has come and that no worker's running lease holds."""
+    free = leases.due_feed_ids(db, now=now or datetime.now(timezone.utc))
     return [f for f in feed_store.list_feeds(db, enabled_only=True) if f.id in free]
 
 
@@ -127,19 +105,14 @@ def _process_claims(store: Store, pipeline: Pipeline, report: RoundReport, progr
         report.claims_embedded = done.claims_embedded
         report.narratives_touched = len(done.narratives_touched)
 
-    if not is_postgres(store.db):
-        process()
-        return
-    conn = store.db.conn
-    if not conn.execute("SELECT pg_try_advisory_lock(?)", (CLUSTER_LOCK,)).fetchone()[0]:
+    if not leases.try_cluster_lock(store.db):
         log.info("another worker is clustering: it takes the new claims")
         report.clustering_skipped = True
         return
     try:
         process()
     finally:
-        if not conn.closed:
-            conn.execute("SELECT pg_advisory_unlock(?)", (CLUSTER_LOCK,))
+        leases.release_cluster_lock(store.db)
 
 
 def _add(total: IngestReport, one: IngestReport) -> None:
