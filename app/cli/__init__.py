@@ -7,11 +7,13 @@ Exit codes: 0 success, 1 an error (message on stderr), 2 bad usage,
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
 
 from app import __version__
+from app.engine.paths import STORE_ENV
 
 from .brief import brief
 from .factchecks import factchecks
@@ -20,6 +22,8 @@ from .ingest import articles, demo, ingest
 from .maintenance import backup, recover, restore_reviews
 from .narratives import narrative, narratives, recluster, reindex, search
 from .review import REVIEW_COMMANDS
+from .store import store
+from .worker import worker
 
 
 @click.group(invoke_without_command=True)
@@ -28,17 +32,24 @@ from .review import REVIEW_COMMANDS
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="NARRATIVE_RADAR_DATA_DIR",
               help="Data folder for the window (and the default for every command).")
+@click.option("--store", "store_url", metavar="URL", default=None, envvar=STORE_ENV,
+              help="Newsroom store (postgresql://user@host/database) every command and the window work on, "
+                   "instead of the data folder's own database (env NARRATIVE_RADAR_STORE).")
 @click.option("--user", metavar="NAME", default=None,
               help="Reviewer name kept in the audit trail for review actions, in the window and every command "
                    "(default: env NARRATIVE_RADAR_USER, else the 'reviewer' setting, else the system's user name).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool, data_dir: Path | None, user: str | None) -> None:
+def main(ctx: click.Context, verbose: bool, data_dir: Path | None, store_url: str | None,
+         user: str | None) -> None:
     """Narrative Radar: watch news feeds and flag near-duplicate narratives, offline.
 
     With no command, the desktop window opens.
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if store_url:
+        # Every Store.open of this process reads it, the window's worker threads included.
+        os.environ[STORE_ENV] = store_url
     if ctx.invoked_subcommand is None:
         # The window is the other face: the program that offers both (app.program) passes its
         # opener in, so the command line never imports Qt or the window.
@@ -73,3 +84,5 @@ for command in REVIEW_COMMANDS:
 main.add_command(brief)
 for command in (recover, backup, restore_reviews):
     main.add_command(command)
+main.add_command(store)
+main.add_command(worker)

@@ -93,6 +93,16 @@ class Pipeline:
         """Drop the index kept in memory: another process has changed it; the next use reloads it."""
         self._index = None
 
+    def forget_index_if_stale(self) -> bool:
+        """Drop the index kept in memory when the store holds another number of vectors than it
+        (another worker on a newsroom store embedded claims since); return whether it was dropped."""
+        if self._index is None:
+            return False
+        if len(self._index) == vector_store.count_vectors(self.store.db, self.embedder.name):
+            return False
+        self._index = None
+        return True
+
     def _open_index(self, progress, cancel) -> tuple[VectorIndex, bool]:
         embedder = self.embedder
         path = self.store.index_path

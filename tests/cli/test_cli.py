@@ -180,7 +180,9 @@ def test_ingest_says_how_many_boilerplate_lines_it_left_out(run, tmp_path):
     assert all("audio element" in a["text"] for a in claims)  # the article keeps its full text
 
 
-def test_a_list_cut_at_its_limit_says_so_and_pages_on(run, store):
+def test_a_list_cut_at_its_limit_says_so_and_pages_on(run, store, monkeypatch):
+    # The commands work on the store the fixture made: the newsroom one on PostgreSQL.
+    monkeypatch.setenv("NARRATIVE_RADAR_STORE", store.url or "")
     bulk_narratives(store, 130)
     first = run("narratives", "--all", "--format", "json")
     assert len(json.loads(first.stdout)) == 100

@@ -230,6 +230,14 @@ CREATE TABLE feed_templates (
 CREATE INDEX feed_templates_common ON feed_templates (articles);
 """]
 
+MIGRATIONS.append(
+    # 2 (SQLite's 11): feed leases for several workers sharing the store (app/engine/worker.py).
+    """
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+ALTER TABLE feeds ADD COLUMN lease_until TEXT;
+"""
+)
+
 # Tables whose rows get an id from the database: an INSERT into one returns it, as
 # SQLite's lastrowid does.
 _ID_TABLES = frozenset({"feeds", "fetches", "articles", "claims", "audit", "narratives", "facets", "factchecks"})
@@ -360,6 +368,19 @@ class PgConnection:
         self._conn = self._connect()
         with postgres_errors():
             return PgCursor(self._conn.execute(text, _values(params)), returns_id)
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Any) -> int:
+        """Write ``rows`` (tuples in ``columns``' order) into ``table`` with COPY; return how many.
+
+        ``table`` and ``columns`` are the store's own names, never a user's text."""
+        count = 0
+        with postgres_errors():
+            with self._conn.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(_values(row))
+                        count += 1
+        return count
 
     def executemany(self, sql: str, rows: Any) -> PgCursor:
         text, _ = translate(sql)

@@ -352,3 +352,14 @@ MIGRATIONS.append(
     ALTER TABLE narratives ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
     """
 )
+
+MIGRATIONS.append(
+    # 11: feed leases, for several workers sharing one newsroom store (see app/engine/worker.py):
+    # a worker takes a due feed by writing its name and an expiry with one conditional UPDATE,
+    # and another worker takes the feed only once that expiry has passed (a killed worker's
+    # feeds are not lost). Kept on SQLite too, so that both backends have the same columns.
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until TEXT;
+    """
+)
