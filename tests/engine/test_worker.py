@@ -77,3 +77,14 @@ def test_a_round_reads_due_feeds_and_clusters_unless_another_worker_is(store, tm
     assert report.claims_embedded > 0 and not report.clustering_skipped
     # Fetched: not due again before the fetch interval.
     assert due_feeds(store.db) == []
+
+
+def test_a_feed_read_by_another_worker_since_it_was_listed_is_not_taken(store):
+    feed_id = a_feed(store)
+    listed = [f.id for f in due_feeds(store.db, now=NOW)]
+    # beta reads it and lets go: its next fetch is an hour away.
+    assert take_lease(store.db, feed_id, "beta:2", now=NOW)
+    store.db.conn.execute("UPDATE feeds SET next_fetch_at = ? WHERE id = ?", ("2026-12-01T10:00:00Z", feed_id))
+    release_lease(store.db, feed_id, "beta:2")
+    assert listed == [feed_id]
+    assert not take_lease(store.db, feed_id, "alpha:1", now=NOW + timedelta(minutes=1))

@@ -23,8 +23,10 @@ def take_lease(db, feed_id: int, owner: str, *, now: datetime, minutes: float) -
     with write_transaction(db) as conn:
         cursor = conn.execute(
             "UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id = ? "
-            "AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)",
-            (owner, until, feed_id, to_utc_text(now), owner))
+            "AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?) "
+            # Still due: another worker may have read it and let go since this one listed it.
+            "AND (lease_owner = ? OR next_fetch_at IS NULL OR next_fetch_at <= ?)",
+            (owner, until, feed_id, to_utc_text(now), owner, owner, to_utc_text(now)))
     return cursor.rowcount == 1
 
 
