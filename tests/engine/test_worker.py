@@ -88,3 +88,37 @@ def test_a_feed_read_by_another_worker_since_it_was_listed_is_not_taken(store):
     release_lease(store.db, feed_id, "beta:2")
     assert listed == [feed_id]
     assert not take_lease(store.db, feed_id, "alpha:1", now=NOW + timedelta(minutes=1))
+
+
+@pytest.mark.postgres
+def test_a_server_restart_during_a_round_loses_nothing_and_doubles_nothing(pg_server, pg_url, tmp_path):
+    store = Store.open(tmp_path / "worker", url=pg_url)
+    for n in range(3):
+        path = tmp_path / f"outlet{n}.xml"
+        path.write_bytes(RSS.replace(b"cli-1", f"cli-{n}".encode()).replace(b"CLI Outlet", f"Outlet {n}".encode())
+                         .replace(b"harbour bridge", f"bridge number {n}".encode()))
+        feed_store.add_feed(store.db, str(path), kind="file")
+    settings = Settings(max_concurrent_fetches=1)
+    pipeline = Pipeline(store, settings, embedder=HashingEmbedder())
+    restarted = []
+
+    def progress(fraction, message):
+        if not restarted and fraction > 0:
+            restarted.append(message)
+            pg_server.restart()
+
+    try:
+        run_round(store, pipeline, "alpha:1", settings=settings, progress=progress)
+    except Exception as exc:  # the work under way when it dropped may fail, and says so
+        assert "newsroom store" in str(exc)
+    assert restarted
+    # The next round (this worker's or another's) finishes the work.
+    run_round(store, pipeline, "alpha:1", settings=settings)
+    run_round(store, pipeline, "alpha:1", settings=settings)
+    rows = store.db.execute("SELECT feed_id, count(*) FROM articles GROUP BY feed_id ORDER BY feed_id").fetchall()
+    assert [count for _, count in rows] == [1, 1, 1]
+    assert store.db.execute("SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL").fetchone()[0] == 0
+    # Every claim was processed (embedded, so clustered), none twice (one vector per claim by key).
+    assert store.db.execute("SELECT count(*) FROM claims c WHERE NOT EXISTS"
+                            " (SELECT 1 FROM vectors v WHERE v.claim_id = c.id)").fetchone()[0] == 0
+    store.close()
