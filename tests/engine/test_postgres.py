@@ -101,3 +101,26 @@ def test_a_restarted_server_is_reconnected_to_and_the_lost_write_is_said(pg_serv
             pg_server.restart()
             conn.execute("UPDATE feeds SET title = 'done' WHERE id = ?", (feed.id,))
     assert store.db.conn.execute("SELECT title FROM feeds WHERE id = ?", (feed.id,)).fetchone()[0] not in ("half", "done")
+
+
+def test_a_viewer_role_reads_and_is_told_plainly_it_cannot_change(store, tmp_path, pg_url):
+    if not store.shared:
+        pytest.skip("database roles are the newsroom store's")
+    from app.engine.review import set_status
+    from tests.narrative_data import sample_store
+
+    made = sample_store(store)
+    conn = store.db.conn
+    conn.execute("CREATE ROLE viewer LOGIN")
+    conn.execute("GRANT USAGE ON SCHEMA public TO viewer")
+    conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO viewer")
+    viewer = Store.open(tmp_path / "editor", url=pg_url.replace("radar@", "viewer@"))
+    try:
+        narrative_id = made.vaccine
+        assert viewer.counts()["claims"] == store.counts()["claims"]
+        with pytest.raises(StoreError, match="may read this newsroom store but not change it"):
+            set_status(viewer, narrative_id, "confirmed", actor="ed")
+    finally:
+        viewer.close()
+        conn.execute("DROP OWNED BY viewer")
+        conn.execute("DROP ROLE viewer")

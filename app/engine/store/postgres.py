@@ -460,7 +460,9 @@ def migrate(conn: PgConnection) -> int:
 
     An advisory lock makes two apps starting at once on an empty database take turns.
     """
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    # Looked up first: a viewer's role, which may not create tables, opens a migrated store.
+    if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     conn.execute("BEGIN")
     try:
         conn.execute("SELECT pg_advisory_xact_lock(7418001)")
