@@ -93,15 +93,32 @@ class Pipeline:
         """Drop the index kept in memory: another process has changed it; the next use reloads it."""
         self._index = None
 
-    def forget_index_if_stale(self) -> bool:
-        """Drop the index kept in memory when the store holds another number of vectors than it
-        (another worker on a newsroom store embedded claims since); return whether it was dropped."""
+    def catch_up_index(self) -> int:
+        """Bring the index kept in memory up to the stored vectors (other workers on a newsroom
+        store embedded claims since): add the ones it lacks; rebuild it when it holds vectors the
+        store no longer has. Return how many vectors were added (-1: rebuilt on next use)."""
         if self._index is None:
-            return False
+            return 0
         if len(self._index) == vector_store.count_vectors(self.store.db, self.embedder.name):
-            return False
-        self._index = None
-        return True
+            return 0
+        added = self._catch_up(self._index)
+        if added < 0:
+            self._index = None
+        else:
+            self._save(self._index)
+        return added
+
+    def _catch_up(self, index: VectorIndex) -> int:
+        embedder = self.embedder
+        stored = vector_store.vector_ids(self.store.db, embedder.name)
+        missing = np.setdiff1d(stored, index.ids(), assume_unique=True)
+        if len(index) + len(missing) != len(stored):
+            return -1
+        for start in range(0, len(missing), vector_store.BATCH):
+            ids = missing[start:start + vector_store.BATCH]
+            found = vector_store.model_vectors(self.store.db, embedder.name, ids.tolist(), embedder.dim)
+            index.add(ids, np.stack([found[int(i)] for i in ids]))
+        return len(missing)
 
     def _open_index(self, progress, cancel) -> tuple[VectorIndex, bool]:
         embedder = self.embedder
@@ -111,6 +128,12 @@ class Pipeline:
             try:
                 index = VectorIndex.load(path, model=embedder.name, dim=embedder.dim)
                 if len(index) == stored:
+                    return index, False
+                # A cache behind the store (another worker's claims, a crash before the save)
+                # takes only what it lacks; one that holds vectors the store lost is rebuilt.
+                if (added := self._catch_up(index)) >= 0:
+                    log.info("index brought up to date with %d stored vector(s)", added)
+                    self._save(index)
                     return index, False
                 log.warning("index holds %d vectors, database %d: rebuilding", len(index), stored)
             except VectorIndexError as exc:

@@ -100,7 +100,7 @@ def run_round(store: Store, pipeline: Pipeline, owner: str, *, settings: Setting
 def _process_claims(store: Store, pipeline: Pipeline, report: RoundReport, progress, cancel) -> None:
     def process() -> None:
         # Other workers may have embedded claims since this one's index was loaded.
-        pipeline.forget_index_if_stale()
+        pipeline.catch_up_index()
         done = pipeline.process_claims(cancel=cancel)
         report.claims_embedded = done.claims_embedded
         report.narratives_touched = len(done.narratives_touched)

@@ -122,3 +122,23 @@ def test_a_server_restart_during_a_round_loses_nothing_and_doubles_nothing(pg_se
     assert store.db.execute("SELECT count(*) FROM claims c WHERE NOT EXISTS"
                             " (SELECT 1 FROM vectors v WHERE v.claim_id = c.id)").fetchone()[0] == 0
     store.close()
+
+
+def test_a_workers_index_takes_only_the_vectors_others_stored_since(store, tmp_path):
+    feed_file = tmp_path / "outlet.xml"
+    feed_file.write_bytes(RSS)
+    feed_store.add_feed(store.db, str(feed_file), kind="file")
+    mine = Pipeline(store, Settings(), embedder=HashingEmbedder())
+    mine.run()
+    before = len(mine.index())
+    other_store = Store.open(tmp_path / "other", url=store.url) if store.url else store
+    other = Pipeline(other_store, Settings(), embedder=HashingEmbedder())
+    second = tmp_path / "second.xml"
+    second.write_bytes(RSS.replace(b"cli-1", b"cli-2").replace(b"harbour bridge", b"tram depot"))
+    feed_store.add_feed(other_store.db, str(second), kind="file")
+    other.run()
+    added = mine.catch_up_index()
+    assert added > 0 and len(mine.index()) == before + added
+    assert set(mine.index().ids().tolist()) == set(other.index().ids().tolist())
+    if other_store is not store:
+        other_store.close()

@@ -100,6 +100,13 @@ def iter_vectors(db: sqlite_utils.Database, model: str, dim: int,
         last = rows[-1][0]
 
 
+def vector_ids(db: sqlite_utils.Database, model: str) -> np.ndarray:
+    """The claim ids that have a stored vector of ``model``, sorted."""
+    with store_errors():
+        rows = db.conn.execute("SELECT claim_id FROM vectors WHERE model = ? ORDER BY claim_id", (model,)).fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
 def count_vectors(db: sqlite_utils.Database, model: str) -> int:
     with store_errors():
         return db.conn.execute("SELECT count(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0]
