@@ -47,10 +47,15 @@ def notes(narrative_id: int, text: str | None, path, expected_version: int | Non
 @click.command("merge")
 @click.argument("keep_id", type=int)
 @click.argument("other_id", type=int)
+@expect_version_option
+@click.option("--expect-other-version", "other_version", type=int, default=None, metavar="N",
+              help="As --expect-version, for OTHER_ID.")
 @data_dir_option
-def merge(keep_id: int, other_id: int, store, settings, quiet) -> None:
+def merge(keep_id: int, other_id: int, expected_version: int | None, other_version: int | None, store, settings,
+          quiet) -> None:
     """Merge narrative OTHER_ID into KEEP_ID (its old id then leads to KEEP_ID)."""
-    review.merge(store, keep_id, other_id, settings=settings, actor=reviewer(settings))
+    review.merge(store, keep_id, other_id, settings=settings, actor=reviewer(settings),
+                 expected_version=expected_version, other_version=other_version)
     say(quiet, f"Narrative {other_id} merged into {keep_id}.")
 
 

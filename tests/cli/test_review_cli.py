@@ -148,3 +148,13 @@ def test_expect_version_refuses_a_stale_write_and_show_gives_the_version(run, sa
     run("notes", str(sample.vaccine), "Mine.", "--expect-version", "1")
     run("status", str(sample.vaccine), "dismissed")  # without it: the current version, as one user expects
     assert json.loads(run("show", str(sample.vaccine), "--format", "json").stdout)["version"] == 3
+
+
+def test_merge_refuses_when_either_narrative_changed_since_shown(run, sample, data_dir):
+    run("status", str(sample.bridge), "reviewing")
+    refused = run("merge", str(sample.vaccine), str(sample.bridge), "--expect-version", "0",
+                  "--expect-other-version", "0", code=1)
+    assert f"Narrative {sample.bridge} was changed by " in refused.stderr
+    assert stored(data_dir, sample.bridge).summary.size > 0
+    run("merge", str(sample.vaccine), str(sample.bridge), "--expect-version", "0", "--expect-other-version", "1")
+    assert stored(data_dir, sample.bridge).summary.size == 0  # its claims went to the one kept
