@@ -109,6 +109,8 @@ def test_a_database_from_before_the_stored_growth_gets_it_counted_on_upgrade(mem
     conn.execute("DROP INDEX feed_templates_common")
     conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     conn.execute("ALTER TABLE narratives DROP COLUMN version")  # migration 10
+    conn.execute("ALTER TABLE feeds DROP COLUMN lease_owner")  # migration 11
+    conn.execute("ALTER TABLE feeds DROP COLUMN lease_until")
     conn.execute("PRAGMA user_version = 4")  # migration 5 stores the growth
     assert migrate(memory_store.db) == len(MIGRATIONS)
     assert growth_of(memory_store.db) == {sample.vaccine: 3, sample.ballots: 3, sample.bridge: 1}

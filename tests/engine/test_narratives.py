@@ -71,6 +71,8 @@ def test_a_fact_checker_repeating_the_claim_is_a_member_but_not_a_source(store):
     store.db.conn.execute("DROP INDEX feed_templates_common")
     store.db.conn.execute("ALTER TABLE vectors DROP COLUMN text_key")
     store.db.conn.execute("ALTER TABLE narratives DROP COLUMN version")
+    store.db.conn.execute("ALTER TABLE feeds DROP COLUMN lease_owner")  # migration 11
+    store.db.conn.execute("ALTER TABLE feeds DROP COLUMN lease_until")
     migrate(store.db)
     assert narrative_store.list_narratives(store.db)[0].sources == 3
 
