@@ -216,25 +216,38 @@ def _put_back(conn, narrative_id: int, facet_of_claim: dict[str, int]) -> None:
 
 
 def undo_last(store: Store, *, settings: Settings = Settings(), actor: str | None = None) -> AuditEntry:
-    """Take back the most recent review action that has not been undone; return it.
+    """Take back this reviewer's most recent review action that has not been undone; return it.
 
     Review actions are status, notes, merge, split and a fact-check match confirmed,
-    rejected or reset.
+    rejected or reset. On a store several reviewers share, each takes back only their own
+    actions, and only while no one else has changed the narratives they touched since.
 
     Raises
     ------
     ReviewError
-        Nothing to undo.
+        Nothing of this reviewer's to undo.
+    ReviewConflict
+        Another reviewer changed the narrative since: nothing was taken back.
     """
+    who = actor or audit.current_user()
     with review_transaction(store.db, store.data_dir) as conn:
-        row = reviews.last_undoable(conn)
+        row = reviews.last_undoable(conn, who)
         if row is None:
-            raise ReviewError("Nothing to undo.")
+            raise ReviewError("Nothing to undo: you have made no review action that is not undone yet.")
         entry = AuditEntry(*row)
         detail = json.loads(entry.detail)
         kind, _, number = entry.subject.partition(":")
         # A fact-check decision on a claim of no narrative is audited on the claim.
         narrative_id = int(number) if kind == "narrative" else None
+        touched = [entry.subject] + ([_subject(detail["from"])] if entry.action == "merge" else [])
+        if (later := reviews.acted_since(conn, touched, entry.id, who)) is not None:
+            other = AuditEntry(*later)
+            changed = int(other.subject.partition(":")[2]) if other.subject.startswith("narrative:") else narrative_id
+            raise ReviewConflict(
+                f"Your last action ({describe(entry)}) cannot be undone: {other.actor} changed "
+                f"{other.subject.replace(':', ' ')} at {_moment(other.at)} ({describe(other)}) since. "
+                "Make the change you want by hand.",
+                narrative_id=changed or 0, version=_require(conn, changed)[2] if changed else 0)
         if entry.action == "factcheck-match":
             reviews.set_match_statuses(conn, detail["factcheck_id"], {int(c): old for c, old in detail["from"].items()})
             if narrative_id is not None:

@@ -36,12 +36,26 @@ def test_status_and_notes_are_audited_and_undone(two_narratives):
     trail = review.audit_trail(store, bank)
     assert [e.action for e in trail] == ["notes", "status"] and trail[0].actor == "ana"
     assert review.describe(trail[1]) == "status new → confirmed"
-    review.undo_last(store)
-    review.undo_last(store)
+    with pytest.raises(review.ReviewError, match="Nothing to undo"):
+        review.undo_last(store, actor="jonas")  # each reviewer takes back only their own actions
+    review.undo_last(store, actor="ana")
+    review.undo_last(store, actor="ana")
     narrative = narrative_store.get_narrative(store.db, bank)
     assert narrative.summary.status == "new" and narrative.notes == ""
     with pytest.raises(review.ReviewError, match="Nothing to undo"):
-        review.undo_last(store)
+        review.undo_last(store, actor="ana")
+
+
+def test_an_action_another_reviewer_built_on_is_not_undone(two_narratives):
+    store, bank, lake = two_narratives
+    review.set_status(store, bank, "confirmed", actor="ana")
+    review.set_notes(store, lake, "Lake: checked.", actor="ana")
+    review.set_status(store, bank, "dismissed", actor="jonas")
+    # ana's last action, on the lake, nobody touched since: taken back.
+    assert review.undo_last(store, actor="ana").action == "notes"
+    with pytest.raises(review.ReviewConflict, match="cannot be undone: jonas changed narrative"):
+        review.undo_last(store, actor="ana")
+    assert narrative_store.get_narrative(store.db, bank).summary.status == "dismissed"
 
 
 def test_setting_the_status_a_narrative_has_changes_nothing(two_narratives):

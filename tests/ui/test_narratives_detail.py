@@ -106,7 +106,7 @@ def test_undo_takes_back_the_last_action(views, sample, context, qtbot):
     assert detail.undo_action.shortcut().toString() == "Ctrl+Z"
     finish(qtbot, context, detail.undo())  # nothing left: a plain message, no traceback
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-    assert boxes and "Nothing to undo." in boxes[-1].text()
+    assert boxes and "Nothing to undo" in boxes[-1].text()
     for box in boxes:
         box.close()
 

@@ -82,13 +82,22 @@ def delete_narrative(conn: sqlite3.Connection, narrative_id: int) -> None:
     conn.execute("DELETE FROM narratives WHERE id = ?", (narrative_id,))
 
 
-def last_undoable(conn: sqlite3.Connection) -> tuple | None:
-    """``(id, at, actor, action, subject, detail)`` of the latest review action not undone yet."""
+def last_undoable(conn: sqlite3.Connection, actor: str) -> tuple | None:
+    """``(id, at, actor, action, subject, detail)`` of ``actor``'s latest review action not undone yet."""
     return conn.execute(
         "SELECT id, at, actor, action, subject, detail FROM audit"
-        f" WHERE action IN ({','.join('?' * len(UNDOABLE))})"
+        f" WHERE action IN ({','.join('?' * len(UNDOABLE))}) AND actor = ?"
         " AND id NOT IN (SELECT CAST(json_extract(detail, '$.undid') AS INTEGER) FROM audit WHERE action = 'undo')"
-        " ORDER BY id DESC LIMIT 1", UNDOABLE).fetchone()
+        " ORDER BY id DESC LIMIT 1", (*UNDOABLE, actor)).fetchone()
+
+
+def acted_since(conn: sqlite3.Connection, subjects: Sequence[str], after: int, actor: str) -> tuple | None:
+    """``(id, at, actor, action, subject, detail)`` of the first action on any of ``subjects`` by
+    someone other than ``actor`` after audit entry ``after``, or None."""
+    return conn.execute(
+        "SELECT id, at, actor, action, subject, detail FROM audit"
+        f" WHERE subject IN ({','.join('?' * len(subjects))}) AND id > ? AND actor <> ? ORDER BY id LIMIT 1",
+        (*subjects, after, actor)).fetchone()
 
 
 def trail(conn: sqlite3.Connection, subject: str) -> list[tuple]:
