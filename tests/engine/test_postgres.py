@@ -79,7 +79,7 @@ def test_a_transaction_is_all_or_nothing(store):
 
 @pytest.mark.parametrize("sql, expected", [
     ("SELECT id FROM feeds WHERE url LIKE ? AND title = '?'", "SELECT id FROM feeds WHERE url ILIKE %s AND title = '?'"),
-    ("INSERT OR IGNORE INTO feed_tags (feed_id, tag) VALUES (?, ?)",
+    ("INSERT INTO feed_tags (feed_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
      "INSERT INTO feed_tags (feed_id, tag) VALUES (%s, %s) ON CONFLICT DO NOTHING"),
     ("INSERT INTO feeds (url) VALUES (?)", "INSERT INTO feeds (url) VALUES (%s) RETURNING id"),
     ("SELECT 100 % 7", "SELECT 100 %% 7"),

@@ -108,7 +108,7 @@ def save_fetched(
     """
     now = utc_now()
     conn.execute(
-        "INSERT OR IGNORE INTO documents (sha256, bytes, stored_at, path) VALUES (?, ?, ?, ?)",
+        "INSERT INTO documents (sha256, bytes, stored_at, path) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (document_sha256, document_bytes, now, str(document_path) if document_path else None),
     )
     cur = conn.execute(

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import DatabaseDamagedError, StoreError
+from .postgres import is_postgres
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ def write_transaction(db: sqlite_utils.Database, *, wait: float | None = None) -
     """
     conn = db.conn
     with store_errors():
-        if wait is None or getattr(conn, "dialect", "sqlite") == "postgresql":
+        if wait is None or is_postgres(db):
             # PostgreSQL's writers wait on the rows they touch, not on the whole database.
             conn.execute("BEGIN IMMEDIATE")
         else:

@@ -60,7 +60,7 @@ def add_feed(
             )
             feed_id, created = cur.lastrowid, True
         conn.executemany(
-            "INSERT OR IGNORE INTO feed_tags (feed_id, tag) VALUES (?, ?)",
+            "INSERT INTO feed_tags (feed_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(feed_id, tag) for tag in clean_tags],
         )
     return get_feed(db, feed_id), created

@@ -103,7 +103,7 @@ _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 
 
 def tsquery(query: str) -> str:
-    """An FTS5 query of quoted words as PostgreSQL ``to_tsquery`` text: each word a quoted
+    r"""An FTS5 query of quoted words as PostgreSQL ``to_tsquery`` text: each word a quoted
     lexeme, joined by ``&`` (all of them) or ``|`` (``OR``: any).
 
     >>> tsquery('"cash" "ban"'), tsquery('"cash" OR "it\'s"')

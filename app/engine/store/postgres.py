@@ -258,7 +258,6 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), r
     # SQLite's LIKE ignores the case of ASCII letters.
     (r"\bLIKE\b", "ILIKE"),
 ]]
-_INSERT_OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO", re.IGNORECASE)
 _INSERT_INTO = re.compile(r"^\s*INSERT INTO\s+(\w+)", re.IGNORECASE)
 
 
@@ -269,13 +268,11 @@ def translate(sql: str) -> tuple[str, bool]:
 
     >>> translate("SELECT id FROM feeds WHERE url LIKE ? AND title = '?'")
     ("SELECT id FROM feeds WHERE url ILIKE %s AND title = '?'", False)
-    >>> translate("INSERT OR IGNORE INTO feed_tags (feed_id, tag) VALUES (?, ?)")
-    ('INSERT INTO feed_tags (feed_id, tag) VALUES (%s, %s) ON CONFLICT DO NOTHING', False)
+    >>> translate("INSERT INTO feeds (url) VALUES (?)")
+    ('INSERT INTO feeds (url) VALUES (%s) RETURNING id', True)
     """
     for pattern, replacement in _REWRITES:
         sql = pattern.sub(replacement, sql)
-    if _INSERT_OR_IGNORE.match(sql):
-        sql = _INSERT_OR_IGNORE.sub("INSERT INTO", sql) + " ON CONFLICT DO NOTHING"
     returns_id = False
     insert = _INSERT_INTO.match(sql)
     if insert and insert.group(1).lower() in _ID_TABLES and "RETURNING" not in sql.upper():
@@ -341,12 +338,15 @@ class PgConnection:
         _load_numbers_as_python(conn)
         return conn
 
+    def _reconnect(self) -> None:
+        log.warning("the connection to the newsroom store was lost; connecting again")
+        self._conn = self._connect()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         text, returns_id = translate(sql)
         word = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
         if self._conn.broken:
-            log.warning("the connection to the newsroom store was lost; connecting again")
-            self._conn = self._connect()
+            self._reconnect()
         # The first statement of new work changes nothing if the connection is found dead:
         # it is sent again once over a new one (a server restart, a dropped network).
         opening = word == "BEGIN" or (word == "SELECT" and not self._began)
@@ -364,8 +364,7 @@ class PgConnection:
                     raise StoreError("The connection to the newsroom store was lost: the change under way was "
                                      "not written; everything saved before it is kept. Try again.") from None
                 raise
-        log.warning("the connection to the newsroom store was lost; connecting again")
-        self._conn = self._connect()
+        self._reconnect()
         with postgres_errors():
             return PgCursor(self._conn.execute(text, _values(params)), returns_id)
 
